@@ -1,0 +1,2 @@
+//! Placeholder: the OSS + STS emulator (issue 3).
+fn main() {}
