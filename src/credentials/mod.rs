@@ -1,0 +1,127 @@
+//! Credentials and the secret newtypes that never print their value.
+
+use crate::error::{Error, Result};
+use core::fmt;
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret itself.
+            ///
+            /// # Security warning
+            /// Use it only to sign or to send it where OSS requires it; never log or store it.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[redacted]")
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// An AccessKeySecret (long-term or STS).
+    AccessKeySecret
+);
+secret_type!(
+    /// An STS SecurityToken.
+    SecurityToken
+);
+
+/// An AccessKey pair, with the STS token when the keys are temporary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// AccessKeyId (`STS.…` for temporary credentials); not a secret.
+    pub access_key_id: String,
+    /// AccessKeySecret.
+    pub access_key_secret: AccessKeySecret,
+    /// SecurityToken of STS credentials.
+    pub security_token: Option<SecurityToken>,
+}
+
+impl Credentials {
+    /// Checks and wraps a key pair; an empty token counts as none.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<String>,
+        security_token: Option<String>,
+    ) -> Result<Self> {
+        let access_key_id = access_key_id.into();
+        let secret = access_key_secret.into();
+        let id = access_key_id.trim();
+        if id.is_empty() {
+            return Err(Error::invalid("credentials.accessKeyId", "is required"));
+        }
+        if !id.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
+            return Err(Error::invalid(
+                "credentials.accessKeyId",
+                "must be printable ASCII without '/'",
+            ));
+        }
+        if secret.is_empty() {
+            return Err(Error::invalid("credentials.accessKeySecret", "is required"));
+        }
+        let security_token = match security_token {
+            Some(t) if !t.is_empty() => {
+                if !t.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(Error::invalid(
+                        "credentials.securityToken",
+                        "must be printable ASCII (a header value)",
+                    ));
+                }
+                Some(SecurityToken::new(t))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            access_key_id: id.to_owned(),
+            access_key_secret: AccessKeySecret::new(secret),
+            security_token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_never_show_secrets() {
+        let c = Credentials::new("STS.id", "the-secret-value", Some("the-token-value".into())).unwrap();
+        let dbg = format!("{c:?} {c:#?}");
+        assert!(dbg.contains("STS.id"));
+        assert!(!dbg.contains("the-secret-value") && !dbg.contains("the-token-value"), "{dbg}");
+        assert!(dbg.contains("[redacted]"));
+        assert_eq!(c.access_key_secret.to_string(), "[redacted]");
+        assert_eq!(c.security_token.as_ref().unwrap().to_string(), "[redacted]");
+    }
+
+    #[test]
+    fn rejects_missing_or_unprintable_parts() {
+        assert_eq!(Credentials::new("", "s", None).unwrap_err().field(), Some("credentials.accessKeyId"));
+        assert_eq!(Credentials::new("a", "", None).unwrap_err().field(), Some("credentials.accessKeySecret"));
+        let e = Credentials::new("a", "s", Some("t\r\nx".into())).unwrap_err();
+        assert_eq!(e.field(), Some("credentials.securityToken"));
+        assert!(!e.to_string().contains("t\r\nx"));
+        assert!(Credentials::new("a", "s", Some(String::new())).unwrap().security_token.is_none());
+    }
+}

@@ -1,0 +1,97 @@
+//! RFC 3986 percent-encoding as OSS V4 uses it. The same function builds the canonical URI and
+//! query AND the URL that is sent, so the two can never disagree.
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Whether `b` is left as is: `A–Z a–z 0–9 - _ . ~`.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Appends `s` percent-encoded from its UTF-8 bytes with upper-case hex; `/` is kept only when
+/// `keep_slash` (paths), otherwise it becomes `%2F` (query names and values).
+pub fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
+    out.reserve(s.len());
+    for &b in s.as_bytes() {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
+/// `s` percent-encoded (see [`uri_encode_into`]).
+pub fn uri_encode(s: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    uri_encode_into(&mut out, s, keep_slash);
+    out
+}
+
+/// Decodes `%XX` escapes (any hex case). `None` when an escape is malformed or the bytes are not
+/// UTF-8. `+` is kept as is. Used by tests and by parsers of URLs handed to us.
+pub fn uri_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hi = hex_val(*bytes.get(i + 1)?)?;
+            let lo = hex_val(*bytes.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn encodes_reserved_and_unicode_like_the_sdks() {
+        assert_eq!(uri_encode("1234+-/123/1.txt", true), "1234%2B-/123/1.txt");
+        assert_eq!(uri_encode("a b*c!'()~", false), "a%20b%2Ac%21%27%28%29~");
+        assert_eq!(uri_encode("中/😀", true), "%E4%B8%AD/%F0%9F%98%80");
+        assert_eq!(uri_encode("a/b", false), "a%2Fb");
+        assert_eq!(uri_encode("%", false), "%25");
+    }
+
+    #[test]
+    fn decode_rejects_malformed_escapes() {
+        assert_eq!(uri_decode("%E4%b8%ad+x").as_deref(), Some("中+x"));
+        assert_eq!(uri_decode("%4"), None);
+        assert_eq!(uri_decode("%zz"), None);
+        assert_eq!(uri_decode("%FF"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn encoding_round_trips(s in any::<String>(), keep in any::<bool>()) {
+            let e = uri_encode(&s, keep);
+            prop_assert!(e.bytes().all(|b| is_unreserved(b) || b == b'%' || (keep && b == b'/')));
+            prop_assert_eq!(uri_decode(&e), Some(s));
+        }
+
+        #[test]
+        fn decode_never_panics(s in any::<String>()) {
+            let _ = uri_decode(&s);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! One error type with stable codes shared with OSS's PascalCase vocabulary.
+
+use core::fmt;
+
+/// A failure with a stable, machine-readable [`code`](Error::code).
+///
+/// Messages never contain an AccessKeySecret or a SecurityToken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument was rejected before any request was made.
+    InvalidArgument {
+        /// The option or field that was rejected (`key`, `bucket`, `headers.x-oss-meta-a`…).
+        field: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The credential provider failed or returned an unusable response.
+    CredentialProvider(String),
+    /// The credentials expired before they could be used.
+    CredentialsExpired,
+    /// The request failed at the network level (fetch `TypeError`; CORS failures look the same).
+    Network(String),
+    /// The request was aborted through its `AbortSignal`.
+    Aborted,
+    /// OSS answered with an error.
+    Service(Box<ServiceError>),
+    /// OSS answered with something this library could not understand.
+    InvalidResponse(String),
+}
+
+/// An error answered by OSS (the parsed `<Error>` XML and response metadata).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceError {
+    /// HTTP status.
+    pub status: u16,
+    /// OSS error code (`SignatureDoesNotMatch`, `AccessDenied`, …).
+    pub code: String,
+    /// OSS error message.
+    pub message: String,
+    /// `x-oss-request-id` / `<RequestId>`.
+    pub request_id: Option<String>,
+    /// OSS detailed error code (`<EC>`, `x-oss-ec`).
+    pub ec: Option<String>,
+    /// The string to sign OSS computed (`SignatureDoesNotMatch` only).
+    pub string_to_sign: Option<String>,
+    /// The canonical request OSS computed (`SignatureDoesNotMatch` only).
+    pub canonical_request: Option<String>,
+    /// `<ServerTime>` (`RequestTimeTooSkewed`, expired requests).
+    pub server_time: Option<String>,
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The stable code: `InvalidArgument`, `CredentialProviderError`, `CredentialsExpired`,
+    /// `NetworkError`, `RequestAborted`, `InvalidResponse`, or the OSS code verbatim.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidArgument { .. } => "InvalidArgument",
+            Self::CredentialProvider(_) => "CredentialProviderError",
+            Self::CredentialsExpired => "CredentialsExpired",
+            Self::Network(_) => "NetworkError",
+            Self::Aborted => "RequestAborted",
+            Self::Service(e) => &e.code,
+            Self::InvalidResponse(_) => "InvalidResponse",
+        }
+    }
+
+    /// Whether retrying the same request may succeed: 5xx, 429 and network errors.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Network(_) => true,
+            Self::Service(e) => e.status >= 500 || e.status == 429,
+            _ => false,
+        }
+    }
+
+    /// The field an `InvalidArgument` names.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::InvalidArgument { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidArgument { field, reason } => write!(f, "invalid {field}: {reason}"),
+            Self::CredentialProvider(m) => write!(f, "credential provider failed: {m}"),
+            Self::CredentialsExpired => f.write_str("credentials expired"),
+            Self::Network(m) => write!(f, "network error: {m}"),
+            Self::Aborted => f.write_str("request aborted"),
+            Self::Service(e) => write!(f, "{}: {}", e.code, e.message),
+            Self::InvalidResponse(m) => write!(f, "unexpected response: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

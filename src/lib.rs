@@ -1,0 +1,39 @@
+//! # oss-direct-upload
+//!
+//! Upload files from a web page straight to Alibaba Cloud OSS with STS temporary credentials,
+//! signing OSS Signature V4 (`OSS4-HMAC-SHA256`) locally in WebAssembly.
+//!
+//! The core is sans-IO and reads no clock: every signing function takes the signing instant.
+//! The `web` module (wasm32 only) binds it to JavaScript.
+//!
+//! ```
+//! use oss_direct_upload::{credentials::Credentials, signer, time::UnixTime};
+//!
+//! let creds = Credentials::new("STS.id", "secret", Some("token".into()))?;
+//! let req = signer::Request::new(signer::RequestParts {
+//!     method: "PUT",
+//!     bucket: "examplebucket",
+//!     key: Some("photos/cat.jpg"),
+//!     region: "cn-hangzhou",
+//!     headers: vec![("Content-Type".into(), "image/jpeg".into())],
+//!     ..Default::default()
+//! })?;
+//! let now = UnixTime::from_secs(1_702_743_657).ok_or("time")?;
+//! let signed = signer::sign_request(&req, &creds, now, &mut signer::SigningKeyCache::new());
+//! assert_eq!(signed.url, "https://examplebucket.oss-cn-hangzhou.aliyuncs.com/photos/cat.jpg");
+//! assert!(signed.headers.iter().any(|(k, v)| k == "authorization" && v.starts_with("OSS4-HMAC-SHA256 ")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod credentials;
+pub mod encode;
+pub mod endpoint;
+pub mod error;
+pub mod names;
+pub mod signer;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub use error::{Error, Result, ServiceError};

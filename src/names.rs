@@ -1,0 +1,125 @@
+//! Validated OSS names: buckets, object keys, regions.
+
+use crate::error::{Error, Result};
+
+/// A bucket name: 3–63 characters of `a–z 0–9 -`, starting and ending with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Bucket(String);
+
+impl Bucket {
+    /// Checks a bucket name against OSS's naming rules.
+    pub fn new(name: &str) -> Result<Self> {
+        let ok_len = (3..=63).contains(&name.len());
+        let ok_chars = name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_ends = !name.starts_with('-') && !name.ends_with('-');
+        if ok_len && ok_chars && ok_ends {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(Error::invalid(
+                "bucket",
+                format!("{name:?} is not a valid bucket name (3-63 characters: lower-case letters, digits and '-', not starting or ending with '-')"),
+            ))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An object key: 1–1023 bytes of UTF-8, not starting with `/` or `\`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectKey(String);
+
+impl ObjectKey {
+    /// Checks a key against OSS's object naming rules.
+    pub fn new(key: &str) -> Result<Self> {
+        let reason = if key.is_empty() {
+            "must not be empty"
+        } else if key.len() > 1023 {
+            "must be at most 1023 bytes of UTF-8"
+        } else if key.starts_with('/') || key.starts_with('\\') {
+            "must not start with '/' or '\\'"
+        } else if key.contains(['\r', '\n']) {
+            "must not contain CR or LF"
+        } else {
+            return Ok(Self(key.to_owned()));
+        };
+        Err(Error::invalid("key", reason))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A region ID as used in the signing scope (`cn-hangzhou`); `oss-cn-hangzhou` is accepted and
+/// normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region(String);
+
+impl Region {
+    /// Checks and normalises a region ID.
+    pub fn new(region: &str) -> Result<Self> {
+        let id = region.strip_prefix("oss-").unwrap_or(region);
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !id.starts_with('-')
+            && !id.ends_with('-');
+        if valid {
+            Ok(Self(id.to_owned()))
+        } else {
+            Err(Error::invalid(
+                "region",
+                format!("{region:?} is not a region ID like \"cn-hangzhou\""),
+            ))
+        }
+    }
+
+    /// The region ID without an `oss-` prefix.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_rules() {
+        for ok in ["abc", "my-bucket-01", &"a".repeat(63)] {
+            assert!(Bucket::new(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "-abc", "abc-", "Abc", "a_b", "a.b", "", &"a".repeat(64)] {
+            assert_eq!(Bucket::new(bad).unwrap_err().code(), "InvalidArgument", "{bad}");
+        }
+    }
+
+    #[test]
+    fn key_rules() {
+        assert!(ObjectKey::new("a//b/").is_ok());
+        assert!(ObjectKey::new(&"é".repeat(511)).is_ok()); // 1022 bytes
+        for bad in ["", "/a", "\\a", "a\nb"] {
+            assert!(ObjectKey::new(bad).is_err(), "{bad:?}");
+        }
+        assert!(ObjectKey::new(&"a".repeat(1024)).is_err());
+        assert!(ObjectKey::new(&"中".repeat(342)).is_err()); // 1026 bytes
+    }
+
+    #[test]
+    fn region_accepts_oss_prefix() {
+        assert_eq!(Region::new("oss-cn-hangzhou").unwrap().as_str(), "cn-hangzhou");
+        assert_eq!(Region::new("cn-hangzhou").unwrap().as_str(), "cn-hangzhou");
+        for bad in ["", "oss-", "CN-hangzhou", "cn hangzhou", "cn_hangzhou", "-cn"] {
+            assert!(Region::new(bad).is_err(), "{bad:?}");
+        }
+    }
+}

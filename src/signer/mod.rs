@@ -1,0 +1,568 @@
+//! OSS Signature V4 (`OSS4-HMAC-SHA256`): header-signed requests, presigned URLs and PostObject
+//! policies. Pure functions of their inputs: the signing time is always passed in.
+//!
+//! Stages, each tested on the previous stage's literal output:
+//! [`canonical_query`] / [`canonical_headers`] → [`canonical_request`] → [`string_to_sign`] →
+//! signing key ([`key`]) → signature.
+
+mod key;
+mod post;
+
+pub use key::SigningKeyCache;
+pub use post::{ContentTypeCondition, KeyCondition, PostPolicy, PostSignature, sign_post_policy};
+
+use crate::credentials::Credentials;
+use crate::endpoint::{Endpoint, EndpointOptions, canonical_uri};
+use crate::error::{Error, Result};
+use crate::names::{Bucket, ObjectKey, Region};
+use crate::time::UnixTime;
+use sha2::{Digest, Sha256};
+
+/// The signature algorithm name.
+pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
+/// The scope terminator.
+pub const REQUEST_TYPE: &str = "aliyun_v4_request";
+/// The payload hash OSS accepts from header-signed requests.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// The longest validity of a presigned URL, in seconds (7 days).
+pub const MAX_PRESIGN_SECS: i64 = 604_800;
+/// The default signing product.
+pub const PRODUCT_OSS: &str = "oss";
+
+/// Header names on the wire (lower case).
+pub mod header {
+    /// `authorization`
+    pub const AUTHORIZATION: &str = "authorization";
+    /// `x-oss-date`
+    pub const X_OSS_DATE: &str = "x-oss-date";
+    /// `x-oss-content-sha256`
+    pub const X_OSS_CONTENT_SHA256: &str = "x-oss-content-sha256";
+    /// `x-oss-security-token`
+    pub const X_OSS_SECURITY_TOKEN: &str = "x-oss-security-token";
+    /// `content-type`
+    pub const CONTENT_TYPE: &str = "content-type";
+    /// `content-md5`
+    pub const CONTENT_MD5: &str = "content-md5";
+    /// `host`
+    pub const HOST: &str = "host";
+}
+
+/// Query and form parameter names of V4.
+pub mod param {
+    /// `x-oss-signature-version`
+    pub const X_OSS_SIGNATURE_VERSION: &str = "x-oss-signature-version";
+    /// `x-oss-credential`
+    pub const X_OSS_CREDENTIAL: &str = "x-oss-credential";
+    /// `x-oss-date`
+    pub const X_OSS_DATE: &str = "x-oss-date";
+    /// `x-oss-expires`
+    pub const X_OSS_EXPIRES: &str = "x-oss-expires";
+    /// `x-oss-security-token`
+    pub const X_OSS_SECURITY_TOKEN: &str = "x-oss-security-token";
+    /// `x-oss-additional-headers`
+    pub const X_OSS_ADDITIONAL_HEADERS: &str = "x-oss-additional-headers";
+    /// `x-oss-signature`
+    pub const X_OSS_SIGNATURE: &str = "x-oss-signature";
+    /// `policy` (PostObject)
+    pub const POLICY: &str = "policy";
+}
+
+/// One request header: the name as given, its lower-case form and the trimmed UTF-8 value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    name: String,
+    lower: String,
+    value: String,
+}
+
+impl Header {
+    /// The name as the caller wrote it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The trimmed value (UTF-8 text, as it is signed).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The value as a fetch `ByteString`: ASCII as is; otherwise each UTF-8 byte becomes one
+    /// char U+0000–U+00FF, so the bytes on the wire are the UTF-8 text that was signed.
+    pub fn wire_value(&self) -> String {
+        wire_value(&self.value)
+    }
+}
+
+fn wire_value(v: &str) -> String {
+    if v.is_ascii() {
+        v.to_owned()
+    } else {
+        v.bytes().map(char::from).collect()
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Headers of a request, checked: names are HTTP tokens, unique ignoring case; values carry no
+/// CR, LF or NUL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(Vec<Header>);
+
+impl Headers {
+    /// Checks `pairs`.
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let mut out: Vec<Header> = Vec::new();
+        for (name, value) in pairs {
+            let field = || format!("headers.{name}");
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                return Err(Error::invalid(field(), "is not a valid HTTP header name"));
+            }
+            if value.contains(['\r', '\n', '\0']) {
+                return Err(Error::invalid(field(), "value must not contain CR, LF or NUL"));
+            }
+            let lower = name.to_ascii_lowercase();
+            let value = value.trim_matches([' ', '\t']).to_owned();
+            match lower.as_str() {
+                header::AUTHORIZATION | header::X_OSS_DATE | header::X_OSS_SECURITY_TOKEN => {
+                    return Err(Error::invalid(field(), "is set by the signer"));
+                }
+                header::X_OSS_CONTENT_SHA256 if value != UNSIGNED_PAYLOAD => {
+                    return Err(Error::invalid(field(), "OSS only accepts UNSIGNED-PAYLOAD"));
+                }
+                _ => {}
+            }
+            if out.iter().any(|h| h.lower == lower) {
+                return Err(Error::invalid(field(), "is given twice (header names ignore case)"));
+            }
+            out.push(Header { name, lower, value });
+        }
+        Ok(Self(out))
+    }
+
+    /// The value of a header by lower-case name.
+    pub fn get(&self, lower: &str) -> Option<&str> {
+        self.0.iter().find(|h| h.lower == lower).map(|h| h.value.as_str())
+    }
+
+    /// Iterates over the headers.
+    pub fn iter(&self) -> impl Iterator<Item = &Header> {
+        self.0.iter()
+    }
+}
+
+/// Whether a lower-case header name is always signed when present.
+fn is_default_signed(lower: &str) -> bool {
+    lower.starts_with("x-oss-") || lower == header::CONTENT_TYPE || lower == header::CONTENT_MD5
+}
+
+/// The inputs of a request to sign, as plain values (see [`Request::new`]).
+#[derive(Debug, Clone, Default)]
+pub struct RequestParts<'a> {
+    /// HTTP method (any case).
+    pub method: &'a str,
+    /// Bucket name.
+    pub bucket: &'a str,
+    /// Object key; `None` for bucket-level requests.
+    pub key: Option<&'a str>,
+    /// Region ID (`cn-hangzhou` or `oss-cn-hangzhou`).
+    pub region: &'a str,
+    /// Signing product; `oss` unless given (`oss-cloudbox` for CloudBox).
+    pub product: Option<&'a str>,
+    /// Endpoint choice.
+    pub endpoint: EndpointOptions<'a>,
+    /// Headers to send (and sign where V4 says so).
+    pub headers: Vec<(String, String)>,
+    /// Query parameters in order; `None` is a parameter without value (`?uploads`).
+    pub query: Vec<(String, Option<String>)>,
+    /// Extra header names to sign (`host`, `cache-control`, …).
+    pub additional_headers: Vec<String>,
+}
+
+/// A checked request, ready to be signed any number of times.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: String,
+    bucket: Bucket,
+    key: Option<ObjectKey>,
+    region: Region,
+    product: String,
+    endpoint: Endpoint,
+    headers: Headers,
+    query: Vec<(String, Option<String>)>,
+    additional_headers: Vec<String>,
+}
+
+impl Request {
+    /// Checks every input; nothing is sent or signed yet.
+    pub fn new(parts: RequestParts<'_>) -> Result<Self> {
+        let method = parts.method.trim();
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::invalid("method", "must be an HTTP method like PUT"));
+        }
+        let bucket = Bucket::new(parts.bucket)?;
+        let key = parts.key.map(ObjectKey::new).transpose()?;
+        let region = Region::new(parts.region)?;
+        let product = parts.product.unwrap_or(PRODUCT_OSS);
+        if product.is_empty() || !product.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+            return Err(Error::invalid("product", "must be like \"oss\""));
+        }
+        let endpoint = Endpoint::resolve(&region, &parts.endpoint)?;
+        let headers = Headers::new(parts.headers)?;
+        if let Some(host) = headers.get(header::HOST) {
+            if !host.eq_ignore_ascii_case(&endpoint.host_for(&bucket)) {
+                return Err(Error::invalid(
+                    "headers.host",
+                    "differs from the host the request is sent to (leave it out: it is known)",
+                ));
+            }
+        }
+        for (name, value) in &parts.query {
+            if name.is_empty() {
+                return Err(Error::invalid("query", "parameter names must not be empty"));
+            }
+            if name.eq_ignore_ascii_case(param::X_OSS_SIGNATURE) {
+                return Err(Error::invalid(format!("query.{name}"), "is set by the signer"));
+            }
+            let _ = value;
+        }
+        for name in &parts.additional_headers {
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                return Err(Error::invalid("additionalHeaders", format!("{name:?} is not a header name")));
+            }
+        }
+        Ok(Self {
+            method: method.to_ascii_uppercase(),
+            bucket,
+            key,
+            region,
+            product: product.to_owned(),
+            endpoint,
+            headers,
+            query: parts.query,
+            additional_headers: parts.additional_headers,
+        })
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+
+    /// The key, if any.
+    pub fn key(&self) -> Option<&ObjectKey> {
+        self.key.as_ref()
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The `Host` the request goes to.
+    pub fn host(&self) -> String {
+        self.endpoint.host_for(&self.bucket)
+    }
+
+    /// The URL without query.
+    pub fn base_url(&self) -> String {
+        self.endpoint.url_for(&self.bucket, self.key.as_ref())
+    }
+
+    /// The header value the signature covers: given headers, else `host` from the URL.
+    fn header_value(&self, lower: &str) -> Option<String> {
+        match self.headers.get(lower) {
+            Some(v) => Some(v.to_owned()),
+            None if lower == header::HOST => Some(self.host()),
+            None => None,
+        }
+    }
+
+    /// Additional headers after V4's normalisation: lower-cased, de-duplicated, without
+    /// default-signed names or names absent from the request, sorted.
+    fn normalized_additional(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .additional_headers
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .filter(|n| !is_default_signed(n))
+            .filter(|n| self.header_value(n).is_some_and(|v| !v.is_empty()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The signed header lines (lower-case name, trimmed value), sorted, for `extra` headers
+    /// that the signer adds.
+    fn signed_headers(&self, additional: &[String], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut lines: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .filter(|h| is_default_signed(&h.lower))
+            .map(|h| (h.lower.clone(), h.value.clone()))
+            .collect();
+        for name in additional {
+            if let Some(v) = self.header_value(name) {
+                lines.push((name.clone(), v));
+            }
+        }
+        for (name, value) in extra {
+            if !lines.iter().any(|(n, _)| n == name) {
+                lines.push(((*name).to_owned(), (*value).to_owned()));
+            }
+        }
+        lines.sort_unstable();
+        lines
+    }
+
+    fn scope(&self, now: UnixTime) -> String {
+        format!("{}/{}/{}/{REQUEST_TYPE}", now.date_stamp(), self.region.as_str(), self.product)
+    }
+
+    fn signature(
+        &self,
+        creds: &Credentials,
+        now: UnixTime,
+        string_to_sign: &str,
+        cache: &mut SigningKeyCache,
+    ) -> String {
+        let key = cache.key(
+            creds.access_key_secret.expose(),
+            &now.date_stamp(),
+            self.region.as_str(),
+            &self.product,
+        );
+        hex::encode(key::hmac_sha256(&key, string_to_sign.as_bytes()))
+    }
+}
+
+/// `name=value&…` (or bare `name` for an empty value) of encoded pairs sorted by encoded name,
+/// then encoded value.
+pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut encoded: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| (crate::encode::uri_encode(k, false), crate::encode::uri_encode(v.unwrap_or(""), false)))
+        .collect();
+    encoded.sort_unstable();
+    let mut out = String::new();
+    for (i, (k, v)) in encoded.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+/// `name:value\n` for each sorted signed header line.
+pub fn canonical_headers(lines: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (name, value) in lines {
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value);
+        out.push('\n');
+    }
+    out
+}
+
+/// The canonical request: method, URI, query, headers (ending in `\n`), additional headers,
+/// payload hash, joined by `\n`.
+pub fn canonical_request(method: &str, uri: &str, query: &str, headers: &str, additional: &str) -> String {
+    let mut out = String::with_capacity(method.len() + uri.len() + query.len() + headers.len() + additional.len() + 24);
+    for part in [method, uri, query, headers, additional] {
+        out.push_str(part);
+        out.push('\n');
+    }
+    out.push_str(UNSIGNED_PAYLOAD);
+    out
+}
+
+/// `OSS4-HMAC-SHA256\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`.
+pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
+    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
+    for part in [ALGORITHM, datetime, scope] {
+        out.push_str(part);
+        out.push('\n');
+    }
+    out.push_str(&hash);
+    out
+}
+
+/// A header-signed request: the URL and every header to send.
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// The full URL with query.
+    pub url: String,
+    /// Every header to send, `authorization` included, values as fetch `ByteString`s. `host` is
+    /// never in it (browsers set it).
+    pub headers: Vec<(String, String)>,
+    /// The canonical request that was signed (contains the STS token when there is one).
+    pub canonical_request: String,
+    /// The string that was signed.
+    pub string_to_sign: String,
+}
+
+fn append_query(url: &mut String, pairs: &[(String, Option<String>)]) {
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        crate::encode::uri_encode_into(url, k, false);
+        if let Some(v) = v {
+            url.push('=');
+            crate::encode::uri_encode_into(url, v, false);
+        }
+    }
+}
+
+/// Signs `req` in the `Authorization` header at `now`.
+pub fn sign_request(req: &Request, creds: &Credentials, now: UnixTime, cache: &mut SigningKeyCache) -> SignedRequest {
+    let datetime = now.iso8601_basic();
+    let additional = req.normalized_additional();
+    let mut extra = vec![(header::X_OSS_DATE, datetime.as_str()), (header::X_OSS_CONTENT_SHA256, UNSIGNED_PAYLOAD)];
+    if let Some(t) = &creds.security_token {
+        extra.push((header::X_OSS_SECURITY_TOKEN, t.expose()));
+    }
+    let lines = req.signed_headers(&additional, &extra);
+    let query = canonical_query(req.query.iter().map(|(k, v)| (k.as_str(), v.as_deref())));
+    let canonical = canonical_request(
+        &req.method,
+        &canonical_uri(&req.bucket, req.key.as_ref()),
+        &query,
+        &canonical_headers(&lines),
+        &additional.join(";"),
+    );
+    let scope = req.scope(now);
+    let sts = string_to_sign(&datetime, &scope, &canonical);
+    let signature = req.signature(creds, now, &sts, cache);
+
+    let mut authorization = format!("{ALGORITHM} Credential={}/{scope}", creds.access_key_id);
+    if !additional.is_empty() {
+        authorization.push_str(",AdditionalHeaders=");
+        authorization.push_str(&additional.join(";"));
+    }
+    authorization.push_str(",Signature=");
+    authorization.push_str(&signature);
+
+    let mut headers: Vec<(String, String)> = req
+        .headers
+        .iter()
+        .filter(|h| h.lower != header::HOST)
+        .map(|h| (h.name.clone(), h.wire_value()))
+        .collect();
+    for (name, value) in extra {
+        if req.headers.get(name).is_none() {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    headers.push((header::AUTHORIZATION.to_owned(), authorization));
+
+    let mut url = req.base_url();
+    append_query(&mut url, &req.query);
+    SignedRequest { method: req.method.clone(), url, headers, canonical_request: canonical, string_to_sign: sts }
+}
+
+/// A presigned URL and the headers its user must send with it.
+#[derive(Debug, Clone)]
+pub struct PresignedUrl {
+    /// Upper-case method the URL is valid for.
+    pub method: String,
+    /// The URL, signature in the query.
+    pub url: String,
+    /// `x-oss-date + x-oss-expires`.
+    pub expires_at: UnixTime,
+    /// Headers that were signed and so must be sent exactly (`content-type`, `content-md5`,
+    /// `x-oss-*`, additional headers other than `host`), as fetch `ByteString`s.
+    pub headers: Vec<(String, String)>,
+    /// The canonical request that was signed.
+    pub canonical_request: String,
+    /// The string that was signed.
+    pub string_to_sign: String,
+}
+
+/// Presigns `req` at `now` for `expires_secs` (1 to 604,800).
+pub fn presign(
+    req: &Request,
+    creds: &Credentials,
+    now: UnixTime,
+    expires_secs: i64,
+    cache: &mut SigningKeyCache,
+) -> Result<PresignedUrl> {
+    if !(1..=MAX_PRESIGN_SECS).contains(&expires_secs) {
+        return Err(Error::invalid("expiresInSecs", "must be an integer from 1 to 604800 (7 days)"));
+    }
+    for (name, _) in &req.query {
+        let lower = name.to_ascii_lowercase();
+        if [
+            param::X_OSS_SIGNATURE_VERSION,
+            param::X_OSS_CREDENTIAL,
+            param::X_OSS_DATE,
+            param::X_OSS_EXPIRES,
+            param::X_OSS_SECURITY_TOKEN,
+            param::X_OSS_ADDITIONAL_HEADERS,
+        ]
+        .contains(&lower.as_str())
+        {
+            return Err(Error::invalid(format!("query.{name}"), "is set by the signer"));
+        }
+    }
+    let datetime = now.iso8601_basic();
+    let scope = req.scope(now);
+    let additional = req.normalized_additional();
+    let mut query = req.query.clone();
+    let mut add = |k: &str, v: String| query.push((k.to_owned(), Some(v)));
+    add(param::X_OSS_SIGNATURE_VERSION, ALGORITHM.to_owned());
+    add(param::X_OSS_DATE, datetime.clone());
+    add(param::X_OSS_EXPIRES, expires_secs.to_string());
+    add(param::X_OSS_CREDENTIAL, format!("{}/{scope}", creds.access_key_id));
+    if let Some(t) = &creds.security_token {
+        add(param::X_OSS_SECURITY_TOKEN, t.expose().to_owned());
+    }
+    if !additional.is_empty() {
+        add(param::X_OSS_ADDITIONAL_HEADERS, additional.join(";"));
+    }
+    let lines = req.signed_headers(&additional, &[]);
+    let canonical = canonical_request(
+        &req.method,
+        &canonical_uri(&req.bucket, req.key.as_ref()),
+        &canonical_query(query.iter().map(|(k, v)| (k.as_str(), v.as_deref()))),
+        &canonical_headers(&lines),
+        &additional.join(";"),
+    );
+    let sts = string_to_sign(&datetime, &scope, &canonical);
+    let signature = req.signature(creds, now, &sts, cache);
+    query.push((param::X_OSS_SIGNATURE.to_owned(), Some(signature)));
+
+    let mut url = req.base_url();
+    append_query(&mut url, &query);
+    let headers = req
+        .headers
+        .iter()
+        .filter(|h| h.lower != header::HOST && (is_default_signed(&h.lower) || additional.contains(&h.lower)))
+        .map(|h| (h.name.clone(), h.wire_value()))
+        .collect();
+    Ok(PresignedUrl {
+        method: req.method.clone(),
+        url,
+        expires_at: now.plus_secs(expires_secs),
+        headers,
+        canonical_request: canonical,
+        string_to_sign: sts,
+    })
+}
+
+#[cfg(test)]
+mod tests;

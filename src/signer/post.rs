@@ -1,0 +1,281 @@
+//! PostObject (HTML form upload) V4: a policy builder and the policy signature.
+//!
+//! The string to sign is the Base64 text of the policy itself, so the exact bytes sent are the
+//! bytes signed: a policy given as text is never re-serialised.
+
+use super::{ALGORITHM, PRODUCT_OSS, REQUEST_TYPE, SigningKeyCache, key::hmac_sha256, param};
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use crate::names::{Bucket, Region};
+use crate::time::UnixTime;
+use base64::Engine as _;
+
+/// The form fields of a signed policy.
+#[derive(Debug, Clone)]
+pub struct PostSignature {
+    /// The `policy` field: standard Base64 of the policy's UTF-8 bytes.
+    pub policy: String,
+    /// The `x-oss-signature` field.
+    pub signature: String,
+    /// Every signature field in form order: `policy`, `x-oss-signature-version`,
+    /// `x-oss-credential`, `x-oss-date`, `x-oss-signature`, and `x-oss-security-token` for STS.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Signs the policy text `policy_json` exactly as given, at `now`.
+pub fn sign_post_policy(
+    policy_json: &str,
+    creds: &Credentials,
+    region: &Region,
+    product: Option<&str>,
+    now: UnixTime,
+    cache: &mut SigningKeyCache,
+) -> Result<PostSignature> {
+    if policy_json.trim().is_empty() {
+        return Err(Error::invalid("policy", "must not be empty"));
+    }
+    let product = product.unwrap_or(PRODUCT_OSS);
+    let date = now.date_stamp();
+    let policy = base64::engine::general_purpose::STANDARD.encode(policy_json.as_bytes());
+    let key = cache.key(creds.access_key_secret.expose(), &date, region.as_str(), product);
+    let signature = hex::encode(hmac_sha256(&key, policy.as_bytes()));
+    let mut fields = vec![
+        (param::POLICY.to_owned(), policy.clone()),
+        (param::X_OSS_SIGNATURE_VERSION.to_owned(), ALGORITHM.to_owned()),
+        (param::X_OSS_CREDENTIAL.to_owned(), credential(creds, &date, region, product)),
+        (param::X_OSS_DATE.to_owned(), now.iso8601_basic()),
+        (param::X_OSS_SIGNATURE.to_owned(), signature.clone()),
+    ];
+    if let Some(t) = &creds.security_token {
+        fields.push((param::X_OSS_SECURITY_TOKEN.to_owned(), t.expose().to_owned()));
+    }
+    Ok(PostSignature { policy, signature, fields })
+}
+
+fn credential(creds: &Credentials, date: &str, region: &Region, product: &str) -> String {
+    format!("{}/{date}/{}/{product}/{REQUEST_TYPE}", creds.access_key_id, region.as_str())
+}
+
+/// A condition on the object key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCondition {
+    /// The key must be exactly this.
+    Eq(String),
+    /// The key must start with this prefix.
+    StartsWith(String),
+}
+
+/// A condition on the `Content-Type` form field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentTypeCondition {
+    /// Exactly this type.
+    Eq(String),
+    /// One of these types.
+    In(Vec<String>),
+    /// A type starting with this prefix (`image/`).
+    StartsWith(String),
+}
+
+/// A PostObject policy to build. [`PostPolicy::to_json`] adds the credential, date, signature
+/// version and security-token conditions itself, so the form and the policy always agree.
+#[derive(Debug, Clone, Default)]
+pub struct PostPolicy {
+    /// When the policy stops being accepted.
+    pub expiration: Option<UnixTime>,
+    /// `{"bucket": …}`.
+    pub bucket: Option<Bucket>,
+    /// `["eq"|"starts-with", "$key", …]`.
+    pub key: Option<KeyCondition>,
+    /// `["content-length-range", min, max]`.
+    pub content_length_range: Option<(u64, u64)>,
+    /// Condition on `$content-type`.
+    pub content_type: Option<ContentTypeCondition>,
+    /// `["eq", "$success_action_status", "…"]` (200, 201 or 204).
+    pub success_action_status: Option<u16>,
+    /// Further conditions, each one JSON value (`{"x-oss-object-acl":"private"}`, `[…]`).
+    pub extra_conditions: Vec<String>,
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl PostPolicy {
+    /// The policy JSON for `creds` signing at `now` in `region`.
+    pub fn to_json(&self, creds: &Credentials, region: &Region, product: Option<&str>, now: UnixTime) -> Result<String> {
+        let expiration = self.expiration.ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
+        if expiration <= now {
+            return Err(Error::invalid("expiresInSecs", "the policy would already be expired"));
+        }
+        if expiration.secs() - now.secs() > super::MAX_PRESIGN_SECS {
+            return Err(Error::invalid("expiresInSecs", "must be at most 604800 (7 days)"));
+        }
+        if let Some((min, max)) = self.content_length_range {
+            if min > max {
+                return Err(Error::invalid("maxBytes", "must not be less than minBytes"));
+            }
+        }
+        if let Some(s) = self.success_action_status {
+            if ![200, 201, 204].contains(&s) {
+                return Err(Error::invalid("successActionStatus", "must be 200, 201 or 204"));
+            }
+        }
+        let product = product.unwrap_or(PRODUCT_OSS);
+        let date = now.date_stamp();
+        let mut conds: Vec<String> = Vec::new();
+        let pair = |k: &str, v: &str| {
+            let mut s = String::from("{");
+            push_json_string(&mut s, k);
+            s.push(':');
+            push_json_string(&mut s, v);
+            s.push('}');
+            s
+        };
+        let op = |op: &str, field: &str, v: &str| {
+            let mut s = String::from("[");
+            push_json_string(&mut s, op);
+            s.push(',');
+            push_json_string(&mut s, field);
+            s.push(',');
+            push_json_string(&mut s, v);
+            s.push(']');
+            s
+        };
+        conds.push(pair(param::X_OSS_SIGNATURE_VERSION, ALGORITHM));
+        conds.push(pair(param::X_OSS_CREDENTIAL, &credential(creds, &date, region, product)));
+        conds.push(pair(param::X_OSS_DATE, &now.iso8601_basic()));
+        if let Some(t) = &creds.security_token {
+            conds.push(pair(param::X_OSS_SECURITY_TOKEN, t.expose()));
+        }
+        if let Some(b) = &self.bucket {
+            conds.push(pair("bucket", b.as_str()));
+        }
+        match &self.key {
+            Some(KeyCondition::Eq(k)) => conds.push(op("eq", "$key", k)),
+            Some(KeyCondition::StartsWith(p)) => conds.push(op("starts-with", "$key", p)),
+            None => {}
+        }
+        if let Some((min, max)) = self.content_length_range {
+            conds.push(format!("[\"content-length-range\",{min},{max}]"));
+        }
+        match &self.content_type {
+            Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
+            Some(ContentTypeCondition::StartsWith(t)) => conds.push(op("starts-with", "$content-type", t)),
+            Some(ContentTypeCondition::In(list)) => {
+                let mut s = String::from("[\"in\",\"$content-type\",[");
+                for (i, t) in list.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    push_json_string(&mut s, t);
+                }
+                s.push_str("]]");
+                conds.push(s);
+            }
+            None => {}
+        }
+        if let Some(s) = self.success_action_status {
+            conds.push(op("eq", "$success_action_status", &s.to_string()));
+        }
+        conds.extend(self.extra_conditions.iter().cloned());
+        let mut json = String::from("{\"expiration\":");
+        push_json_string(&mut json, &expiration.iso8601_millis());
+        json.push_str(",\"conditions\":[");
+        json.push_str(&conds.join(","));
+        json.push_str("]}");
+        Ok(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(token: Option<&str>) -> Credentials {
+        Credentials::new("ak", "sk", token.map(str::to_owned)).unwrap()
+    }
+
+    #[test]
+    fn signs_the_base64_of_the_exact_text() {
+        let now = UnixTime::from_secs(1_702_743_657).unwrap();
+        let region = Region::new("cn-hangzhou").unwrap();
+        let text = "{\"expiration\":\"2023-12-17T00:00:00.000Z\",\"conditions\":[ {\"bucket\":\"b\"} ]}";
+        let s = sign_post_policy(text, &creds(None), &region, None, now, &mut SigningKeyCache::new()).unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(&s.policy).unwrap();
+        assert_eq!(decoded, text.as_bytes());
+        // signing key of the reference check value, then HMAC over the Base64 text
+        let key = super::super::key::derive_signing_key("sk", "20231216", "cn-hangzhou", "oss");
+        assert_eq!(s.signature, hex::encode(hmac_sha256(&key, s.policy.as_bytes())));
+        let names: Vec<&str> = s.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["policy", "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-signature"]);
+        assert_eq!(s.fields[2].1, "ak/20231216/cn-hangzhou/oss/aliyun_v4_request");
+    }
+
+    #[test]
+    fn builder_adds_signing_conditions_and_escapes() {
+        let now = UnixTime::from_secs(1_702_743_657).unwrap();
+        let region = Region::new("cn-hangzhou").unwrap();
+        let p = PostPolicy {
+            expiration: Some(now.plus_secs(600)),
+            bucket: Some(Bucket::new("bkt").unwrap()),
+            key: Some(KeyCondition::StartsWith("u/\"x\"/".into())),
+            content_length_range: Some((1, 10)),
+            content_type: Some(ContentTypeCondition::In(vec!["image/png".into(), "image/jpeg".into()])),
+            success_action_status: Some(201),
+            extra_conditions: vec!["{\"x-oss-object-acl\":\"private\"}".into()],
+        };
+        let json = p.to_json(&creds(Some("tok")), &region, None, now).unwrap();
+        assert_eq!(
+            json,
+            concat!(
+                "{\"expiration\":\"2023-12-16T16:30:57.000Z\",\"conditions\":[",
+                "{\"x-oss-signature-version\":\"OSS4-HMAC-SHA256\"},",
+                "{\"x-oss-credential\":\"ak/20231216/cn-hangzhou/oss/aliyun_v4_request\"},",
+                "{\"x-oss-date\":\"20231216T162057Z\"},",
+                "{\"x-oss-security-token\":\"tok\"},",
+                "{\"bucket\":\"bkt\"},",
+                "[\"starts-with\",\"$key\",\"u/\\\"x\\\"/\"],",
+                "[\"content-length-range\",1,10],",
+                "[\"in\",\"$content-type\",[\"image/png\",\"image/jpeg\"]],",
+                "[\"eq\",\"$success_action_status\",\"201\"],",
+                "{\"x-oss-object-acl\":\"private\"}]}"
+            )
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["conditions"][5][2], "u/\"x\"/");
+    }
+
+    #[test]
+    fn builder_rejects_bad_ranges_and_expiry() {
+        let now = UnixTime::from_secs(1_702_743_657).unwrap();
+        let region = Region::new("cn-hangzhou").unwrap();
+        let c = creds(None);
+        let base = PostPolicy { expiration: Some(now.plus_secs(60)), ..Default::default() };
+        let bad = [
+            PostPolicy { expiration: None, ..base.clone() },
+            PostPolicy { expiration: Some(now), ..base.clone() },
+            PostPolicy { expiration: Some(now.plus_secs(604_801)), ..base.clone() },
+            PostPolicy { content_length_range: Some((5, 4)), ..base.clone() },
+            PostPolicy { success_action_status: Some(302), ..base.clone() },
+        ];
+        for p in bad {
+            assert_eq!(p.to_json(&c, &region, None, now).unwrap_err().code(), "InvalidArgument");
+        }
+        assert!(base.to_json(&c, &region, None, now).is_ok());
+    }
+}
