@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Streaming PutObject throughput of the local OSS emulator on loopback.
+
+Starts a release `oss-emulator` on a free port, takes STS credentials from its
+GET /sts, presigns a V4 PUT URL with the official SDK (alibabacloud-oss-v2), and
+streams a 1 GiB body to it from a native client (not a browser), N times.
+Prints a markdown table (MB/s, GB/s per run and the median) and the machine.
+
+    .venv/bin/python bench/emulator_put.py                 # python client, 3 runs, 1 GiB
+    .venv/bin/python bench/emulator_put.py --client curl   # curl -T from tmpfs
+    .venv/bin/python bench/emulator_put.py --client both --runs 5 --size-mib 2048
+
+Clients:
+  python  http.client: request line + headers, then the body sent with
+          HTTPConnection.send() (socket.sendall) from a memoryview in 8 MiB slices.
+  curl    `curl -T <file on /dev/shm>` with the presigned URL.
+
+Target (issue 3): >= 1 GB/s, so the emulator is never the bottleneck of the
+library's own benchmarks. 1 GB = 10^9 bytes, 1 MB = 10^6 bytes.
+Needs: a release emulator (cargo build --release -p oss-emulator) and the venv of
+tests/conformance/requirements.txt. Env OSS_EMULATOR_BIN overrides the binary path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parents[1]
+BUCKET = "demo"
+REGION = "cn-hangzhou"
+MIB = 1024 * 1024
+CHUNK = 8 * MIB
+
+
+# ----------------------------------------------------------------------------- machine
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+# ----------------------------------------------------------------------------- emulator
+
+class Emulator:
+    def __init__(self, binary: Path, data_dir: str):
+        self.binary = binary
+        self.data_dir = data_dir
+        self.proc = None
+        self.base_url = None
+        self.log_lines = 0
+        self.tail: list = []
+
+    def start(self) -> None:
+        cmd = [str(self.binary), "--port", "0", "--bucket", BUCKET, "--region", REGION,
+               "--sts-ttl", "3600", "--data-dir", self.data_dir]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        ready = threading.Event()
+
+        def drain():
+            for raw in iter(self.proc.stdout.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip()
+                self.log_lines += 1
+                self.tail = (self.tail + [line])[-20:]
+                m = re.search(r"oss-emulator listening on (http://127\.0\.0\.1:\d+)", line)
+                if m and not ready.is_set():
+                    self.base_url = m.group(1)
+                    ready.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        if not ready.wait(30):
+            self.stop()
+            sys.exit("oss-emulator did not print its listening line within 30 s:\n"
+                     + "\n".join(self.tail))
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def sts_credentials(base_url: str) -> dict:
+    with urllib.request.urlopen(f"{base_url}/sts", timeout=10) as r:
+        return json.load(r)["Credentials"]
+
+
+def presign_put(base_url: str, creds: dict, key: str) -> str:
+    import datetime
+    import alibabacloud_oss_v2 as oss
+
+    cfg = oss.config.load_default()
+    cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
+        creds["AccessKeyId"], creds["AccessKeySecret"], creds["SecurityToken"])
+    cfg.region = REGION
+    cfg.endpoint = base_url
+    cfg.use_path_style = True
+    client = oss.Client(cfg)
+    pre = client.presign(oss.PutObjectRequest(bucket=BUCKET, key=key),
+                         expires=datetime.timedelta(hours=1))
+    assert not pre.signed_headers, pre.signed_headers  # nothing extra to send
+    return pre.url
+
+
+# ----------------------------------------------------------------------------- clients
+
+def put_python(url: str, body: memoryview) -> tuple:
+    """Stream `body` as one PUT with http.client; return (seconds, status, headers).
+
+    The body goes out with HTTPConnection.send() (socket.sendall) from a memoryview in
+    8 MiB slices, so Python copies nothing itself.
+    """
+    u = urlsplit(url)
+    target = u.path + ("?" + u.query if u.query else "")
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    try:
+        conn.connect()
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * MIB)
+        t0 = time.perf_counter()
+        conn.putrequest("PUT", target, skip_accept_encoding=True)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        for off in range(0, len(body), CHUNK):
+            conn.send(body[off:off + CHUNK])
+        resp = conn.getresponse()
+        resp.read()
+        elapsed = time.perf_counter() - t0
+        return elapsed, resp.status, {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+
+
+def _parse_head(resp: bytes) -> tuple:
+    head = resp.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    lines = head.split("\r\n")
+    status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return status, headers
+
+
+def put_curl(url: str, path: str) -> tuple:
+    hdr_file = tempfile.NamedTemporaryFile(prefix="bench-hdr-", delete=False)
+    hdr_file.close()
+    try:
+        # -H 'Expect:' so curl does not wait for 100-continue; --http1.1, no proxy.
+        cmd = ["curl", "-sS", "--http1.1", "--noproxy", "*", "-H", "Expect:", "-T", path,
+               "-o", "/dev/null", "-D", hdr_file.name, "-w", "%{time_total}", url]
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+        if out.returncode != 0:
+            raise RuntimeError(f"curl failed ({out.returncode}): {out.stderr}")
+        status, headers = _parse_head(Path(hdr_file.name).read_bytes())
+        curl_time = float(out.stdout.strip() or wall)
+        return curl_time, status, headers
+    finally:
+        os.unlink(hdr_file.name)
+
+
+# ----------------------------------------------------------------------------- main
+
+def make_body(size: int) -> bytearray:
+    # Random 64 MiB block, tiled: incompressible enough, cheap to build.
+    block = os.urandom(min(size, 64 * MIB))
+    body = bytearray(size)
+    for off in range(0, size, len(block)):
+        n = min(len(block), size - off)
+        body[off:off + n] = block[:n]
+    return body
+
+
+def crc64(data) -> str:
+    from alibabacloud_oss_v2.crc import Crc64
+    c = Crc64(0)
+    for off in range(0, len(data), 64 * MIB):
+        c.update(bytes(data[off:off + 64 * MIB]))
+    return str(c.sum64())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--client", choices=["python", "curl", "both"], default="both")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--data-dir", default=None,
+                    help="emulator --data-dir (default: a fresh directory on /dev/shm if it "
+                         "exists, so the disk is not what is measured)")
+    ap.add_argument("--no-verify", action="store_true", help="skip ETag/CRC64 checks")
+    args = ap.parse_args()
+
+    binary = Path(os.environ.get("OSS_EMULATOR_BIN") or REPO / "target" / "release" / "oss-emulator")
+    if not binary.is_file():
+        sys.exit(f"oss-emulator not found at {binary}: run `cargo build --release -p oss-emulator` "
+                 f"(or set OSS_EMULATOR_BIN)")
+    if args.client in ("curl", "both") and shutil.which("curl") is None:
+        sys.exit("curl not found")
+
+    size = args.size_mib * MIB
+    shm = Path("/dev/shm")
+    scratch_root = shm if shm.is_dir() else Path(tempfile.gettempdir())
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="oss-emu-bench-", dir=scratch_root)
+    body_path = None
+
+    info = machine_info()
+    print(f"# oss-emulator streaming PUT benchmark\n")
+    print(f"- machine: {info['nproc']} CPUs, {info['cpu']}, {info['memory']} RAM, "
+          f"Linux {info['kernel']}, Python {info['python']}")
+    print(f"- emulator: {binary}")
+    print(f"- emulator data dir: {data_dir}")
+    print(f"- body: {size} bytes ({args.size_mib} MiB), presigned V4 PUT, loopback, "
+          f"{args.runs} runs per client\n")
+    sys.stdout.flush()
+
+    body = make_body(size)
+    expect_md5 = expect_crc = None
+    if not args.no_verify:
+        expect_md5 = '"' + hashlib.md5(body).hexdigest().upper() + '"'
+        expect_crc = crc64(body)
+
+    emu = Emulator(binary, data_dir)
+    emu.start()
+    results = {}
+    try:
+        creds = sts_credentials(emu.base_url)
+        clients = ["python", "curl"] if args.client == "both" else [args.client]
+        if "curl" in clients:
+            fd, body_path = tempfile.mkstemp(prefix="bench-body-", dir=scratch_root)
+            with os.fdopen(fd, "wb") as f:
+                f.write(body)
+        view = memoryview(body)
+        for name in clients:
+            times = []
+            for i in range(args.runs):
+                key = f"bench/put-{name}-{i}.bin"
+                url = presign_put(emu.base_url, creds, key)
+                if name == "python":
+                    secs, status, headers = put_python(url, view)
+                else:
+                    secs, status, headers = put_curl(url, body_path)
+                if status != 200:
+                    raise RuntimeError(f"{name} run {i}: HTTP {status} {headers}\n" + "\n".join(emu.tail))
+                if expect_md5 and headers.get("etag") != expect_md5:
+                    raise RuntimeError(f"ETag {headers.get('etag')} != {expect_md5}")
+                if expect_crc and headers.get("x-oss-hash-crc64ecma") != expect_crc:
+                    raise RuntimeError(f"CRC64 {headers.get('x-oss-hash-crc64ecma')} != {expect_crc}")
+                times.append(secs)
+                # Free the stored copy so tmpfs does not fill up across runs.
+                for p in Path(data_dir).rglob("*"):
+                    if p.is_file() and p.stat().st_size >= size:
+                        p.unlink()
+            results[name] = times
+    finally:
+        emu.stop()
+        if body_path:
+            os.unlink(body_path)
+        if args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    print("| client | run 1 | run 2 | run 3 | median MB/s | median GB/s | target ≥ 1 GB/s |"
+          if args.runs == 3 else
+          "| client | " + " | ".join(f"run {i + 1}" for i in range(args.runs))
+          + " | median MB/s | median GB/s | target ≥ 1 GB/s |")
+    print("|---" * (args.runs + 4) + "|")
+    for name, times in results.items():
+        rates = [size / t / 1e6 for t in times]
+        med = statistics.median(rates)
+        cells = [f"{r:,.0f} MB/s ({t:.2f} s)" for r, t in zip(rates, times)]
+        ok = "yes" if med >= 1000 else "NO"
+        print(f"| {name} | " + " | ".join(cells) + f" | {med:,.0f} | {med / 1000:.2f} | {ok} |")
+    print("\nMB = 10^6 bytes, GB = 10^9 bytes; time = first request byte sent to response received"
+          + (", ETag and x-oss-hash-crc64ecma verified" if not args.no_verify else "") + ".")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
