@@ -1,7 +1,10 @@
 //! RFC 3986 percent-encoding as OSS V4 uses it. The same function builds the canonical URI and
 //! query AND the URL that is sent, so the two can never disagree.
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// Upper-case hex digit of a nibble (`n < 16`).
+fn hex_digit(n: u8) -> char {
+    char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })
+}
 
 /// Whether `b` is left as is: `A–Z a–z 0–9 - _ . ~`.
 fn is_unreserved(b: u8) -> bool {
@@ -17,8 +20,8 @@ pub fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 15));
         }
     }
 }

@@ -51,21 +51,21 @@ pub struct EndpointOptions<'a> {
 impl Endpoint {
     /// Resolves the endpoint for `region` from `opts`.
     pub fn resolve(region: &Region, opts: &EndpointOptions<'_>) -> Result<Self> {
-        let (scheme, host) = match opts.endpoint {
-            Some(e) => parse_endpoint(e)?,
-            None => {
-                let host = match opts.kind {
-                    EndpointKind::Public => format!("oss-{}.aliyuncs.com", region.as_str()),
-                    EndpointKind::Internal => {
-                        format!("oss-{}-internal.aliyuncs.com", region.as_str())
-                    }
-                    EndpointKind::Accelerate => "oss-accelerate.aliyuncs.com".to_owned(),
-                };
-                ("https", host)
-            }
+        let (scheme, host) = if let Some(e) = opts.endpoint {
+            parse_endpoint(e)?
+        } else {
+            let host = match opts.kind {
+                EndpointKind::Public => format!("oss-{}.aliyuncs.com", region.as_str()),
+                EndpointKind::Internal => format!("oss-{}-internal.aliyuncs.com", region.as_str()),
+                EndpointKind::Accelerate => "oss-accelerate.aliyuncs.com".to_owned(),
+            };
+            ("https", host)
         };
         if opts.cname && opts.endpoint.is_none() {
-            return Err(Error::invalid("cname", "needs an endpoint: the custom domain bound to the bucket"));
+            return Err(Error::invalid(
+                "cname",
+                "needs an endpoint: the custom domain bound to the bucket",
+            ));
         }
         let addressing = if opts.cname {
             Addressing::Cname
@@ -74,7 +74,11 @@ impl Endpoint {
         } else {
             Addressing::VirtualHosted
         };
-        Ok(Self { scheme, host, addressing })
+        Ok(Self {
+            scheme,
+            host,
+            addressing,
+        })
     }
 
     /// `http` or `https`.
@@ -115,7 +119,8 @@ impl Endpoint {
 
 /// The canonical URI of V4: `/BUCKET/KEY` (or `/BUCKET/`), whatever the addressing.
 pub fn canonical_uri(bucket: &Bucket, key: Option<&ObjectKey>) -> String {
-    let mut uri = String::with_capacity(2 + bucket.as_str().len() + key.map_or(0, |k| k.as_str().len()));
+    let mut uri =
+        String::with_capacity(2 + bucket.as_str().len() + key.map_or(0, |k| k.as_str().len()));
     uri.push('/');
     uri_encode_into(&mut uri, bucket.as_str(), true);
     uri.push('/');
@@ -142,7 +147,9 @@ fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
         return Err(bad("has no host"));
     }
     if host.contains(['/', '?', '#', '@']) {
-        return Err(bad("must be a scheme and host[:port] only, without path, query or user info"));
+        return Err(bad(
+            "must be a scheme and host[:port] only, without path, query or user info",
+        ));
     }
     let valid = host
         .bytes()
@@ -189,44 +196,107 @@ mod tests {
     #[test]
     fn default_internal_accelerate() {
         let d = EndpointOptions::default();
-        assert_eq!(url("oss-cn-hangzhou", &d, Some("a b/c")), "https://bkt.oss-cn-hangzhou.aliyuncs.com/a%20b/c");
-        let i = EndpointOptions { kind: EndpointKind::Internal, ..d.clone() };
-        assert_eq!(url("cn-beijing", &i, None), "https://bkt.oss-cn-beijing-internal.aliyuncs.com/");
-        let a = EndpointOptions { kind: EndpointKind::Accelerate, ..d };
-        assert_eq!(url("cn-beijing", &a, Some("k")), "https://bkt.oss-accelerate.aliyuncs.com/k");
+        assert_eq!(
+            url("oss-cn-hangzhou", &d, Some("a b/c")),
+            "https://bkt.oss-cn-hangzhou.aliyuncs.com/a%20b/c"
+        );
+        let i = EndpointOptions {
+            kind: EndpointKind::Internal,
+            ..d.clone()
+        };
+        assert_eq!(
+            url("cn-beijing", &i, None),
+            "https://bkt.oss-cn-beijing-internal.aliyuncs.com/"
+        );
+        let a = EndpointOptions {
+            kind: EndpointKind::Accelerate,
+            ..d
+        };
+        assert_eq!(
+            url("cn-beijing", &a, Some("k")),
+            "https://bkt.oss-accelerate.aliyuncs.com/k"
+        );
     }
 
     #[test]
     fn explicit_endpoint_gets_bucket_prefixed() {
-        let e = EndpointOptions { endpoint: Some("http://localhost:9000"), ..Default::default() };
-        assert_eq!(url("cn-hangzhou", &e, Some("k")), "http://bkt.localhost:9000/k");
-        let e = EndpointOptions { endpoint: Some("oss-cn-shanghai.aliyuncs.com/"), ..Default::default() };
-        assert_eq!(url("cn-shanghai", &e, Some("k")), "https://bkt.oss-cn-shanghai.aliyuncs.com/k");
+        let e = EndpointOptions {
+            endpoint: Some("http://localhost:9000"),
+            ..Default::default()
+        };
+        assert_eq!(
+            url("cn-hangzhou", &e, Some("k")),
+            "http://bkt.localhost:9000/k"
+        );
+        let e = EndpointOptions {
+            endpoint: Some("oss-cn-shanghai.aliyuncs.com/"),
+            ..Default::default()
+        };
+        assert_eq!(
+            url("cn-shanghai", &e, Some("k")),
+            "https://bkt.oss-cn-shanghai.aliyuncs.com/k"
+        );
     }
 
     #[test]
     fn ip_endpoint_and_path_style_put_bucket_in_path() {
-        let e = EndpointOptions { endpoint: Some("http://127.0.0.1:9000"), ..Default::default() };
-        assert_eq!(url("cn-hangzhou", &e, Some("k")), "http://127.0.0.1:9000/bkt/k");
-        let e = EndpointOptions { path_style: true, ..Default::default() };
-        assert_eq!(url("cn-hangzhou", &e, Some("k")), "https://oss-cn-hangzhou.aliyuncs.com/bkt/k");
+        let e = EndpointOptions {
+            endpoint: Some("http://127.0.0.1:9000"),
+            ..Default::default()
+        };
+        assert_eq!(
+            url("cn-hangzhou", &e, Some("k")),
+            "http://127.0.0.1:9000/bkt/k"
+        );
+        let e = EndpointOptions {
+            path_style: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            url("cn-hangzhou", &e, Some("k")),
+            "https://oss-cn-hangzhou.aliyuncs.com/bkt/k"
+        );
     }
 
     #[test]
     fn cname_uses_host_as_is() {
-        let e = EndpointOptions { endpoint: Some("https://static.example.com"), cname: true, ..Default::default() };
-        assert_eq!(url("cn-hangzhou", &e, Some("k")), "https://static.example.com/k");
+        let e = EndpointOptions {
+            endpoint: Some("https://static.example.com"),
+            cname: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            url("cn-hangzhou", &e, Some("k")),
+            "https://static.example.com/k"
+        );
         let r = Region::new("cn-hangzhou").unwrap();
-        let e = EndpointOptions { cname: true, ..Default::default() };
+        let e = EndpointOptions {
+            cname: true,
+            ..Default::default()
+        };
         assert!(Endpoint::resolve(&r, &e).is_err());
     }
 
     #[test]
     fn rejects_bad_endpoints() {
         let r = Region::new("cn-hangzhou").unwrap();
-        for bad in ["ftp://x", "https://", "https://a/b", "https://u@h", "h o st", "https://a?b"] {
-            let e = EndpointOptions { endpoint: Some(bad), ..Default::default() };
-            assert_eq!(Endpoint::resolve(&r, &e).unwrap_err().field(), Some("endpoint"), "{bad}");
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a/b",
+            "https://u@h",
+            "h o st",
+            "https://a?b",
+        ] {
+            let e = EndpointOptions {
+                endpoint: Some(bad),
+                ..Default::default()
+            };
+            assert_eq!(
+                Endpoint::resolve(&r, &e).unwrap_err().field(),
+                Some("endpoint"),
+                "{bad}"
+            );
         }
     }
 

@@ -98,8 +98,21 @@ mod tests {
         for ok in ["abc", "my-bucket-01", &"a".repeat(63)] {
             assert!(Bucket::new(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "Abc", "a_b", "a.b", "", &"a".repeat(64)] {
-            assert_eq!(Bucket::new(bad).unwrap_err().code(), "InvalidArgument", "{bad}");
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "Abc",
+            "a_b",
+            "a.b",
+            "",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(
+                Bucket::new(bad).unwrap_err().code(),
+                "InvalidArgument",
+                "{bad}"
+            );
         }
     }
 
@@ -116,9 +129,19 @@ mod tests {
 
     #[test]
     fn region_accepts_oss_prefix() {
-        assert_eq!(Region::new("oss-cn-hangzhou").unwrap().as_str(), "cn-hangzhou");
+        assert_eq!(
+            Region::new("oss-cn-hangzhou").unwrap().as_str(),
+            "cn-hangzhou"
+        );
         assert_eq!(Region::new("cn-hangzhou").unwrap().as_str(), "cn-hangzhou");
-        for bad in ["", "oss-", "CN-hangzhou", "cn hangzhou", "cn_hangzhou", "-cn"] {
+        for bad in [
+            "",
+            "oss-",
+            "CN-hangzhou",
+            "cn hangzhou",
+            "cn_hangzhou",
+            "-cn",
+        ] {
             assert!(Region::new(bad).is_err(), "{bad:?}");
         }
     }

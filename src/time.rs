@@ -134,7 +134,12 @@ impl UnixTime {
     /// Parses an ISO 8601 UTC instant as STS and OSS write it: `2015-04-09T11:52:19Z`, with
     /// optional fractional seconds and a `Z`, `+00:00` or other numeric offset.
     pub fn parse_iso8601(text: &str) -> Result<Self> {
-        let bad = || Error::invalid("expiration", "expected an ISO 8601 time like 2024-01-31T12:00:00Z");
+        let bad = || {
+            Error::invalid(
+                "expiration",
+                "expected an ISO 8601 time like 2024-01-31T12:00:00Z",
+            )
+        };
         let b = text.trim().as_bytes();
         let num = |from: usize, len: usize| -> Result<i64> {
             let digits = b.get(from..from + len).ok_or_else(bad)?;
@@ -223,7 +228,13 @@ mod tests {
         ] {
             assert_eq!(UnixTime::parse_iso8601(s).unwrap(), want, "{s}");
         }
-        for s in ["", "2015-04-09", "2015-02-30T00:00:00Z", "2015-04-09T11:52:19", "x015-04-09T11:52:19Z"] {
+        for s in [
+            "",
+            "2015-04-09",
+            "2015-02-30T00:00:00Z",
+            "2015-04-09T11:52:19",
+            "x015-04-09T11:52:19Z",
+        ] {
             assert!(UnixTime::parse_iso8601(s).is_err(), "{s}");
         }
     }

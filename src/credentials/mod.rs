@@ -106,10 +106,14 @@ mod tests {
 
     #[test]
     fn debug_and_display_never_show_secrets() {
-        let c = Credentials::new("STS.id", "the-secret-value", Some("the-token-value".into())).unwrap();
+        let c =
+            Credentials::new("STS.id", "the-secret-value", Some("the-token-value".into())).unwrap();
         let dbg = format!("{c:?} {c:#?}");
         assert!(dbg.contains("STS.id"));
-        assert!(!dbg.contains("the-secret-value") && !dbg.contains("the-token-value"), "{dbg}");
+        assert!(
+            !dbg.contains("the-secret-value") && !dbg.contains("the-token-value"),
+            "{dbg}"
+        );
         assert!(dbg.contains("[redacted]"));
         assert_eq!(c.access_key_secret.to_string(), "[redacted]");
         assert_eq!(c.security_token.as_ref().unwrap().to_string(), "[redacted]");
@@ -117,11 +121,20 @@ mod tests {
 
     #[test]
     fn rejects_missing_or_unprintable_parts() {
-        assert_eq!(Credentials::new("", "s", None).unwrap_err().field(), Some("credentials.accessKeyId"));
-        assert_eq!(Credentials::new("a", "", None).unwrap_err().field(), Some("credentials.accessKeySecret"));
+        assert_eq!(
+            Credentials::new("", "s", None).unwrap_err().field(),
+            Some("credentials.accessKeyId")
+        );
+        assert_eq!(
+            Credentials::new("a", "", None).unwrap_err().field(),
+            Some("credentials.accessKeySecret")
+        );
         let e = Credentials::new("a", "s", Some("t\r\nx".into())).unwrap_err();
         assert_eq!(e.field(), Some("credentials.securityToken"));
         assert!(!e.to_string().contains("t\r\nx"));
-        assert!(Credentials::new("a", "s", Some(String::new())).unwrap().security_token.is_none());
+        assert!(Credentials::new("a", "s", Some(String::new()))
+            .unwrap()
+            .security_token
+            .is_none());
     }
 }

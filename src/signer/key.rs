@@ -7,9 +7,8 @@ use sha2::Sha256;
 pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // `new_from_slice` accepts keys of any length for HMAC; the error branch is unreachable but
     // handled without panicking by hashing with an empty key (never taken).
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return [0; 32],
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
     };
     mac.update(data);
     mac.finalize().into_bytes().into()
@@ -17,7 +16,12 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 /// The V4 signing key:
 /// `HMAC(HMAC(HMAC(HMAC("aliyun_v4" + secret, date), region), product), "aliyun_v4_request")`.
-pub(crate) fn derive_signing_key(secret: &str, date: &str, region: &str, product: &str) -> [u8; 32] {
+pub(crate) fn derive_signing_key(
+    secret: &str,
+    date: &str,
+    region: &str,
+    product: &str,
+) -> [u8; 32] {
     let mut seed = Vec::with_capacity(9 + secret.len());
     seed.extend_from_slice(b"aliyun_v4");
     seed.extend_from_slice(secret.as_bytes());
@@ -45,7 +49,11 @@ pub struct SigningKeyCache {
 
 impl core::fmt::Debug for SigningKeyCache {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SigningKeyCache({} entries, [redacted])", self.entries.len())
+        write!(
+            f,
+            "SigningKeyCache({} entries, [redacted])",
+            self.entries.len()
+        )
     }
 }
 
@@ -58,7 +66,13 @@ impl SigningKeyCache {
     }
 
     /// The signing key for these inputs, derived once and then reused.
-    pub(crate) fn key(&mut self, secret: &str, date: &str, region: &str, product: &str) -> [u8; 32] {
+    pub(crate) fn key(
+        &mut self,
+        secret: &str,
+        date: &str,
+        region: &str,
+        product: &str,
+    ) -> [u8; 32] {
         let hit = self.entries.iter().find(|e| {
             e.date == date && e.region == region && e.product == product && e.secret == secret
         });
@@ -92,7 +106,10 @@ mod tests {
     #[test]
     fn signing_key_matches_reference_check_value() {
         let k = derive_signing_key("sk", "20231216", "cn-hangzhou", "oss");
-        assert_eq!(hex::encode(k), "b412a03b134ebddd720f5167b5de6db66620ebb3b01cff4d49e3ccb09f8de97f");
+        assert_eq!(
+            hex::encode(k),
+            "b412a03b134ebddd720f5167b5de6db66620ebb3b01cff4d49e3ccb09f8de97f"
+        );
     }
 
     #[test]

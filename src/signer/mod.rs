@@ -9,10 +9,10 @@ mod key;
 mod post;
 
 pub use key::SigningKeyCache;
-pub use post::{ContentTypeCondition, KeyCondition, PostPolicy, PostSignature, sign_post_policy};
+pub use post::{sign_post_policy, ContentTypeCondition, KeyCondition, PostPolicy, PostSignature};
 
 use crate::credentials::Credentials;
-use crate::endpoint::{Endpoint, EndpointOptions, canonical_uri};
+use crate::endpoint::{canonical_uri, Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
 use crate::time::UnixTime;
@@ -120,7 +120,10 @@ impl Headers {
                 return Err(Error::invalid(field(), "is not a valid HTTP header name"));
             }
             if value.contains(['\r', '\n', '\0']) {
-                return Err(Error::invalid(field(), "value must not contain CR, LF or NUL"));
+                return Err(Error::invalid(
+                    field(),
+                    "value must not contain CR, LF or NUL",
+                ));
             }
             let lower = name.to_ascii_lowercase();
             let value = value.trim_matches([' ', '\t']).to_owned();
@@ -134,7 +137,10 @@ impl Headers {
                 _ => {}
             }
             if out.iter().any(|h| h.lower == lower) {
-                return Err(Error::invalid(field(), "is given twice (header names ignore case)"));
+                return Err(Error::invalid(
+                    field(),
+                    "is given twice (header names ignore case)",
+                ));
             }
             out.push(Header { name, lower, value });
         }
@@ -143,7 +149,10 @@ impl Headers {
 
     /// The value of a header by lower-case name.
     pub fn get(&self, lower: &str) -> Option<&str> {
-        self.0.iter().find(|h| h.lower == lower).map(|h| h.value.as_str())
+        self.0
+            .iter()
+            .find(|h| h.lower == lower)
+            .map(|h| h.value.as_str())
     }
 
     /// Iterates over the headers.
@@ -223,13 +232,19 @@ impl Request {
                 return Err(Error::invalid("query", "parameter names must not be empty"));
             }
             if name.eq_ignore_ascii_case(param::X_OSS_SIGNATURE) {
-                return Err(Error::invalid(format!("query.{name}"), "is set by the signer"));
+                return Err(Error::invalid(
+                    format!("query.{name}"),
+                    "is set by the signer",
+                ));
             }
             let _ = value;
         }
         for name in &parts.additional_headers {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
-                return Err(Error::invalid("additionalHeaders", format!("{name:?} is not a header name")));
+                return Err(Error::invalid(
+                    "additionalHeaders",
+                    format!("{name:?} is not a header name"),
+                ));
             }
         }
         Ok(Self {
@@ -301,7 +316,11 @@ impl Request {
 
     /// The signed header lines (lower-case name, trimmed value), sorted, for `extra` headers
     /// that the signer adds.
-    fn signed_headers(&self, additional: &[String], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn signed_headers(
+        &self,
+        additional: &[String],
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
         let mut lines: Vec<(String, String)> = self
             .headers
             .iter()
@@ -323,7 +342,12 @@ impl Request {
     }
 
     fn scope(&self, now: UnixTime) -> String {
-        format!("{}/{}/{}/{REQUEST_TYPE}", now.date_stamp(), self.region.as_str(), self.product)
+        format!(
+            "{}/{}/{}/{REQUEST_TYPE}",
+            now.date_stamp(),
+            self.region.as_str(),
+            self.product
+        )
     }
 
     fn signature(
@@ -348,7 +372,12 @@ impl Request {
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
     let mut encoded: Vec<(String, String)> = pairs
         .into_iter()
-        .map(|(k, v)| (crate::encode::uri_encode(k, false), crate::encode::uri_encode(v.unwrap_or(""), false)))
+        .map(|(k, v)| {
+            (
+                crate::encode::uri_encode(k, false),
+                crate::encode::uri_encode(v.unwrap_or(""), false),
+            )
+        })
         .collect();
     encoded.sort_unstable();
     let mut out = String::new();
@@ -379,8 +408,16 @@ pub fn canonical_headers(lines: &[(String, String)]) -> String {
 
 /// The canonical request: method, URI, query, headers (ending in `\n`), additional headers,
 /// payload hash, joined by `\n`.
-pub fn canonical_request(method: &str, uri: &str, query: &str, headers: &str, additional: &str) -> String {
-    let mut out = String::with_capacity(method.len() + uri.len() + query.len() + headers.len() + additional.len() + 24);
+pub fn canonical_request(
+    method: &str,
+    uri: &str,
+    query: &str,
+    headers: &str,
+    additional: &str,
+) -> String {
+    let mut out = String::with_capacity(
+        method.len() + uri.len() + query.len() + headers.len() + additional.len() + 24,
+    );
     for part in [method, uri, query, headers, additional] {
         out.push_str(part);
         out.push('\n');
@@ -429,10 +466,18 @@ fn append_query(url: &mut String, pairs: &[(String, Option<String>)]) {
 }
 
 /// Signs `req` in the `Authorization` header at `now`.
-pub fn sign_request(req: &Request, creds: &Credentials, now: UnixTime, cache: &mut SigningKeyCache) -> SignedRequest {
+pub fn sign_request(
+    req: &Request,
+    creds: &Credentials,
+    now: UnixTime,
+    cache: &mut SigningKeyCache,
+) -> SignedRequest {
     let datetime = now.iso8601_basic();
     let additional = req.normalized_additional();
-    let mut extra = vec![(header::X_OSS_DATE, datetime.as_str()), (header::X_OSS_CONTENT_SHA256, UNSIGNED_PAYLOAD)];
+    let mut extra = vec![
+        (header::X_OSS_DATE, datetime.as_str()),
+        (header::X_OSS_CONTENT_SHA256, UNSIGNED_PAYLOAD),
+    ];
     if let Some(t) = &creds.security_token {
         extra.push((header::X_OSS_SECURITY_TOKEN, t.expose()));
     }
@@ -472,7 +517,13 @@ pub fn sign_request(req: &Request, creds: &Credentials, now: UnixTime, cache: &m
 
     let mut url = req.base_url();
     append_query(&mut url, &req.query);
-    SignedRequest { method: req.method.clone(), url, headers, canonical_request: canonical, string_to_sign: sts }
+    SignedRequest {
+        method: req.method.clone(),
+        url,
+        headers,
+        canonical_request: canonical,
+        string_to_sign: sts,
+    }
 }
 
 /// A presigned URL and the headers its user must send with it.
@@ -502,7 +553,10 @@ pub fn presign(
     cache: &mut SigningKeyCache,
 ) -> Result<PresignedUrl> {
     if !(1..=MAX_PRESIGN_SECS).contains(&expires_secs) {
-        return Err(Error::invalid("expiresInSecs", "must be an integer from 1 to 604800 (7 days)"));
+        return Err(Error::invalid(
+            "expiresInSecs",
+            "must be an integer from 1 to 604800 (7 days)",
+        ));
     }
     for (name, _) in &req.query {
         let lower = name.to_ascii_lowercase();
@@ -516,7 +570,10 @@ pub fn presign(
         ]
         .contains(&lower.as_str())
         {
-            return Err(Error::invalid(format!("query.{name}"), "is set by the signer"));
+            return Err(Error::invalid(
+                format!("query.{name}"),
+                "is set by the signer",
+            ));
         }
     }
     let datetime = now.iso8601_basic();
@@ -527,7 +584,10 @@ pub fn presign(
     add(param::X_OSS_SIGNATURE_VERSION, ALGORITHM.to_owned());
     add(param::X_OSS_DATE, datetime.clone());
     add(param::X_OSS_EXPIRES, expires_secs.to_string());
-    add(param::X_OSS_CREDENTIAL, format!("{}/{scope}", creds.access_key_id));
+    add(
+        param::X_OSS_CREDENTIAL,
+        format!("{}/{scope}", creds.access_key_id),
+    );
     if let Some(t) = &creds.security_token {
         add(param::X_OSS_SECURITY_TOKEN, t.expose().to_owned());
     }
@@ -551,7 +611,10 @@ pub fn presign(
     let headers = req
         .headers
         .iter()
-        .filter(|h| h.lower != header::HOST && (is_default_signed(&h.lower) || additional.contains(&h.lower)))
+        .filter(|h| {
+            h.lower != header::HOST
+                && (is_default_signed(&h.lower) || additional.contains(&h.lower))
+        })
         .map(|h| (h.name.clone(), h.wire_value()))
         .collect();
     Ok(PresignedUrl {

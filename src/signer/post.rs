@@ -3,12 +3,13 @@
 //! The string to sign is the Base64 text of the policy itself, so the exact bytes sent are the
 //! bytes signed: a policy given as text is never re-serialised.
 
-use super::{ALGORITHM, PRODUCT_OSS, REQUEST_TYPE, SigningKeyCache, key::hmac_sha256, param};
+use super::{key::hmac_sha256, param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::time::UnixTime;
 use base64::Engine as _;
+use core::fmt::Write as _;
 
 /// The form fields of a signed policy.
 #[derive(Debug, Clone)]
@@ -37,23 +38,45 @@ pub fn sign_post_policy(
     let product = product.unwrap_or(PRODUCT_OSS);
     let date = now.date_stamp();
     let policy = base64::engine::general_purpose::STANDARD.encode(policy_json.as_bytes());
-    let key = cache.key(creds.access_key_secret.expose(), &date, region.as_str(), product);
+    let key = cache.key(
+        creds.access_key_secret.expose(),
+        &date,
+        region.as_str(),
+        product,
+    );
     let signature = hex::encode(hmac_sha256(&key, policy.as_bytes()));
     let mut fields = vec![
         (param::POLICY.to_owned(), policy.clone()),
-        (param::X_OSS_SIGNATURE_VERSION.to_owned(), ALGORITHM.to_owned()),
-        (param::X_OSS_CREDENTIAL.to_owned(), credential(creds, &date, region, product)),
+        (
+            param::X_OSS_SIGNATURE_VERSION.to_owned(),
+            ALGORITHM.to_owned(),
+        ),
+        (
+            param::X_OSS_CREDENTIAL.to_owned(),
+            credential(creds, &date, region, product),
+        ),
         (param::X_OSS_DATE.to_owned(), now.iso8601_basic()),
         (param::X_OSS_SIGNATURE.to_owned(), signature.clone()),
     ];
     if let Some(t) = &creds.security_token {
-        fields.push((param::X_OSS_SECURITY_TOKEN.to_owned(), t.expose().to_owned()));
+        fields.push((
+            param::X_OSS_SECURITY_TOKEN.to_owned(),
+            t.expose().to_owned(),
+        ));
     }
-    Ok(PostSignature { policy, signature, fields })
+    Ok(PostSignature {
+        policy,
+        signature,
+        fields,
+    })
 }
 
 fn credential(creds: &Credentials, date: &str, region: &Region, product: &str) -> String {
-    format!("{}/{date}/{}/{product}/{REQUEST_TYPE}", creds.access_key_id, region.as_str())
+    format!(
+        "{}/{date}/{}/{product}/{REQUEST_TYPE}",
+        creds.access_key_id,
+        region.as_str()
+    )
 }
 
 /// A condition on the object key.
@@ -107,7 +130,7 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if u32::from(c) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),
         }
@@ -117,13 +140,27 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
 
 impl PostPolicy {
     /// The policy JSON for `creds` signing at `now` in `region`.
-    pub fn to_json(&self, creds: &Credentials, region: &Region, product: Option<&str>, now: UnixTime) -> Result<String> {
-        let expiration = self.expiration.ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
+    pub fn to_json(
+        &self,
+        creds: &Credentials,
+        region: &Region,
+        product: Option<&str>,
+        now: UnixTime,
+    ) -> Result<String> {
+        let expiration = self
+            .expiration
+            .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
         if expiration <= now {
-            return Err(Error::invalid("expiresInSecs", "the policy would already be expired"));
+            return Err(Error::invalid(
+                "expiresInSecs",
+                "the policy would already be expired",
+            ));
         }
         if expiration.secs() - now.secs() > super::MAX_PRESIGN_SECS {
-            return Err(Error::invalid("expiresInSecs", "must be at most 604800 (7 days)"));
+            return Err(Error::invalid(
+                "expiresInSecs",
+                "must be at most 604800 (7 days)",
+            ));
         }
         if let Some((min, max)) = self.content_length_range {
             if min > max {
@@ -132,7 +169,10 @@ impl PostPolicy {
         }
         if let Some(s) = self.success_action_status {
             if ![200, 201, 204].contains(&s) {
-                return Err(Error::invalid("successActionStatus", "must be 200, 201 or 204"));
+                return Err(Error::invalid(
+                    "successActionStatus",
+                    "must be 200, 201 or 204",
+                ));
             }
         }
         let product = product.unwrap_or(PRODUCT_OSS);
@@ -157,7 +197,10 @@ impl PostPolicy {
             s
         };
         conds.push(pair(param::X_OSS_SIGNATURE_VERSION, ALGORITHM));
-        conds.push(pair(param::X_OSS_CREDENTIAL, &credential(creds, &date, region, product)));
+        conds.push(pair(
+            param::X_OSS_CREDENTIAL,
+            &credential(creds, &date, region, product),
+        ));
         conds.push(pair(param::X_OSS_DATE, &now.iso8601_basic()));
         if let Some(t) = &creds.security_token {
             conds.push(pair(param::X_OSS_SECURITY_TOKEN, t.expose()));
@@ -175,7 +218,9 @@ impl PostPolicy {
         }
         match &self.content_type {
             Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
-            Some(ContentTypeCondition::StartsWith(t)) => conds.push(op("starts-with", "$content-type", t)),
+            Some(ContentTypeCondition::StartsWith(t)) => {
+                conds.push(op("starts-with", "$content-type", t))
+            }
             Some(ContentTypeCondition::In(list)) => {
                 let mut s = String::from("[\"in\",\"$content-type\",[");
                 for (i, t) in list.iter().enumerate() {
@@ -214,16 +259,42 @@ mod tests {
     fn signs_the_base64_of_the_exact_text() {
         let now = UnixTime::from_secs(1_702_743_657).unwrap();
         let region = Region::new("cn-hangzhou").unwrap();
-        let text = "{\"expiration\":\"2023-12-17T00:00:00.000Z\",\"conditions\":[ {\"bucket\":\"b\"} ]}";
-        let s = sign_post_policy(text, &creds(None), &region, None, now, &mut SigningKeyCache::new()).unwrap();
-        let decoded = base64::engine::general_purpose::STANDARD.decode(&s.policy).unwrap();
+        let text =
+            "{\"expiration\":\"2023-12-17T00:00:00.000Z\",\"conditions\":[ {\"bucket\":\"b\"} ]}";
+        let s = sign_post_policy(
+            text,
+            &creds(None),
+            &region,
+            None,
+            now,
+            &mut SigningKeyCache::new(),
+        )
+        .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(&s.policy)
+            .unwrap();
         assert_eq!(decoded, text.as_bytes());
         // signing key of the reference check value, then HMAC over the Base64 text
         let key = super::super::key::derive_signing_key("sk", "20231216", "cn-hangzhou", "oss");
-        assert_eq!(s.signature, hex::encode(hmac_sha256(&key, s.policy.as_bytes())));
+        assert_eq!(
+            s.signature,
+            hex::encode(hmac_sha256(&key, s.policy.as_bytes()))
+        );
         let names: Vec<&str> = s.fields.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["policy", "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-signature"]);
-        assert_eq!(s.fields[2].1, "ak/20231216/cn-hangzhou/oss/aliyun_v4_request");
+        assert_eq!(
+            names,
+            [
+                "policy",
+                "x-oss-signature-version",
+                "x-oss-credential",
+                "x-oss-date",
+                "x-oss-signature"
+            ]
+        );
+        assert_eq!(
+            s.fields[2].1,
+            "ak/20231216/cn-hangzhou/oss/aliyun_v4_request"
+        );
     }
 
     #[test]
@@ -235,7 +306,10 @@ mod tests {
             bucket: Some(Bucket::new("bkt").unwrap()),
             key: Some(KeyCondition::StartsWith("u/\"x\"/".into())),
             content_length_range: Some((1, 10)),
-            content_type: Some(ContentTypeCondition::In(vec!["image/png".into(), "image/jpeg".into()])),
+            content_type: Some(ContentTypeCondition::In(vec![
+                "image/png".into(),
+                "image/jpeg".into(),
+            ])),
             success_action_status: Some(201),
             extra_conditions: vec!["{\"x-oss-object-acl\":\"private\"}".into()],
         };
@@ -265,16 +339,37 @@ mod tests {
         let now = UnixTime::from_secs(1_702_743_657).unwrap();
         let region = Region::new("cn-hangzhou").unwrap();
         let c = creds(None);
-        let base = PostPolicy { expiration: Some(now.plus_secs(60)), ..Default::default() };
+        let base = PostPolicy {
+            expiration: Some(now.plus_secs(60)),
+            ..Default::default()
+        };
         let bad = [
-            PostPolicy { expiration: None, ..base.clone() },
-            PostPolicy { expiration: Some(now), ..base.clone() },
-            PostPolicy { expiration: Some(now.plus_secs(604_801)), ..base.clone() },
-            PostPolicy { content_length_range: Some((5, 4)), ..base.clone() },
-            PostPolicy { success_action_status: Some(302), ..base.clone() },
+            PostPolicy {
+                expiration: None,
+                ..base.clone()
+            },
+            PostPolicy {
+                expiration: Some(now),
+                ..base.clone()
+            },
+            PostPolicy {
+                expiration: Some(now.plus_secs(604_801)),
+                ..base.clone()
+            },
+            PostPolicy {
+                content_length_range: Some((5, 4)),
+                ..base.clone()
+            },
+            PostPolicy {
+                success_action_status: Some(302),
+                ..base.clone()
+            },
         ];
         for p in bad {
-            assert_eq!(p.to_json(&c, &region, None, now).unwrap_err().code(), "InvalidArgument");
+            assert_eq!(
+                p.to_json(&c, &region, None, now).unwrap_err().code(),
+                "InvalidArgument"
+            );
         }
         assert!(base.to_json(&c, &region, None, now).is_ok());
     }

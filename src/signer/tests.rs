@@ -18,17 +18,30 @@ const CANONICAL_BASIC: &str = concat!(
 );
 
 fn vector_query() -> Vec<(String, Option<String>)> {
-    [("param1", Some("value1")), ("+param1", Some("value3")), ("|param1", Some("value4")), ("+param2", None), ("|param2", Some("")), ("param2", None)]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
-        .collect()
+    [
+        ("param1", Some("value1")),
+        ("+param1", Some("value3")),
+        ("|param1", Some("value4")),
+        ("+param2", None),
+        ("|param2", Some("")),
+        ("param2", None),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
+    .collect()
 }
 
 fn vector_headers(content_type: &str) -> Vec<(String, String)> {
-    [("x-oss-head1", "value"), ("abc", "value"), ("ZAbc", "value"), ("XYZ", "value"), ("content-type", content_type)]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    [
+        ("x-oss-head1", "value"),
+        ("abc", "value"),
+        ("ZAbc", "value"),
+        ("XYZ", "value"),
+        ("content-type", content_type),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
 }
 
 fn vector_request(content_type: &str, additional: &[&str]) -> Request {
@@ -52,14 +65,23 @@ fn canonical_query_sorts_encoded_names_and_drops_empty_values() {
         canonical_query(q.iter().map(|(k, v)| (k.as_str(), v.as_deref()))),
         "%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2"
     );
-    assert_eq!(canonical_query([("position", Some("0")), ("append", None)]), "append&position=0");
+    assert_eq!(
+        canonical_query([("position", Some("0")), ("append", None)]),
+        "append&position=0"
+    );
     assert_eq!(canonical_query([]), "");
 }
 
 #[test]
 fn canonical_headers_end_each_line_with_newline() {
-    let lines = vec![("content-type".to_owned(), "text/plain".to_owned()), ("x-oss-date".to_owned(), "20231216T162057Z".to_owned())];
-    assert_eq!(canonical_headers(&lines), "content-type:text/plain\nx-oss-date:20231216T162057Z\n");
+    let lines = vec![
+        ("content-type".to_owned(), "text/plain".to_owned()),
+        ("x-oss-date".to_owned(), "20231216T162057Z".to_owned()),
+    ];
+    assert_eq!(
+        canonical_headers(&lines),
+        "content-type:text/plain\nx-oss-date:20231216T162057Z\n"
+    );
 }
 
 #[test]
@@ -76,7 +98,11 @@ fn canonical_request_stage_matches_vector() {
 
 #[test]
 fn string_to_sign_stage_matches_check_value() {
-    let sts = string_to_sign("20231216T162057Z", "20231216/cn-hangzhou/oss/aliyun_v4_request", CANONICAL_BASIC);
+    let sts = string_to_sign(
+        "20231216T162057Z",
+        "20231216/cn-hangzhou/oss/aliyun_v4_request",
+        CANONICAL_BASIC,
+    );
     assert_eq!(
         sts,
         "OSS4-HMAC-SHA256\n20231216T162057Z\n20231216/cn-hangzhou/oss/aliyun_v4_request\nf4613657f1b108998e8dbd10a1aa5da621dc2c6e02c9ddec0f163664848704c4"
@@ -87,16 +113,28 @@ fn string_to_sign_stage_matches_check_value() {
 fn signature_stage_matches_check_value() {
     let key = key::derive_signing_key("sk", "20231216", "cn-hangzhou", "oss");
     let sts = "OSS4-HMAC-SHA256\n20231216T162057Z\n20231216/cn-hangzhou/oss/aliyun_v4_request\nf4613657f1b108998e8dbd10a1aa5da621dc2c6e02c9ddec0f163664848704c4";
-    assert_eq!(hex::encode(key::hmac_sha256(&key, sts.as_bytes())), "e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe");
+    assert_eq!(
+        hex::encode(key::hmac_sha256(&key, sts.as_bytes())),
+        "e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe"
+    );
 }
 
 #[test]
 fn sign_request_end_to_end_matches_vector() {
     let creds = Credentials::new("ak", "sk", None).unwrap();
     let now = UnixTime::from_secs(1_702_743_657).unwrap();
-    let s = sign_request(&vector_request("text/plain", &[]), &creds, now, &mut SigningKeyCache::new());
+    let s = sign_request(
+        &vector_request("text/plain", &[]),
+        &creds,
+        now,
+        &mut SigningKeyCache::new(),
+    );
     assert_eq!(s.canonical_request, CANONICAL_BASIC);
-    let auth = s.headers.iter().find(|(k, _)| k == "authorization").unwrap();
+    let auth = s
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .unwrap();
     assert_eq!(
         auth.1,
         "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe"
@@ -109,9 +147,29 @@ fn additional_headers_drop_default_signed_and_missing_names() {
     let creds = Credentials::new("ak", "sk", None).unwrap();
     let now = UnixTime::from_secs(1_702_747_512).unwrap();
     let mut cache = SigningKeyCache::new();
-    let a = sign_request(&vector_request("text/plain", &["ZAbc", "abc"]), &creds, now, &mut cache);
-    let b = sign_request(&vector_request("text/plain", &["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc", "abc"]), &creds, now, &mut cache);
-    let auth = |s: &SignedRequest| s.headers.iter().find(|(k, _)| k == "authorization").unwrap().1.clone();
+    let a = sign_request(
+        &vector_request("text/plain", &["ZAbc", "abc"]),
+        &creds,
+        now,
+        &mut cache,
+    );
+    let b = sign_request(
+        &vector_request(
+            "text/plain",
+            &["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc", "abc"],
+        ),
+        &creds,
+        now,
+        &mut cache,
+    );
+    let auth = |s: &SignedRequest| {
+        s.headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .unwrap()
+            .1
+            .clone()
+    };
     assert_eq!(auth(&a), auth(&b));
     assert!(auth(&a).contains(",AdditionalHeaders=abc;zabc,Signature=4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f"));
 }
@@ -120,9 +178,24 @@ fn additional_headers_drop_default_signed_and_missing_names() {
 fn presign_puts_signer_params_after_caller_params() {
     let creds = Credentials::new("ak", "sk", Some("token".into())).unwrap();
     let now = UnixTime::from_secs(1_702_785_388).unwrap();
-    let p = presign(&vector_request("application/octet-stream", &[]), &creds, now, 599, &mut SigningKeyCache::new()).unwrap();
-    assert!(p.url.ends_with("&x-oss-signature=3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5"), "{}", p.url);
-    assert!(p.url.contains("x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request"));
+    let p = presign(
+        &vector_request("application/octet-stream", &[]),
+        &creds,
+        now,
+        599,
+        &mut SigningKeyCache::new(),
+    )
+    .unwrap();
+    assert!(
+        p.url.ends_with(
+            "&x-oss-signature=3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5"
+        ),
+        "{}",
+        p.url
+    );
+    assert!(p
+        .url
+        .contains("x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request"));
     assert_eq!(p.expires_at.secs(), 1_702_785_388 + 599);
     let names: Vec<&str> = p.headers.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, ["x-oss-head1", "content-type"]);
@@ -152,29 +225,128 @@ fn utf8_metadata_is_signed_as_text_and_sent_as_bytes() {
         ..Default::default()
     })
     .unwrap();
-    let s = sign_request(&req, &creds, UnixTime::from_secs(1_702_743_657).unwrap(), &mut SigningKeyCache::new());
+    let s = sign_request(
+        &req,
+        &creds,
+        UnixTime::from_secs(1_702_743_657).unwrap(),
+        &mut SigningKeyCache::new(),
+    );
     assert!(s.canonical_request.contains("\nx-oss-meta-author:张三\n"));
-    let sent = &s.headers.iter().find(|(k, _)| k == "x-oss-meta-author").unwrap().1;
-    assert_eq!(sent.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect::<Vec<u8>>(), "张三".as_bytes());
+    let sent = &s
+        .headers
+        .iter()
+        .find(|(k, _)| k == "x-oss-meta-author")
+        .unwrap()
+        .1;
+    assert_eq!(
+        sent.chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect::<Vec<u8>>(),
+        "张三".as_bytes()
+    );
 }
 
 #[test]
 fn bad_headers_and_query_are_rejected_with_field() {
-    let base = || RequestParts { method: "PUT", bucket: "bucket", key: Some("k"), region: "cn-hangzhou", ..Default::default() };
+    let base = || RequestParts {
+        method: "PUT",
+        bucket: "bucket",
+        key: Some("k"),
+        region: "cn-hangzhou",
+        ..Default::default()
+    };
     let cases: Vec<(RequestParts<'_>, &str)> = vec![
-        (RequestParts { headers: vec![("x-oss-meta-a".into(), "a\r\nb".into())], ..base() }, "headers.x-oss-meta-a"),
-        (RequestParts { headers: vec![("bad name".into(), "v".into())], ..base() }, "headers.bad name"),
-        (RequestParts { headers: vec![("A".into(), "1".into()), ("a".into(), "2".into())], ..base() }, "headers.a"),
-        (RequestParts { headers: vec![("Authorization".into(), "x".into())], ..base() }, "headers.Authorization"),
-        (RequestParts { headers: vec![("x-oss-content-sha256".into(), "abc".into())], ..base() }, "headers.x-oss-content-sha256"),
-        (RequestParts { headers: vec![("host".into(), "evil.example.com".into())], ..base() }, "headers.host"),
-        (RequestParts { query: vec![(String::new(), None)], ..base() }, "query"),
-        (RequestParts { query: vec![("x-oss-signature".into(), None)], ..base() }, "query.x-oss-signature"),
-        (RequestParts { additional_headers: vec!["a;b".into()], ..base() }, "additionalHeaders"),
-        (RequestParts { method: "P UT", ..base() }, "method"),
-        (RequestParts { key: Some("/k"), ..base() }, "key"),
-        (RequestParts { bucket: "B", ..base() }, "bucket"),
-        (RequestParts { region: "cn_hangzhou", ..base() }, "region"),
+        (
+            RequestParts {
+                headers: vec![("x-oss-meta-a".into(), "a\r\nb".into())],
+                ..base()
+            },
+            "headers.x-oss-meta-a",
+        ),
+        (
+            RequestParts {
+                headers: vec![("bad name".into(), "v".into())],
+                ..base()
+            },
+            "headers.bad name",
+        ),
+        (
+            RequestParts {
+                headers: vec![("A".into(), "1".into()), ("a".into(), "2".into())],
+                ..base()
+            },
+            "headers.a",
+        ),
+        (
+            RequestParts {
+                headers: vec![("Authorization".into(), "x".into())],
+                ..base()
+            },
+            "headers.Authorization",
+        ),
+        (
+            RequestParts {
+                headers: vec![("x-oss-content-sha256".into(), "abc".into())],
+                ..base()
+            },
+            "headers.x-oss-content-sha256",
+        ),
+        (
+            RequestParts {
+                headers: vec![("host".into(), "evil.example.com".into())],
+                ..base()
+            },
+            "headers.host",
+        ),
+        (
+            RequestParts {
+                query: vec![(String::new(), None)],
+                ..base()
+            },
+            "query",
+        ),
+        (
+            RequestParts {
+                query: vec![("x-oss-signature".into(), None)],
+                ..base()
+            },
+            "query.x-oss-signature",
+        ),
+        (
+            RequestParts {
+                additional_headers: vec!["a;b".into()],
+                ..base()
+            },
+            "additionalHeaders",
+        ),
+        (
+            RequestParts {
+                method: "P UT",
+                ..base()
+            },
+            "method",
+        ),
+        (
+            RequestParts {
+                key: Some("/k"),
+                ..base()
+            },
+            "key",
+        ),
+        (
+            RequestParts {
+                bucket: "B",
+                ..base()
+            },
+            "bucket",
+        ),
+        (
+            RequestParts {
+                region: "cn_hangzhou",
+                ..base()
+            },
+            "region",
+        ),
     ];
     for (parts, field) in cases {
         let e = Request::new(parts).unwrap_err();
@@ -187,15 +359,27 @@ fn path_style_and_cname_keep_bucket_in_canonical_uri() {
     let creds = Credentials::new("ak", "sk", None).unwrap();
     let now = UnixTime::from_secs(1_702_743_657).unwrap();
     for (endpoint, cname, url) in [
-        ("http://127.0.0.1:9000", false, "http://127.0.0.1:9000/bucket/a%20b"),
-        ("https://cdn.example.com", true, "https://cdn.example.com/a%20b"),
+        (
+            "http://127.0.0.1:9000",
+            false,
+            "http://127.0.0.1:9000/bucket/a%20b",
+        ),
+        (
+            "https://cdn.example.com",
+            true,
+            "https://cdn.example.com/a%20b",
+        ),
     ] {
         let req = Request::new(RequestParts {
             method: "GET",
             bucket: "bucket",
             key: Some("a b"),
             region: "cn-hangzhou",
-            endpoint: EndpointOptions { endpoint: Some(endpoint), cname, ..Default::default() },
+            endpoint: EndpointOptions {
+                endpoint: Some(endpoint),
+                cname,
+                ..Default::default()
+            },
             ..Default::default()
         })
         .unwrap();

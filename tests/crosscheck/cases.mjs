@@ -76,7 +76,9 @@ function objectKey(r) {
   for (let n = r.int(1, 4); n > 0; n--) {
     let seg = '';
     for (let m = r.int(1, 3); m > 0; m--) seg += r.chance(0.6) ? r.pick(KEY_WORDS) : r.pick(KEY_SPECIALS);
-    segs.push(seg);
+    // A `.` or `..` segment is rewritten by every URL parser (WHATWG removes dot segments, even
+    // percent-encoded ones), so such a key can't be addressed from a browser: not generated.
+    segs.push(seg === '.' || seg === '..' ? `${seg}x` : seg);
   }
   let key = segs.join(r.chance(0.2) ? '//' : '/');
   if (r.chance(0.2)) key += '/';

@@ -1,0 +1,410 @@
+// Cross-check of this library's signatures against the official SDKs (issue 2, "Proof").
+//
+//   node --test tests/crosscheck/
+//
+// Every case is signed three ways, all with the same fixed time and no network:
+//   1. the official `ali-oss` npm SDK (ali_side.mjs: its own createRequest / signatureUrlV4 /
+//      signPostObjectPolicyV4),
+//   2. the official Python SDK `alibabacloud-oss-v2` (py_oracle.py, run with .venv/bin/python),
+//   3. this library, loaded from the built npm package in pkg/.
+// Where ali-oss agrees with alibabacloud-oss-v2, our value must equal both, byte for byte. Where
+// ali-oss departs from the other official SDKs (oss-v4-signing.md §10: '' query value signed as
+// `key=`, localeCompare query order, absent additional header throws, string policies
+// re-serialised), the case is named so and our value must equal the majority's, computed by
+// alibabacloud-oss-v2. A disagreement between ali-oss and alibabacloud-oss-v2 that is not one of
+// those departures fails the case: it would mean the harness or the rules are wrong.
+//
+// Python v2 does not trim header values (§10; Go v2, PHP v2, Java and ali-oss do, and browsers
+// send trimmed values), so it is handed the trimmed values, i.e. what goes on the wire.
+//
+// Cases: cases.mjs (hand-written, the official vectors, and seeded random ones; seed fixed,
+// override with CROSSCHECK_SEED=<int> to explore).
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { DEFAULT_SEED, generatedCases, isoBasic, namedCases, vectorCases } from './cases.mjs';
+import { ALI_OSS_VERSION, aliHeader, aliPost, aliPresign } from './ali_side.mjs';
+
+const ROOT = new URL('../../', import.meta.url);
+const PYTHON = process.env.CROSSCHECK_PYTHON || fileURLToPath(new URL('.venv/bin/python', ROOT));
+const ORACLE = fileURLToPath(new URL('py_oracle.py', import.meta.url));
+const SEED = process.env.CROSSCHECK_SEED ? Number(process.env.CROSSCHECK_SEED) : DEFAULT_SEED;
+
+// ---------------------------------------------------------------------------------------------
+// Our library, from the npm package.
+
+let lib = null;
+let libError = null;
+try {
+  lib = await import(new URL('pkg/oss_direct_upload.js', ROOT));
+  lib.initSync({ module: fs.readFileSync(new URL('pkg/oss_direct_upload_bg.wasm', ROOT)) });
+} catch (e) {
+  lib = null;
+  libError = e;
+}
+
+function ours(fn) {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    return { thrown: e };
+  }
+}
+
+const describeThrown = (e) => `${e && e.code ? `[${e.code}] ` : ''}${e && e.message ? e.message : String(e)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Rules shared by the assertions.
+
+const stdRegion = (r) => r.replace(/^oss-/, '');
+/** RFC 3986 unreserved kept, everything else %XX (what every SDK uses for query names). */
+const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+const isDefaultSigned = (lk) => lk === 'content-type' || lk === 'content-md5' || lk.startsWith('x-oss-');
+/** AdditionalHeaders as every SDK normalises it (lower-case, dedup, no default-signed names, sorted). */
+const fixAdditional = (list) =>
+  [...new Set((list || []).map((h) => h.toLowerCase()))].filter((h) => !isDefaultSigned(h)).sort();
+const lowerKeys = (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+/** A header value as sent: a non-Latin-1 value may be sent as its UTF-8 bytes in a binary string. */
+const sameWireValue = (got, want) =>
+  got === want || Buffer.from(got, 'latin1').toString('utf8') === want;
+
+/** The ways ali-oss departs from the other official SDKs on this case (oss-v4-signing.md §10). */
+function aliDepartures(c) {
+  const d = [];
+  if (c.kind === 'header' || c.kind === 'presign') {
+    const passedAsIs = c.kind === 'presign' || c.queryVia === 'query';
+    if (passedAsIs && Object.values(c.query).some((v) => v === '')) d.push('empty-query-value');
+    const names = Object.keys(c.query);
+    if (c.kind === 'presign') {
+      names.push('x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature-version');
+      if (c.credentials.securityToken) names.push('x-oss-security-token');
+      if (fixAdditional(c.additionalHeaders).length) names.push('x-oss-additional-headers');
+    }
+    const aliOrder = [...names].sort((a, b) => a.localeCompare(b)).map(enc).join('&');
+    const byteOrder = names.map(enc).sort().join('&');
+    if (aliOrder !== byteOrder) d.push('locale-sort');
+    const present = new Set(Object.keys(c.headers).map((k) => k.toLowerCase()));
+    if (fixAdditional(c.additionalHeaders).some((h) => !present.has(h))) d.push('additional-header-absent');
+  }
+  if (c.kind === 'post' && typeof c.policy === 'string' && JSON.stringify(JSON.parse(c.policy)) !== c.policy) {
+    d.push('string-policy-reserialised');
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build every case and sign it with ali-oss and with our library, then with Python in one batch.
+
+const cases = [...vectorCases(), ...namedCases(), ...generatedCases(SEED)];
+const SIGNED_BY_US_ONLY = new Set(['authorization', 'user-agent', 'x-oss-date', 'x-oss-content-sha256', 'x-oss-security-token']);
+
+for (const c of cases) {
+  c.departures = aliDepartures(c);
+  if (c.name.startsWith('gen-') && c.departures.length) {
+    c.name += ` [${c.departures.join(', ')}] (ali-oss departs: §10)`;
+  }
+
+  if (c.kind === 'header') {
+    c.ali = await aliHeader(c);
+    // The request ali-oss would send, less the headers the signer adds itself: that is what our
+    // library and Python are given (ali-oss may have added a Content-Type from the extension).
+    const sent = c.ali.headers
+      ? Object.fromEntries(Object.entries(c.ali.headers).filter(([k]) => !SIGNED_BY_US_ONLY.has(k.toLowerCase())))
+      : { ...c.headers };
+    c.sentHeaders = sent;
+    if (lib) {
+      c.ours = ours(() => lib.signRequest({
+        method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...sent },
+        query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
+        signTime: c.signTime,
+      }));
+    }
+  } else if (c.kind === 'presign') {
+    c.ali = await aliPresign(c);
+    if (lib) {
+      c.ours = ours(() => lib.presignUrl({
+        method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...c.headers },
+        query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
+        signTime: c.signTime, expiresInSecs: c.expiresInSecs,
+      }));
+    }
+  } else if (c.kind === 'post') {
+    if (lib) {
+      c.ours = ours(() => lib.signPostPolicy({
+        policy: c.policy, region: c.region, bucket: c.bucket, credentials: { ...c.credentials }, signTime: c.signTime,
+      }));
+      if (c.ours.value) c.sentPolicyText = Buffer.from(c.ours.value.policy, 'base64').toString('utf8');
+    }
+    // What ali-oss signs: JSON.stringify(policy) or JSON.stringify(JSON.parse(text)).
+    c.ali = aliPost(c, c.policy);
+    c.aliText = typeof c.policy === 'string' ? JSON.stringify(JSON.parse(c.policy)) : JSON.stringify(c.policy);
+    // The bytes that will be sent: ours when we have them, else the caller's text / JSON.stringify.
+    c.textToSign = c.sentPolicyText ?? (typeof c.policy === 'string' ? c.policy : JSON.stringify(c.policy));
+  } else if (c.kind === 'reject' && lib) {
+    const input = {
+      method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: {}, query: {},
+      credentials: { ...c.credentials }, signTime: c.signTime, expiresInSecs: c.expiresInSecs,
+    };
+    c.ours = ours(() => (c.rejects === 'header' ? lib.signRequest(input) : lib.presignUrl(input)));
+  }
+}
+
+function pyRequest(c) {
+  const common = {
+    region: stdRegion(c.region),
+    accessKeyId: c.credentials.accessKeyId,
+    accessKeySecret: c.credentials.accessKeySecret,
+    securityToken: c.credentials.securityToken ?? null,
+    signTimeUnix: Math.floor(c.signTime.getTime() / 1000),
+  };
+  if (c.kind === 'post') {
+    return { kind: 'post', ...common, policyBase64: Buffer.from(c.textToSign, 'utf8').toString('base64') };
+  }
+  if (c.kind !== 'header' && c.kind !== 'presign') return { kind: 'none' };
+  const headers = c.kind === 'header' ? c.sentHeaders : c.headers;
+  return {
+    kind: c.kind, ...common, method: c.method.toUpperCase(), bucket: c.bucket, key: c.key ?? null,
+    headers: Object.entries(headers).map(([k, v]) => [k, String(v).trim()]),
+    query: Object.entries(c.query),
+    additionalHeaders: c.additionalHeaders ?? [],
+    expires: c.expiresInSecs,
+  };
+}
+
+let pyVersion = null;
+let pyError = null;
+{
+  const reqs = cases.map(pyRequest).map((r) => (r.kind === 'none' ? { kind: 'post', region: 'x', accessKeySecret: 'x', signTimeUnix: 0, policyBase64: '' } : r));
+  const ver = spawnSync(PYTHON, [ORACLE, '--version'], { encoding: 'utf8' });
+  if (ver.status !== 0) {
+    pyError = `cannot run the Python oracle (${PYTHON} ${ORACLE}): ${ver.error ? ver.error.message : ver.stderr}\n` +
+      'create it with: python3 -m venv .venv && .venv/bin/pip install alibabacloud-oss-v2==1.4.1';
+  } else {
+    pyVersion = ver.stdout.trim();
+    const run = spawnSync(PYTHON, [ORACLE], { input: JSON.stringify(reqs), encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (run.status !== 0) pyError = `py_oracle.py failed: ${run.stderr}`;
+    else JSON.parse(run.stdout).forEach((res, i) => { cases[i].py = res; });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tallies for the summary line.
+
+const tally = { header: 0, presign: 0, post: 0, reject: 0, aliDirect: 0, majority: 0, vectors: 0, failed: 0 };
+const departureCounts = {};
+
+// ---------------------------------------------------------------------------------------------
+// Assertions.
+
+test('Python oracle (alibabacloud-oss-v2) runs', () => {
+  assert.equal(pyError, null, pyError ?? '');
+});
+
+test('our package loads from pkg/', () => {
+  assert.equal(libError, null, `pkg/ is missing or broken (run \`npm run build\`): ${libError && libError.message}`);
+});
+
+test('the cases cover every input class the issue names', () => {
+  const compared = cases.filter((c) => c.kind === 'header' || c.kind === 'presign');
+  const keys = compared.map((c) => c.key ?? '');
+  const heads = compared.flatMap((c) => Object.entries(c.headers));
+  const has = {
+    'key: CJK': keys.some((k) => /[\u4e00-\u9fff]/u.test(k)),
+    'key: emoji': keys.some((k) => /\p{Extended_Pictographic}/u.test(k)),
+    'key: space': keys.some((k) => k.includes(' ')),
+    'key: +': keys.some((k) => k.includes('+')),
+    'key: %': keys.some((k) => k.includes('%')),
+    'key: ~': keys.some((k) => k.includes('~')),
+    'key: *': keys.some((k) => k.includes('*')),
+    "key: '": keys.some((k) => k.includes("'")),
+    'key: //': keys.some((k) => k.includes('//')),
+    'key: trailing /': keys.some((k) => k.endsWith('/')),
+    'key: leading / (rejected)': cases.some((c) => c.kind === 'reject' && c.key.startsWith('/')),
+    'query: empty value': compared.some((c) => Object.values(c.query).includes('')),
+    'query: null value': compared.some((c) => Object.values(c.query).includes(null)),
+    'header: mixed-case name': heads.some(([k]) => k !== k.toLowerCase() && k !== 'Content-Type'),
+    'header: surrounding spaces': heads.some(([, v]) => v !== v.trim()),
+    'header: x-oss-meta-*': heads.some(([k]) => /^x-oss-meta-/i.test(k)),
+    'header: Content-MD5': heads.some(([k]) => /^content-md5$/i.test(k)),
+    'with security token': compared.some((c) => c.credentials.securityToken),
+    'without security token': compared.some((c) => !c.credentials.securityToken),
+    'additional headers': compared.some((c) => fixAdditional(c.additionalHeaders).length > 0),
+    'post policy with and without token': cases.some((c) => c.kind === 'post' && c.credentials.securityToken) &&
+      cases.some((c) => c.kind === 'post' && !c.credentials.securityToken),
+  };
+  const missing = Object.entries(has).filter(([, ok]) => !ok).map(([k]) => k);
+  assert.deepEqual(missing, []);
+  const generated = cases.filter((c) => c.name.startsWith('gen-')).length;
+  assert.ok(generated >= 40, `only ${generated} generated cases`);
+});
+
+test('named departures are exactly the cases ali-oss departs on', () => {
+  for (const c of cases) {
+    if (c.name.startsWith('gen-')) continue;
+    assert.equal(c.name.includes('ali-oss departs'), c.departures.length > 0,
+      `${c.name}: detected departures ${JSON.stringify(c.departures)}`);
+  }
+});
+
+/**
+ * Decides the value our library must produce. `aliValue` and `pyValue` are the two SDKs' values
+ * (or undefined if one threw); returns the expected value and records which oracle it came from.
+ */
+function expectedValue(c, aliValue, pyValue, what) {
+  assert.ok(pyValue !== undefined, `alibabacloud-oss-v2 gave no ${what}: ${JSON.stringify(c.py)}`);
+  if (c.departures.length === 0) {
+    assert.equal(aliValue, pyValue,
+      `ali-oss and alibabacloud-oss-v2 disagree on ${what} in a case that is not a §10 departure` +
+      (c.ali && c.ali.error ? ` (ali-oss threw: ${c.ali.error})` : ''));
+    return { value: aliValue, from: 'ali-oss = alibabacloud-oss-v2' };
+  }
+  // The departure must be real, or the case is misnamed.
+  assert.notEqual(aliValue, pyValue, `${c.departures.join(', ')} predicted, but ali-oss agrees with the majority`);
+  return { value: pyValue, from: 'majority (alibabacloud-oss-v2); ali-oss departs' };
+}
+
+function checkHeader(c) {
+  const exp = expectedValue(c, c.ali.authorization, c.py.authorization, 'Authorization');
+  if (c.expected && c.expected.authorization) assert.equal(exp.value, c.expected.authorization, 'official vector');
+  const r = c.ours;
+  if (r.thrown && c.departures.includes('additional-header-absent') && r.thrown.code === 'InvalidArgument') {
+    return exp; // refusing early is allowed (§10 "drop (or fail early)")
+  }
+  assert.ok(!r.thrown, `our signRequest threw ${describeThrown(r.thrown)}`);
+  const h = r.value.headers;
+  assert.equal(h.authorization, exp.value, `Authorization (expected from ${exp.from})`);
+  assert.equal(h['x-oss-date'], isoBasic(c.signTime), 'x-oss-date');
+  assert.equal(h['x-oss-content-sha256'], 'UNSIGNED-PAYLOAD', 'x-oss-content-sha256');
+  assert.equal(h['x-oss-security-token'], c.credentials.securityToken, 'x-oss-security-token');
+  // Every signed header ali-oss would send, we send with the same (trimmed) value; no others.
+  const mine = lowerKeys(h);
+  const theirs = lowerKeys(c.ali.headers || c.sentHeaders);
+  for (const [k, v] of Object.entries(theirs)) {
+    if (!isDefaultSigned(k) || k === 'x-oss-date') continue;
+    assert.ok(k in mine, `we don't send signed header ${k}`);
+    assert.ok(sameWireValue(String(mine[k]).trim(), String(v).trim()), `header ${k}: ${JSON.stringify(mine[k])} vs ${JSON.stringify(v)}`);
+  }
+  for (const k of Object.keys(mine)) {
+    if (isDefaultSigned(k)) assert.ok(k in theirs, `we send an extra signed header ${k}`);
+  }
+  return exp;
+}
+
+function checkPresign(c) {
+  const aliSig = c.ali.params ? c.ali.params.get('x-oss-signature') : undefined;
+  const exp = expectedValue(c, aliSig, c.py.signature, 'x-oss-signature');
+  if (c.expected && c.expected['x-oss-signature']) assert.equal(exp.value, c.expected['x-oss-signature'], 'official vector');
+  const r = c.ours;
+  if (r.thrown && c.departures.includes('additional-header-absent') && r.thrown.code === 'InvalidArgument') return exp;
+  assert.ok(!r.thrown, `our presignUrl threw ${describeThrown(r.thrown)}`);
+  const u = new URL(r.value.url);
+  const q = u.searchParams;
+  assert.equal(q.get('x-oss-signature'), exp.value, `x-oss-signature (expected from ${exp.from})`);
+  const date = isoBasic(c.signTime);
+  const additional = fixAdditional(c.additionalHeaders)
+    .filter((h) => Object.keys(c.headers).some((k) => k.toLowerCase() === h));
+  const want = {
+    'x-oss-signature-version': 'OSS4-HMAC-SHA256',
+    'x-oss-credential': `${c.credentials.accessKeyId}/${date.slice(0, 8)}/${stdRegion(c.region)}/oss/aliyun_v4_request`,
+    'x-oss-date': date,
+    'x-oss-expires': String(c.expiresInSecs),
+    'x-oss-security-token': c.credentials.securityToken ?? null,
+    'x-oss-additional-headers': additional.length ? additional.join(';') : null,
+  };
+  for (const [k, v] of Object.entries(want)) {
+    assert.equal(q.get(k), v, `query ${k}`);
+    if (c.ali.params) assert.equal(c.ali.params.get(k), v, `ali-oss query ${k} (harness check)`);
+  }
+  for (const [k, v] of Object.entries(c.query)) assert.equal(q.get(k), v ?? '', `caller query ${k}`);
+  assert.equal(u.host, `${c.bucket}.oss-${stdRegion(c.region)}.aliyuncs.com`, 'host');
+  assert.equal(decodeURIComponent(u.pathname), `/${c.key ?? ''}`, 'path');
+  assert.equal(r.value.expiresAt.getTime(), c.signTime.getTime() + c.expiresInSecs * 1000, 'expiresAt');
+  // The headers the URL's user must send: every signed header of the request, same value.
+  const mine = lowerKeys(r.value.headers);
+  for (const [k, v] of Object.entries(lowerKeys(c.headers))) {
+    if (!isDefaultSigned(k)) continue;
+    assert.ok(k in mine, `headers to send lacks ${k}`);
+    assert.ok(sameWireValue(String(mine[k]).trim(), String(v).trim()), `header ${k}: ${JSON.stringify(mine[k])} vs ${JSON.stringify(v)}`);
+  }
+  return exp;
+}
+
+function checkPost(c) {
+  const r = c.ours;
+  assert.ok(!r.thrown, `our signPostPolicy threw ${describeThrown(r.thrown)}`);
+  const out = r.value;
+  if (typeof c.policy === 'string') {
+    assert.equal(c.sentPolicyText, c.policy, 'a string policy is signed and sent exactly as given');
+  } else {
+    assert.deepEqual(JSON.parse(c.sentPolicyText), c.policy, 'an object policy is sent as that object');
+  }
+  // ali-oss signs policy2Str(policy); it is a valid oracle when that is the text we send.
+  let exp;
+  if (c.aliText === c.sentPolicyText) {
+    exp = expectedValue(c, c.ali.signature, c.py.signature, 'post signature');
+  } else {
+    // Pretty string policy (ali-oss departs), or an object we serialise differently from
+    // JSON.stringify (key order): the expected value is the signature of the bytes we send.
+    exp = { value: c.py.signature, from: 'alibabacloud-oss-v2 over the exact bytes sent' };
+    if (c.departures.length === 0) {
+      // Not a departure: ali-oss must still agree when handed our exact (compact) text.
+      const again = aliPost(c, c.sentPolicyText);
+      if (JSON.stringify(JSON.parse(c.sentPolicyText)) === c.sentPolicyText) assert.equal(again.signature, exp.value);
+    } else {
+      assert.notEqual(c.ali.signature, c.py.signature, 'departure predicted but ali-oss agrees');
+    }
+  }
+  assert.equal(out.signature, exp.value, `signature (expected from ${exp.from})`);
+  const date = isoBasic(c.signTime);
+  const f = out.fields;
+  assert.equal(f.policy, out.policy, 'fields.policy');
+  assert.equal(f['x-oss-signature'], out.signature, 'fields.x-oss-signature');
+  assert.equal(f['x-oss-signature-version'], 'OSS4-HMAC-SHA256');
+  assert.equal(f['x-oss-credential'], `${c.credentials.accessKeyId}/${date.slice(0, 8)}/${stdRegion(c.region)}/oss/aliyun_v4_request`);
+  assert.equal(f['x-oss-date'], date);
+  assert.equal(f['x-oss-security-token'], c.credentials.securityToken);
+  return exp;
+}
+
+for (const c of cases) {
+  test(`case '${c.name}'`, { skip: !lib && c.kind === 'reject' ? 'pkg/ not built' : false }, () => {
+    tally[c.kind]++;
+    if (c.name.startsWith('vector:')) tally.vectors++;
+    for (const d of c.departures) departureCounts[d] = (departureCounts[d] || 0) + 1;
+    try {
+      if (c.kind === 'reject') {
+        assert.ok(c.ours.thrown, `expected InvalidArgument for key ${JSON.stringify(c.key)}, got ${JSON.stringify(c.ours.value)}`);
+        assert.equal(c.ours.thrown.code, 'InvalidArgument', describeThrown(c.ours.thrown));
+        return;
+      }
+      assert.ok(c.py && !c.py.error, `alibabacloud-oss-v2: ${c.py && c.py.error}`);
+      if (!lib) {
+        // Without pkg/, still prove the two SDKs agree (or depart exactly where predicted).
+        if (c.kind === 'header') expectedValue(c, c.ali.authorization, c.py.authorization, 'Authorization');
+        if (c.kind === 'presign') expectedValue(c, c.ali.params && c.ali.params.get('x-oss-signature'), c.py.signature, 'x-oss-signature');
+        if (c.kind === 'post' && c.aliText === c.textToSign) expectedValue(c, c.ali.signature, c.py.signature, 'post signature');
+        assert.fail('pkg/ not built: our library was not compared');
+      }
+      const exp = c.kind === 'header' ? checkHeader(c) : c.kind === 'presign' ? checkPresign(c) : checkPost(c);
+      if (exp.from.startsWith('ali-oss')) tally.aliDirect++;
+      else tally.majority++;
+    } catch (e) {
+      tally.failed++;
+      throw e;
+    }
+  });
+}
+
+after(() => {
+  const deps = Object.entries(departureCounts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const line = `crosscheck: ${tally.header + tally.presign + tally.post + tally.reject} cases compared ` +
+    `(${tally.header} Authorization, ${tally.presign} presigned URL, ${tally.post} post policy, ` +
+    `${tally.reject} rejected keys; ${tally.vectors} official vectors; seed ${SEED}); ` +
+    `equal to ali-oss ${ALI_OSS_VERSION} and alibabacloud-oss-v2 ${pyVersion}: ${tally.aliDirect}; ` +
+    `equal to the majority where ali-oss departs (${deps}): ${tally.majority}; failed: ${tally.failed}`;
+  console.log(line);
+});
