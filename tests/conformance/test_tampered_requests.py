@@ -11,6 +11,7 @@ import datetime
 import re
 import time
 import uuid
+from email.utils import format_datetime
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -26,6 +27,10 @@ from support import (BUCKET, REGION, RecordingSignerV4, StsCredentials, fetch_st
 
 EC_V4_SIGNATURE_MISMATCH = "0002-00000201"
 EC_SKEWED = "0002-00000504"
+
+
+def http_date(when: datetime.datetime) -> str:
+    return format_datetime(when.astimezone(datetime.timezone.utc), usegmt=True)
 
 
 def unique_key(prefix: str) -> str:
@@ -203,11 +208,14 @@ def test_put_object_rejected_when_sts_token_expired(start_emulator):
 
 @pytest.mark.parametrize("minutes", [20, -20], ids=["ahead", "behind"])
 def test_put_object_rejected_when_date_20_minutes_off(emulator, sts, minutes):
-    # The SDK signs with the x-oss-date it finds on the request (and sets Date to match).
+    # The SDK takes its signing time from an x-oss-date header already on the request
+    # (parsed as an HTTP date), then writes x-oss-date/Date from it and signs.
     when = utc_now() + datetime.timedelta(minutes=minutes)
-    client = make_client(emulator.base_url, sts)
+    signer = RecordingSignerV4()
+    client = make_client(emulator.base_url, sts, signer=signer)
     err = sdk_error(put, client, unique_key("skew"),
-                    headers={"x-oss-date": when.strftime("%Y%m%dT%H%M%SZ")})
+                    headers={"x-oss-date": http_date(when)})
+    assert when.strftime("%Y%m%dT%H%M%SZ") in signer.string_to_sign  # really signed 20 min off
     assert (err.status, err.code) == (403, "RequestTimeTooSkewed"), err
     assert err.ec == EC_SKEWED, err
     assert err.fields.get("MaxAllowedSkewMilliseconds") == "900000", err
@@ -222,8 +230,10 @@ def test_put_object_rejected_when_date_20_minutes_off(emulator, sts, minutes):
 
 def test_put_object_accepted_when_date_10_minutes_off(emulator, sts):
     when = utc_now() - datetime.timedelta(minutes=10)
-    client = make_client(emulator.base_url, sts)
-    res = put(client, unique_key("skew-ok"), headers={"x-oss-date": when.strftime("%Y%m%dT%H%M%SZ")})
+    signer = RecordingSignerV4()
+    client = make_client(emulator.base_url, sts, signer=signer)
+    res = put(client, unique_key("skew-ok"), headers={"x-oss-date": http_date(when)})
+    assert when.strftime("%Y%m%dT%H%M%SZ") in signer.string_to_sign
     assert res.status_code == 200
 
 
