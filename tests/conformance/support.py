@@ -223,6 +223,7 @@ def make_client(
     endpoint: Optional[str] = None,
     retries: int = 1,
     signer: Optional[oss.signer.SignerV4] = None,
+    signature_version: str = "v4",
 ) -> oss.Client:
     token = creds.security_token if security_token == "<from creds>" else security_token
     cfg = oss.config.load_default()
@@ -232,7 +233,7 @@ def make_client(
     cfg.region = REGION
     cfg.endpoint = endpoint or base_url
     cfg.use_path_style = path_style
-    cfg.signature_version = "v4"
+    cfg.signature_version = signature_version
     # One attempt: a rejected request must surface as-is, never be retried/re-signed.
     cfg.retry_max_attempts = retries
     port = int(base_url.rsplit(":", 1)[1])
