@@ -1,0 +1,353 @@
+//! Shared server state: configuration, clock, STS registry, CORS rules, faults.
+
+use crate::cors::{default_rule, CorsRule};
+use crate::policy::Policy;
+use crate::store::{random_bytes, random_hex_upper, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Development long-term AccessKeyId.
+pub const DEV_ACCESS_KEY_ID: &str = "LTAI5tEmulatorDevKey00";
+/// Development long-term AccessKeySecret.
+pub const DEV_ACCESS_KEY_SECRET: &str = "emulator-dev-secret-not-for-production";
+
+/// Real STS settings (from the environment).
+#[derive(Debug, Clone)]
+pub struct RealSts {
+    /// Long-term AccessKeyId.
+    pub access_key_id: String,
+    /// Long-term AccessKeySecret.
+    pub access_key_secret: String,
+    /// Role ARN.
+    pub role_arn: String,
+    /// Real bucket, if set.
+    pub bucket: Option<String>,
+    /// Real region, if set.
+    pub region: Option<String>,
+}
+
+/// Configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Bind address.
+    pub host: String,
+    /// Port (0 = any free port).
+    pub port: u16,
+    /// Buckets.
+    pub buckets: Vec<String>,
+    /// Region.
+    pub region: String,
+    /// Static site root.
+    pub www: Option<PathBuf>,
+    /// `/pkg/` root.
+    pub pkg: Option<PathBuf>,
+    /// Persistent data directory (None = temporary).
+    pub data_dir: Option<PathBuf>,
+    /// STS credential lifetime.
+    pub sts_ttl_secs: u64,
+    /// Default CORS ExposeHeaders.
+    pub cors_expose: Vec<String>,
+    /// Dev key id.
+    pub dev_access_key_id: String,
+    /// Dev key secret.
+    pub dev_access_key_secret: String,
+    /// Default inline policy for minted credentials.
+    pub sts_policy: Option<String>,
+    /// Real STS mode.
+    pub real_sts: Option<RealSts>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 0,
+            buckets: vec!["demo".into()],
+            region: "cn-hangzhou".into(),
+            www: None,
+            pkg: None,
+            data_dir: None,
+            sts_ttl_secs: 900,
+            cors_expose: crate::cors::DEFAULT_EXPOSE
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            dev_access_key_id: DEV_ACCESS_KEY_ID.into(),
+            dev_access_key_secret: DEV_ACCESS_KEY_SECRET.into(),
+            sts_policy: None,
+            real_sts: None,
+        }
+    }
+}
+
+/// Credentials minted by `/sts`.
+#[derive(Debug, Clone)]
+pub struct StsCred {
+    /// `STS.…`
+    pub access_key_id: String,
+    /// Secret.
+    pub access_key_secret: String,
+    /// Token.
+    pub security_token: String,
+    /// Expiry, unix ms.
+    pub expires_ms: i64,
+    /// Inline policy.
+    pub policy: Option<Arc<Policy>>,
+}
+
+/// A fault rule.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// Id (assigned).
+    #[serde(default)]
+    pub id: u64,
+    /// Match: HTTP method (any case); None = any.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Match: substring of the path (and query).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Match: partNumber query value.
+    #[serde(default)]
+    pub part_number: Option<u32>,
+    /// How many more requests this applies to.
+    #[serde(default = "one")]
+    pub times: u64,
+    /// Respond with this status…
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// …and this OSS code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Error message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Delay before handling (ms).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Drop the connection after reading this many body bytes.
+    #[serde(default)]
+    pub drop_after_bytes: Option<u64>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// Shared state.
+#[derive(Debug)]
+pub struct State {
+    /// Configuration.
+    pub cfg: Config,
+    /// Storage.
+    pub store: Store,
+    /// The port actually bound.
+    pub port: AtomicU64,
+    clock_offset_ms: AtomicI64,
+    sts: Mutex<HashMap<String, StsCred>>,
+    sts_count: AtomicU64,
+    /// Answer InvalidAccessKeyId instead of SecurityTokenExpired.
+    pub expired_as_invalid_ak: AtomicBool,
+    cors: Mutex<HashMap<String, Vec<CorsRule>>>,
+    faults: Mutex<Vec<Fault>>,
+    fault_seq: AtomicU64,
+    /// Temporary data dir to remove at exit.
+    pub temp_dir: Option<PathBuf>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn base62(n: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    random_bytes(n)
+        .iter()
+        .map(|b| char::from(A.get(usize::from(*b) % A.len()).copied().unwrap_or(b'A')))
+        .collect()
+}
+
+impl State {
+    /// Build the state (opens the store).
+    pub fn new(cfg: Config) -> std::io::Result<Self> {
+        let (root, temp_dir) = match &cfg.data_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let d = std::env::temp_dir().join(format!(
+                    "oss-emulator-{}-{}",
+                    std::process::id(),
+                    random_hex_upper(4)
+                ));
+                (d.clone(), Some(d))
+            }
+        };
+        let store = Store::open(&root, &cfg.buckets)?;
+        let cors = cfg
+            .buckets
+            .iter()
+            .map(|b| (b.clone(), vec![default_rule(&cfg.cors_expose)]))
+            .collect();
+        Ok(Self {
+            cfg,
+            store,
+            port: AtomicU64::new(0),
+            clock_offset_ms: AtomicI64::new(0),
+            sts: Mutex::new(HashMap::new()),
+            sts_count: AtomicU64::new(0),
+            expired_as_invalid_ak: AtomicBool::new(false),
+            cors: Mutex::new(cors),
+            faults: Mutex::new(Vec::new()),
+            fault_seq: AtomicU64::new(0),
+            temp_dir,
+        })
+    }
+
+    /// Server time, unix ms (system clock plus the injected skew).
+    pub fn now_ms(&self) -> i64 {
+        let sys = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        sys + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Set the clock skew.
+    pub fn set_skew_secs(&self, secs: i64) {
+        self.clock_offset_ms
+            .store(secs.saturating_mul(1000), Ordering::Relaxed);
+    }
+
+    /// Clock skew in seconds.
+    pub fn skew_secs(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed) / 1000
+    }
+
+    /// Is this a configured bucket?
+    pub fn has_bucket(&self, b: &str) -> bool {
+        self.cfg.buckets.iter().any(|x| x == b)
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u64 {
+        self.port.load(Ordering::Relaxed)
+    }
+
+    // ---- STS ----
+
+    /// Mint credentials (`count`: include in the `/sts` counter).
+    pub fn mint(&self, ttl_secs: u64, policy: Option<Arc<Policy>>, count: bool) -> StsCred {
+        use base64::Engine;
+        let token = format!(
+            "CAIS{}",
+            base64::engine::general_purpose::STANDARD.encode(random_bytes(90))
+        );
+        let cred = StsCred {
+            access_key_id: format!("STS.{}", base62(24)),
+            access_key_secret: base62(40),
+            security_token: token,
+            expires_ms: self.now_ms()
+                + i64::try_from(ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2),
+            policy,
+        };
+        lock(&self.sts).insert(cred.access_key_id.clone(), cred.clone());
+        if count {
+            self.sts_count.fetch_add(1, Ordering::SeqCst);
+        }
+        cred
+    }
+
+    /// Minted credential by AK.
+    pub fn sts_cred(&self, ak: &str) -> Option<StsCred> {
+        lock(&self.sts).get(ak).cloned()
+    }
+
+    /// Is this token held by some other minted credential?
+    pub fn token_known(&self, token: &str) -> bool {
+        lock(&self.sts).values().any(|c| c.security_token == token)
+    }
+
+    /// Number minted.
+    pub fn sts_count(&self) -> u64 {
+        self.sts_count.load(Ordering::SeqCst)
+    }
+
+    /// Expire every minted credential now.
+    pub fn expire_all(&self) -> usize {
+        let now = self.now_ms();
+        let mut g = lock(&self.sts);
+        for c in g.values_mut() {
+            c.expires_ms = c.expires_ms.min(now - 1);
+        }
+        g.len()
+    }
+
+    // ---- CORS ----
+
+    /// Rules of a bucket.
+    pub fn cors_rules(&self, bucket: &str) -> Vec<CorsRule> {
+        lock(&self.cors).get(bucket).cloned().unwrap_or_default()
+    }
+
+    /// Replace a bucket's rules.
+    pub fn set_cors_rules(&self, bucket: &str, rules: Vec<CorsRule>) {
+        lock(&self.cors).insert(bucket.to_string(), rules);
+    }
+
+    /// Reset every bucket to the default rule.
+    pub fn reset_cors(&self) {
+        let mut g = lock(&self.cors);
+        for b in &self.cfg.buckets {
+            g.insert(b.clone(), vec![default_rule(&self.cfg.cors_expose)]);
+        }
+    }
+
+    // ---- faults ----
+
+    /// Add a fault; returns its id.
+    pub fn add_fault(&self, mut f: Fault) -> u64 {
+        let id = self.fault_seq.fetch_add(1, Ordering::SeqCst) + 1;
+        f.id = id;
+        lock(&self.faults).push(f);
+        id
+    }
+
+    /// Pending faults.
+    pub fn faults(&self) -> Vec<Fault> {
+        lock(&self.faults).clone()
+    }
+
+    /// Remove every fault.
+    pub fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    /// Take (consume one use of) the first fault matching this request.
+    pub fn take_fault(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        part: Option<u32>,
+    ) -> Option<Fault> {
+        let mut g = lock(&self.faults);
+        let idx = g.iter().position(|f| {
+            f.times > 0
+                && f.method
+                    .as_deref()
+                    .map_or(true, |m| m.eq_ignore_ascii_case(method))
+                && f.path
+                    .as_deref()
+                    .map_or(true, |p| path_and_query.contains(p))
+                && f.part_number.map_or(true, |n| Some(n) == part)
+        })?;
+        let f = g.get_mut(idx)?;
+        f.times -= 1;
+        let out = f.clone();
+        if f.times == 0 {
+            g.remove(idx);
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,467 @@
+//! On-disk storage. Layout under the data directory:
+//! `buckets/<bucket>/objects/<sha256(key)>.json` (metadata, names the data file) and
+//! `<sha256(key)>-<nonce>.data`; `buckets/<bucket>/uploads/<uploadId>/upload.json`,
+//! `part-<n>.json`, `part-<n>-<nonce>.data`; `tmp/` for bodies being received.
+//! A body is streamed to `tmp/`, hashed (MD5, CRC-64) on the way, then renamed into place; the
+//! metadata file is renamed last, so an object appears whole or not at all.
+
+use crate::crc64::Crc64;
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+
+/// Random bytes from the OS (falls back to a time-derived hash if `/dev/urandom` is missing).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok()
+    {
+        return buf;
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut ctr = 0u64;
+    while out.len() < n {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let h = sha2::Sha256::digest(format!("{t}-{ctr}-{}", std::process::id()).as_bytes());
+        out.extend_from_slice(&h);
+        ctr += 1;
+    }
+    out.truncate(n);
+    out
+}
+
+/// Upper-case random hex of `n` bytes.
+pub fn random_hex_upper(n: usize) -> String {
+    hex::encode_upper(random_bytes(n))
+}
+
+/// Metadata of a stored object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    /// Object key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Quoted ETag.
+    pub etag: String,
+    /// CRC-64/XZ of the whole object.
+    pub crc64: u64,
+    /// Base64 MD5 of the body (single-part objects only).
+    #[serde(default)]
+    pub content_md5: Option<String>,
+    /// Content-Type.
+    pub content_type: String,
+    /// Last modified, unix ms.
+    pub last_modified_ms: i64,
+    /// Stored response headers (Cache-Control, Content-Disposition, …, x-oss-meta-*).
+    pub headers: Vec<(String, String)>,
+    /// `Normal` or `Multipart`.
+    pub object_type: String,
+    /// Data file name (in the same directory).
+    pub data_file: String,
+}
+
+/// A multipart upload in progress.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadMeta {
+    /// Upload ID.
+    pub upload_id: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Object key.
+    pub key: String,
+    /// Initiated, unix ms.
+    pub initiated_ms: i64,
+    /// Content-Type given at initiation.
+    pub content_type: String,
+    /// Headers to apply to the final object.
+    pub headers: Vec<(String, String)>,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartMeta {
+    /// Part number.
+    pub number: u32,
+    /// Size.
+    pub size: u64,
+    /// Quoted ETag.
+    pub etag: String,
+    /// CRC-64.
+    pub crc64: u64,
+    /// Raw MD5 hex (for the multipart ETag).
+    pub md5_hex: String,
+    /// Last modified, unix ms.
+    pub last_modified_ms: i64,
+    /// Data file name.
+    pub data_file: String,
+}
+
+/// Result of streaming a body to a temporary file.
+#[derive(Debug)]
+pub struct Written {
+    /// Temporary file.
+    pub path: PathBuf,
+    /// Bytes written.
+    pub size: u64,
+    /// MD5.
+    pub md5: [u8; 16],
+    /// CRC-64.
+    pub crc64: u64,
+}
+
+impl Written {
+    /// Quoted upper-case ETag.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", hex::encode_upper(self.md5))
+    }
+    /// Base64 MD5.
+    pub fn content_md5(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(self.md5)
+    }
+}
+
+/// A body being written to a temporary file by a blocking worker.
+#[derive(Debug)]
+pub struct BodyWriter {
+    tx: Option<mpsc::Sender<Bytes>>,
+    handle: tokio::task::JoinHandle<io::Result<Written>>,
+    path: PathBuf,
+}
+
+impl BodyWriter {
+    /// Send a chunk.
+    pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
+        match &self.tx {
+            Some(tx) => tx
+                .send(chunk)
+                .await
+                .map_err(|_| io::Error::other("body writer stopped")),
+            None => Err(io::Error::other("body writer closed")),
+        }
+    }
+
+    /// Flush and return the result.
+    pub async fn finish(mut self) -> io::Result<Written> {
+        self.tx = None;
+        match (&mut self.handle).await {
+            Ok(r) => r,
+            Err(e) => Err(io::Error::other(e.to_string())),
+        }
+    }
+
+    /// Stop and delete the temporary file.
+    pub async fn abort(mut self) {
+        self.tx = None;
+        let _ = (&mut self.handle).await;
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    lock: Mutex<()>,
+}
+
+fn key_id(key: &str) -> String {
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
+fn write_json_atomic<T: Serialize>(dir: &Path, name: &str, value: &T) -> io::Result<()> {
+    let tmp = dir.join(format!(".{name}.{}.tmp", random_hex_upper(6)));
+    let data = serde_json::to_vec(value).map_err(io::Error::other)?;
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&data)?;
+    }
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    let data = std::fs::read(path).ok()?;
+    serde_json::from_slice(&data).ok()
+}
+
+impl Store {
+    /// Open (creating) a store under `root` with these buckets.
+    pub fn open(root: &Path, buckets: &[String]) -> io::Result<Self> {
+        std::fs::create_dir_all(root.join("tmp"))?;
+        for b in buckets {
+            std::fs::create_dir_all(root.join("buckets").join(b).join("objects"))?;
+            std::fs::create_dir_all(root.join("buckets").join(b).join("uploads"))?;
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            lock: Mutex::new(()),
+        })
+    }
+
+    /// Root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn objects_dir(&self, bucket: &str) -> PathBuf {
+        self.root.join("buckets").join(bucket).join("objects")
+    }
+
+    fn uploads_dir(&self, bucket: &str) -> PathBuf {
+        self.root.join("buckets").join(bucket).join("uploads")
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Start streaming a body into a temporary file.
+    pub fn begin_body(&self) -> io::Result<BodyWriter> {
+        let path = self
+            .root
+            .join("tmp")
+            .join(format!("body-{}", random_hex_upper(12)));
+        let mut file = std::fs::File::create(&path)?;
+        let (tx, mut rx) = mpsc::channel::<Bytes>(32);
+        let wpath = path.clone();
+        let handle = tokio::task::spawn_blocking(move || -> io::Result<Written> {
+            let mut md5 = Md5::new();
+            let mut crc = Crc64::new();
+            let mut size = 0u64;
+            while let Some(chunk) = rx.blocking_recv() {
+                md5.update(&chunk);
+                crc.update(&chunk);
+                file.write_all(&chunk)?;
+                size += chunk.len() as u64;
+            }
+            file.flush()?;
+            Ok(Written {
+                path: wpath,
+                size,
+                md5: md5.finalize().into(),
+                crc64: crc.value(),
+            })
+        });
+        Ok(BodyWriter {
+            tx: Some(tx),
+            handle,
+            path,
+        })
+    }
+
+    /// Object metadata, if the object exists.
+    pub fn head(&self, bucket: &str, key: &str) -> Option<ObjectMeta> {
+        read_json(
+            &self
+                .objects_dir(bucket)
+                .join(format!("{}.json", key_id(key))),
+        )
+    }
+
+    /// Path of an object's data file.
+    pub fn data_path(&self, bucket: &str, meta: &ObjectMeta) -> PathBuf {
+        self.objects_dir(bucket).join(&meta.data_file)
+    }
+
+    /// Commit a written body as an object. With `forbid_overwrite`, fail (returning `false`)
+    /// when the key exists.
+    pub fn commit_object(
+        &self,
+        bucket: &str,
+        written: &Written,
+        mut meta: ObjectMeta,
+        forbid_overwrite: bool,
+    ) -> io::Result<bool> {
+        let dir = self.objects_dir(bucket);
+        let id = key_id(&meta.key);
+        let data_file = format!("{id}-{}.data", random_hex_upper(6));
+        meta.data_file = data_file.clone();
+        let _g = self.guard();
+        let old: Option<ObjectMeta> = read_json(&dir.join(format!("{id}.json")));
+        if forbid_overwrite && old.is_some() {
+            let _ = std::fs::remove_file(&written.path);
+            return Ok(false);
+        }
+        std::fs::rename(&written.path, dir.join(&data_file))?;
+        write_json_atomic(&dir, &format!("{id}.json"), &meta)?;
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(dir.join(old.data_file));
+        }
+        Ok(true)
+    }
+
+    /// Delete an object (no error when absent).
+    pub fn delete(&self, bucket: &str, key: &str) -> io::Result<()> {
+        let dir = self.objects_dir(bucket);
+        let id = key_id(key);
+        let _g = self.guard();
+        let old: Option<ObjectMeta> = read_json(&dir.join(format!("{id}.json")));
+        if let Some(old) = old {
+            std::fs::remove_file(dir.join(format!("{id}.json")))?;
+            let _ = std::fs::remove_file(dir.join(old.data_file));
+        }
+        Ok(())
+    }
+
+    /// All objects of a bucket, sorted by key.
+    pub fn list(&self, bucket: &str) -> Vec<ObjectMeta> {
+        let mut out: Vec<ObjectMeta> = std::fs::read_dir(self.objects_dir(bucket))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| {
+                        let n = e.file_name();
+                        let n = n.to_string_lossy();
+                        n.ends_with(".json") && !n.starts_with('.')
+                    })
+                    .filter_map(|e| read_json(&e.path()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out
+    }
+
+    // ---- multipart ----
+
+    /// Create an upload.
+    pub fn create_upload(&self, meta: &UploadMeta) -> io::Result<()> {
+        let dir = self.uploads_dir(&meta.bucket).join(&meta.upload_id);
+        std::fs::create_dir_all(&dir)?;
+        write_json_atomic(&dir, "upload.json", meta)
+    }
+
+    /// An upload, if it exists.
+    pub fn upload(&self, bucket: &str, upload_id: &str) -> Option<UploadMeta> {
+        if upload_id.is_empty()
+            || !upload_id.bytes().all(|b| b.is_ascii_alphanumeric())
+            || upload_id.len() > 64
+        {
+            return None;
+        }
+        read_json(&self.uploads_dir(bucket).join(upload_id).join("upload.json"))
+    }
+
+    /// Store a part (replacing a previous one with the same number). Returns false if the
+    /// upload disappeared meanwhile.
+    pub fn commit_part(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        written: &Written,
+        number: u32,
+        now_ms: i64,
+    ) -> io::Result<Option<PartMeta>> {
+        let dir = self.uploads_dir(bucket).join(upload_id);
+        let _g = self.guard();
+        if !dir.join("upload.json").exists() {
+            let _ = std::fs::remove_file(&written.path);
+            return Ok(None);
+        }
+        let data_file = format!("part-{number:05}-{}.data", random_hex_upper(6));
+        std::fs::rename(&written.path, dir.join(&data_file))?;
+        let meta = PartMeta {
+            number,
+            size: written.size,
+            etag: written.etag(),
+            crc64: written.crc64,
+            md5_hex: hex::encode_upper(written.md5),
+            last_modified_ms: now_ms,
+            data_file,
+        };
+        let name = format!("part-{number:05}.json");
+        let old: Option<PartMeta> = read_json(&dir.join(&name));
+        write_json_atomic(&dir, &name, &meta)?;
+        if let Some(old) = old {
+            let _ = std::fs::remove_file(dir.join(old.data_file));
+        }
+        Ok(Some(meta))
+    }
+
+    /// Parts of an upload, sorted by number.
+    pub fn parts(&self, bucket: &str, upload_id: &str) -> Vec<PartMeta> {
+        let dir = self.uploads_dir(bucket).join(upload_id);
+        let mut out: Vec<PartMeta> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| {
+                        let n = e.file_name();
+                        let n = n.to_string_lossy();
+                        n.starts_with("part-") && n.ends_with(".json")
+                    })
+                    .filter_map(|e| read_json(&e.path()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by_key(|p| p.number);
+        out
+    }
+
+    /// All uploads of a bucket, sorted by (key, initiated).
+    pub fn uploads(&self, bucket: &str) -> Vec<UploadMeta> {
+        let mut out: Vec<UploadMeta> = std::fs::read_dir(self.uploads_dir(bucket))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| read_json(&e.path().join("upload.json")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by(|a, b| a.key.cmp(&b.key).then(a.initiated_ms.cmp(&b.initiated_ms)));
+        out
+    }
+
+    /// Remove an upload and its parts. Returns false when it did not exist.
+    pub fn abort_upload(&self, bucket: &str, upload_id: &str) -> io::Result<bool> {
+        if self.upload(bucket, upload_id).is_none() {
+            return Ok(false);
+        }
+        let _g = self.guard();
+        std::fs::remove_dir_all(self.uploads_dir(bucket).join(upload_id))?;
+        Ok(true)
+    }
+
+    /// Concatenate parts into a temporary file (blocking). Returns its path and size.
+    pub fn concat_parts(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        parts: &[PartMeta],
+    ) -> io::Result<(PathBuf, u64)> {
+        let dir = self.uploads_dir(bucket).join(upload_id);
+        let path = self
+            .root
+            .join("tmp")
+            .join(format!("complete-{}", random_hex_upper(12)));
+        let mut out = std::fs::File::create(&path)?;
+        let mut total = 0u64;
+        for p in parts {
+            let mut f = std::fs::File::open(dir.join(&p.data_file))?;
+            total += io::copy(&mut f, &mut out)?;
+        }
+        out.flush()?;
+        Ok((path, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_hex_is_upper_and_sized() {
+        let h = random_hex_upper(12);
+        assert_eq!(h.len(), 24);
+        assert!(h
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+    }
+}
