@@ -131,7 +131,7 @@ pub fn canonical_uri(bucket: &Bucket, key: Option<&ObjectKey>) -> String {
 }
 
 fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
-    let bad = |why: &str| Error::invalid("endpoint", format!("{text:?}: {why}"));
+    let bad = |why: &str| Error::invalid("endpoint", format!("\"{text}\": {why}"));
     let t = text.trim();
     let (scheme, rest) = if let Some(r) = strip_prefix_ci(t, "https://") {
         ("https", r)

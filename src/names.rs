@@ -19,7 +19,7 @@ impl Bucket {
         } else {
             Err(Error::invalid(
                 "bucket",
-                format!("{name:?} is not a valid bucket name (3-63 characters: lower-case letters, digits and '-', not starting or ending with '-')"),
+                format!("\"{name}\" is not a valid bucket name (3-63 characters: lower-case letters, digits and '-', not starting or ending with '-')"),
             ))
         }
     }
@@ -78,7 +78,7 @@ impl Region {
         } else {
             Err(Error::invalid(
                 "region",
-                format!("{region:?} is not a region ID like \"cn-hangzhou\""),
+                format!("\"{region}\" is not a region ID like \"cn-hangzhou\""),
             ))
         }
     }

@@ -243,7 +243,7 @@ impl Request {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(Error::invalid(
                     "additionalHeaders",
-                    format!("{name:?} is not a header name"),
+                    format!("\"{name}\" is not a header name"),
                 ));
             }
         }

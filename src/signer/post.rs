@@ -219,7 +219,7 @@ impl PostPolicy {
         match &self.content_type {
             Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
             Some(ContentTypeCondition::StartsWith(t)) => {
-                conds.push(op("starts-with", "$content-type", t))
+                conds.push(op("starts-with", "$content-type", t));
             }
             Some(ContentTypeCondition::In(list)) => {
                 let mut s = String::from("[\"in\",\"$content-type\",[");

@@ -1,0 +1,369 @@
+//! The `#[wasm_bindgen]` exports and their TypeScript types. Logic lives in the core.
+
+// Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
+#![allow(unreachable_pub)]
+
+use super::input::{object_from_pairs, set, Obj};
+use crate::error::{Error, Result};
+use crate::names::{Bucket, Region};
+use crate::signer::{
+    self, ContentTypeCondition, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache,
+};
+use crate::time::UnixTime;
+use core::cell::RefCell;
+use js_sys::{Date, Object};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static KEYS: RefCell<SigningKeyCache> = RefCell::new(SigningKeyCache::new());
+}
+
+fn with_keys<T>(f: impl FnOnce(&mut SigningKeyCache) -> T) -> T {
+    KEYS.with(|c| match c.try_borrow_mut() {
+        Ok(mut cache) => f(&mut cache),
+        // Re-entrancy is impossible from JS (single-threaded, no callbacks while signing);
+        // fall back to an uncached key rather than failing.
+        Err(_) => f(&mut SigningKeyCache::new()),
+    })
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Credentials used to sign; STS credentials carry a securityToken. Held only as long as a call. */
+export interface OssCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** STS SecurityToken (`stsToken` is accepted as an alias). */
+  securityToken?: string;
+}
+
+/** Where the bucket lives and how its URL is built. */
+export interface OssLocation {
+  /** Bucket name. */
+  bucket: string;
+  /** Region ID: "cn-hangzhou" (or "oss-cn-hangzhou"). */
+  region: string;
+  /** Explicit endpoint, e.g. "http://localhost:9000" → http://BUCKET.localhost:9000. Default https://oss-REGION.aliyuncs.com. */
+  endpoint?: string;
+  /** Endpoint family when `endpoint` is not given. Default "public". */
+  endpointType?: "public" | "internal" | "accelerate";
+  /** `endpoint` is a custom domain bound to the bucket: its host is used as is. */
+  cname?: boolean;
+  /** Put the bucket in the path (https://ENDPOINT/BUCKET/KEY). IP endpoints always use it. */
+  pathStyle?: boolean;
+}
+
+export interface SignRequestInput extends OssLocation {
+  /** HTTP method, e.g. "PUT". */
+  method: string;
+  /** Object key; omit for bucket-level requests. */
+  key?: string;
+  /** Headers to send. Content-Type, Content-MD5 and x-oss-* are always signed. */
+  headers?: Record<string, string>;
+  /** Query parameters; null means a parameter without value (`?uploads`). */
+  query?: Record<string, string | null>;
+  /** Extra headers to sign, e.g. ["host"]. */
+  additionalHeaders?: string[];
+  credentials: OssCredentials;
+  /** Signing time; defaults to now. */
+  signTime?: Date;
+}
+
+export interface SignedRequest {
+  url: string;
+  /** Every header to send, authorization included (values are fetch ByteStrings: UTF-8 bytes). */
+  headers: Record<string, string>;
+}
+
+export interface PresignUrlInput extends SignRequestInput {
+  /** Validity in seconds, 1 to 604800. */
+  expiresInSecs: number;
+}
+
+export interface PresignedUrl {
+  url: string;
+  expiresAt: Date;
+  /** Headers the URL's user must send exactly (Content-Type and every signed x-oss-* header). */
+  headers: Record<string, string>;
+}
+
+export interface SignPostPolicyInput {
+  /** The policy: an object (serialised once with JSON.stringify) or the exact JSON text to sign. */
+  policy: object | string;
+  region: string;
+  bucket?: string;
+  credentials: OssCredentials;
+  signTime?: Date;
+}
+
+export interface SignedPostPolicy {
+  /** Base64 of the policy text (the `policy` form field). */
+  policy: string;
+  /** The `x-oss-signature` form field. */
+  signature: string;
+  /** Every signature form field: policy, x-oss-signature-version, x-oss-credential, x-oss-date,
+   *  x-oss-signature and, for STS credentials, x-oss-security-token. */
+  fields: Record<string, string>;
+}
+
+export interface BuildPostPolicyInput extends OssLocation {
+  credentials: OssCredentials;
+  /** Validity in seconds, 1 to 604800. */
+  expiresInSecs: number;
+  /** Exact key the form must upload to (`["eq","$key",…]`, also put in `fields.key`). */
+  key?: string;
+  /** Key prefix the form must use (`["starts-with","$key",…]`). */
+  keyPrefix?: string;
+  /** content-length-range; defaults 0 and 5 GiB when only one is given. */
+  minBytes?: number;
+  maxBytes?: number;
+  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq". */
+  contentTypes?: string[];
+  /** Content-Type prefix, e.g. "image/". */
+  contentTypePrefix?: string;
+  /** 200, 201 or 204; also put in `fields.success_action_status`. */
+  successActionStatus?: 200 | 201 | 204;
+  /** More conditions, each a policy condition object or array. */
+  conditions?: unknown[];
+  signTime?: Date;
+}
+
+export interface BuiltPostPolicy extends SignedPostPolicy {
+  /** Where to POST the form (the bucket URL). */
+  url: string;
+  /** The policy JSON that was signed. */
+  policyText: string;
+  expiresAt: Date;
+}
+"#;
+
+/// Reads the request fields shared by `signRequest` and `presignUrl`.
+fn read_request(
+    input: &Obj<'_>,
+    endpoint: Option<&str>,
+    strings: &RequestStrings,
+) -> Result<Request> {
+    Request::new(RequestParts {
+        method: &strings.method,
+        bucket: &strings.bucket,
+        key: strings.key.as_deref(),
+        region: &strings.region,
+        product: None,
+        endpoint: input.endpoint(endpoint)?,
+        headers: input.string_map("headers")?,
+        query: input.query_map("query")?,
+        additional_headers: input.string_list("additionalHeaders")?,
+    })
+}
+
+struct RequestStrings {
+    method: String,
+    bucket: String,
+    key: Option<String>,
+    region: String,
+}
+
+impl RequestStrings {
+    fn read(input: &Obj<'_>) -> Result<Self> {
+        Ok(Self {
+            method: input.string("method")?,
+            bucket: input.string("bucket")?,
+            key: input.opt_string("key")?,
+            region: input.string("region")?,
+        })
+    }
+}
+
+/// Signs a request in the `Authorization` header. Returns the URL and every header to send.
+#[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedRequest")]
+pub fn sign_request(
+    #[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: &JsValue,
+) -> Result<JsValue, Error> {
+    let input = Obj::new(input, "input")?;
+    let strings = RequestStrings::read(&input)?;
+    let endpoint = input.opt_string("endpoint")?;
+    let req = read_request(&input, endpoint.as_deref(), &strings)?;
+    let creds = input.credentials()?;
+    let now = input.sign_time()?;
+    let signed = with_keys(|keys| signer::sign_request(&req, &creds, now, keys));
+    let out = Object::new();
+    set(&out, "url", &JsValue::from_str(&signed.url));
+    set(&out, "headers", &object_from_pairs(&signed.headers));
+    Ok(out.into())
+}
+
+fn js_date(t: UnixTime) -> Date {
+    #[allow(clippy::cast_precision_loss)]
+    Date::new(&JsValue::from_f64(t.secs() as f64 * 1000.0))
+}
+
+/// Presigns a URL valid for `expiresInSecs`; also returns the headers its user must send.
+#[wasm_bindgen(js_name = presignUrl, unchecked_return_type = "PresignedUrl")]
+pub fn presign_url(
+    #[wasm_bindgen(unchecked_param_type = "PresignUrlInput")] input: &JsValue,
+) -> Result<JsValue, Error> {
+    let input = Obj::new(input, "input")?;
+    let strings = RequestStrings::read(&input)?;
+    let endpoint = input.opt_string("endpoint")?;
+    let req = read_request(&input, endpoint.as_deref(), &strings)?;
+    let expires = input
+        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
+        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
+    let creds = input.credentials()?;
+    let now = input.sign_time()?;
+    let p = with_keys(|keys| signer::presign(&req, &creds, now, expires, keys))?;
+    let out = Object::new();
+    set(&out, "url", &JsValue::from_str(&p.url));
+    set(&out, "expiresAt", &js_date(p.expires_at));
+    set(&out, "headers", &object_from_pairs(&p.headers));
+    Ok(out.into())
+}
+
+fn post_result(sig: &signer::PostSignature) -> Object {
+    let out = Object::new();
+    set(&out, "policy", &JsValue::from_str(&sig.policy));
+    set(&out, "signature", &JsValue::from_str(&sig.signature));
+    set(&out, "fields", &object_from_pairs(&sig.fields));
+    out
+}
+
+/// Signs a PostObject policy given as an object or as the exact JSON text to send.
+#[wasm_bindgen(js_name = signPostPolicy, unchecked_return_type = "SignedPostPolicy")]
+pub fn sign_post_policy(
+    #[wasm_bindgen(unchecked_param_type = "SignPostPolicyInput")] input: &JsValue,
+) -> Result<JsValue, Error> {
+    let input = Obj::new(input, "input")?;
+    let policy = input
+        .get("policy")
+        .ok_or_else(|| Error::invalid("policy", "is required"))?;
+    let text = if let Some(s) = policy.as_string() {
+        s
+    } else if policy.is_object() {
+        js_sys::JSON::stringify(&policy)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                Error::invalid("policy", "could not be serialised with JSON.stringify")
+            })?
+    } else {
+        return Err(Error::invalid(
+            "policy",
+            "must be an object or a JSON string",
+        ));
+    };
+    let region = Region::new(&input.string("region")?)?;
+    if let Some(b) = input.opt_string("bucket")? {
+        Bucket::new(&b)?;
+    }
+    let creds = input.credentials()?;
+    let now = input.sign_time()?;
+    let sig = with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
+    Ok(post_result(&sig).into())
+}
+
+/// Builds a PostObject policy from simple options (adding the credential, date, version and
+/// token conditions itself), signs it and returns the form's URL and fields.
+#[wasm_bindgen(js_name = buildPostPolicy, unchecked_return_type = "BuiltPostPolicy")]
+pub fn build_post_policy(
+    #[wasm_bindgen(unchecked_param_type = "BuildPostPolicyInput")] input: &JsValue,
+) -> Result<JsValue, Error> {
+    const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
+    let input = Obj::new(input, "input")?;
+    let region = Region::new(&input.string("region")?)?;
+    let bucket = Bucket::new(&input.string("bucket")?)?;
+    let endpoint = input.opt_string("endpoint")?;
+    let location =
+        crate::endpoint::Endpoint::resolve(&region, &input.endpoint(endpoint.as_deref())?)?;
+    let creds = input.credentials()?;
+    let now = input.sign_time()?;
+    let expires = input
+        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
+        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
+    let key = match (input.opt_string("key")?, input.opt_string("keyPrefix")?) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "keyPrefix",
+                "give either key or keyPrefix, not both",
+            ))
+        }
+        (Some(k), None) => Some(KeyCondition::Eq(
+            crate::names::ObjectKey::new(&k)?.as_str().to_owned(),
+        )),
+        (None, Some(p)) => Some(KeyCondition::StartsWith(p)),
+        (None, None) => None,
+    };
+    let min = input.opt_int("minBytes", 0, MAX_OBJECT)?;
+    let max = input.opt_int("maxBytes", 0, MAX_OBJECT)?;
+    #[allow(clippy::cast_sign_loss)]
+    let range = match (min, max) {
+        (None, None) => None,
+        (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
+    };
+    let types = input.string_list("contentTypes")?;
+    let content_type = match (types.len(), input.opt_string("contentTypePrefix")?) {
+        (0, None) => None,
+        (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p)),
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                "contentTypePrefix",
+                "give either contentTypes or contentTypePrefix, not both",
+            ));
+        }
+        (1, None) => types.into_iter().next().map(ContentTypeCondition::Eq),
+        (_, None) => Some(ContentTypeCondition::In(types)),
+    };
+    let status = input.opt_int("successActionStatus", 200, 204)?;
+    let mut extra = Vec::new();
+    if let Some(list) = input.get("conditions") {
+        if !js_sys::Array::is_array(&list) {
+            return Err(Error::invalid(
+                "conditions",
+                "must be an array of policy conditions",
+            ));
+        }
+        for c in js_sys::Array::from(&list).iter() {
+            if !c.is_object() {
+                return Err(Error::invalid(
+                    "conditions",
+                    "each condition must be an object or an array",
+                ));
+            }
+            let text = js_sys::JSON::stringify(&c)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    Error::invalid("conditions", "could not be serialised with JSON.stringify")
+                })?;
+            extra.push(text);
+        }
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let policy = PostPolicy {
+        expiration: Some(now.plus_secs(expires)),
+        bucket: Some(bucket.clone()),
+        key: key.clone(),
+        content_length_range: range,
+        content_type,
+        success_action_status: status.map(|s| s as u16),
+        extra_conditions: extra,
+    };
+    let text = policy.to_json(&creds, &region, None, now)?;
+    let mut sig =
+        with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
+    if let Some(KeyCondition::Eq(k)) = &key {
+        sig.fields.insert(0, ("key".to_owned(), k.clone()));
+    }
+    if let Some(s) = policy.success_action_status {
+        sig.fields
+            .push(("success_action_status".to_owned(), s.to_string()));
+    }
+    let out = post_result(&sig);
+    set(
+        &out,
+        "url",
+        &JsValue::from_str(&location.url_for(&bucket, None)),
+    );
+    set(&out, "policyText", &JsValue::from_str(&text));
+    set(&out, "expiresAt", &js_date(now.plus_secs(expires)));
+    Ok(out.into())
+}

@@ -1,0 +1,271 @@
+//! Reading option objects from JS with precise errors (no serde: smaller wasm, and every
+//! rejection names its field).
+
+use crate::credentials::Credentials;
+use crate::endpoint::{EndpointKind, EndpointOptions};
+use crate::error::{Error, Result};
+use crate::time::UnixTime;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// An options object; `null`/`undefined`/non-objects are rejected with `field`.
+pub(crate) struct Obj<'a> {
+    value: &'a JsValue,
+    path: &'a str,
+}
+
+fn type_name(v: &JsValue) -> &'static str {
+    if v.is_null() {
+        "null"
+    } else if v.is_undefined() {
+        "undefined"
+    } else if v.is_string() {
+        "a string"
+    } else if v.as_f64().is_some() {
+        "a number"
+    } else if v.as_bool().is_some() {
+        "a boolean"
+    } else if Array::is_array(v) {
+        "an array"
+    } else if v.is_function() {
+        "a function"
+    } else {
+        "an object"
+    }
+}
+
+impl<'a> Obj<'a> {
+    pub(crate) fn new(value: &'a JsValue, path: &'a str) -> Result<Self> {
+        if value.is_object() && !Array::is_array(value) && !value.is_function() {
+            Ok(Self { value, path })
+        } else {
+            Err(Error::invalid(
+                path,
+                format!("must be an object, got {}", type_name(value)),
+            ))
+        }
+    }
+
+    fn field(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+
+    /// The property, `None` when undefined or null.
+    pub(crate) fn get(&self, name: &str) -> Option<JsValue> {
+        let v = Reflect::get(self.value, &JsValue::from_str(name)).ok()?;
+        (!v.is_undefined() && !v.is_null()).then_some(v)
+    }
+
+    pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_string().map(Some).ok_or_else(|| {
+                Error::invalid(
+                    self.field(name),
+                    format!("must be a string, got {}", type_name(&v)),
+                )
+            }),
+        }
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<String> {
+        self.opt_string(name)?
+            .ok_or_else(|| Error::invalid(self.field(name), "is required"))
+    }
+
+    pub(crate) fn opt_bool(&self, name: &str) -> Result<bool> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                Error::invalid(
+                    self.field(name),
+                    format!("must be a boolean, got {}", type_name(&v)),
+                )
+            }),
+        }
+    }
+
+    /// A whole number within `range`, `None` when absent.
+    pub(crate) fn opt_int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let bad = || {
+            Error::invalid(
+                self.field(name),
+                format!("must be a whole number from {min} to {max}"),
+            )
+        };
+        let n = v.as_f64().ok_or_else(bad)?;
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::float_cmp
+        )]
+        if n.is_finite() && n.trunc() == n && n >= min as f64 && n <= max as f64 {
+            Ok(Some(n as i64))
+        } else {
+            Err(bad())
+        }
+    }
+
+    /// `Record<string, string>` as ordered pairs.
+    pub(crate) fn string_map(&self, name: &str) -> Result<Vec<(String, String)>> {
+        let Some(v) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        let field = self.field(name);
+        let obj = Obj::new(&v, &field)?;
+        entries(obj.value)
+            .into_iter()
+            .map(|(k, val)| match val.as_string() {
+                Some(s) => Ok((k, s)),
+                None => Err(Error::invalid(
+                    format!("{field}.{k}"),
+                    format!("must be a string, got {}", type_name(&val)),
+                )),
+            })
+            .collect()
+    }
+
+    /// `Record<string, string | null>`; numbers are written in decimal, `undefined` is skipped.
+    pub(crate) fn query_map(&self, name: &str) -> Result<Vec<(String, Option<String>)>> {
+        let Some(v) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        let field = self.field(name);
+        let obj = Obj::new(&v, &field)?;
+        let mut out = Vec::new();
+        for (k, val) in entries(obj.value) {
+            if val.is_undefined() {
+                continue;
+            }
+            let value = if val.is_null() {
+                None
+            } else if let Some(s) = val.as_string() {
+                Some(s)
+            } else if let Some(n) = val.as_f64().filter(|n| n.is_finite()) {
+                // JS's own number formatting (String(n)); Rust's would pull in ~20 KB of float code.
+                Some(
+                    js_sys::Number::from(n)
+                        .to_string_with_radix(10)
+                        .map(String::from)
+                        .unwrap_or_default(),
+                )
+            } else {
+                return Err(Error::invalid(
+                    format!("{field}.{k}"),
+                    format!("must be a string or null, got {}", type_name(&val)),
+                ));
+            };
+            out.push((k, value));
+        }
+        Ok(out)
+    }
+
+    /// `string[]`.
+    pub(crate) fn string_list(&self, name: &str) -> Result<Vec<String>> {
+        let Some(v) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        let field = self.field(name);
+        if !Array::is_array(&v) {
+            return Err(Error::invalid(
+                field,
+                format!("must be an array of strings, got {}", type_name(&v)),
+            ));
+        }
+        Array::from(&v)
+            .iter()
+            .map(|item| {
+                item.as_string()
+                    .ok_or_else(|| Error::invalid(field.clone(), "must contain only strings"))
+            })
+            .collect()
+    }
+
+    /// `credentials: { accessKeyId, accessKeySecret, securityToken? | stsToken? }`.
+    pub(crate) fn credentials(&self) -> Result<Credentials> {
+        let v = self
+            .get("credentials")
+            .ok_or_else(|| Error::invalid("credentials", "is required"))?;
+        let c = Obj::new(&v, "credentials")?;
+        let token = match c.opt_string("securityToken")? {
+            Some(t) => Some(t),
+            None => c.opt_string("stsToken")?,
+        };
+        Credentials::new(
+            c.string("accessKeyId")?,
+            c.string("accessKeySecret")?,
+            token,
+        )
+    }
+
+    /// `signTime?: Date | number` (ms since the epoch); defaults to now.
+    pub(crate) fn sign_time(&self) -> Result<UnixTime> {
+        let Some(v) = self.get("signTime") else {
+            return super::clock::now();
+        };
+        let ms = match v.dyn_ref::<js_sys::Date>() {
+            Some(d) => d.get_time(),
+            None => v
+                .as_f64()
+                .ok_or_else(|| Error::invalid("signTime", "must be a Date"))?,
+        };
+        UnixTime::from_millis(ms)
+            .ok_or_else(|| Error::invalid("signTime", "must be a valid Date between 1970 and 9999"))
+    }
+
+    /// `endpoint?`, `endpointType?: "public" | "internal" | "accelerate"`, `cname?`, `pathStyle?`.
+    pub(crate) fn endpoint<'s>(&self, endpoint: Option<&'s str>) -> Result<EndpointOptions<'s>> {
+        let kind = match self.opt_string("endpointType")?.as_deref() {
+            None | Some("public") => EndpointKind::Public,
+            Some("internal") => EndpointKind::Internal,
+            Some("accelerate") => EndpointKind::Accelerate,
+            Some(_) => {
+                return Err(Error::invalid(
+                    "endpointType",
+                    "must be \"public\", \"internal\" or \"accelerate\"",
+                ));
+            }
+        };
+        Ok(EndpointOptions {
+            endpoint,
+            kind,
+            cname: self.opt_bool("cname")?,
+            path_style: self.opt_bool("pathStyle")?,
+        })
+    }
+}
+
+/// Own enumerable string-keyed properties, in JS order.
+fn entries(obj: &JsValue) -> Vec<(String, JsValue)> {
+    let Some(o) = obj.dyn_ref::<Object>() else {
+        return Vec::new();
+    };
+    Object::entries(o)
+        .iter()
+        .filter_map(|pair| {
+            let pair = Array::from(&pair);
+            Some((pair.get(0).as_string()?, pair.get(1)))
+        })
+        .collect()
+}
+
+/// A plain object from pairs.
+pub(crate) fn object_from_pairs(pairs: &[(String, String)]) -> Object {
+    let obj = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    obj
+}
+
+/// Sets `key` on `obj` (cannot fail on a plain object).
+pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}

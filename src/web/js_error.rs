@@ -1,0 +1,55 @@
+//! `Error` → a real JS `Error` named `OssError` with `code`, `field`, `status`, `requestId`,
+//! `ec` and `retryable` properties.
+
+use crate::error::Error;
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR: &str = r#"
+/** Every error thrown or rejected by this library. */
+export interface OssError extends Error {
+  name: "OssError";
+  /** Stable code: "InvalidArgument", "CredentialProviderError", "CredentialsExpired", "NetworkError",
+   *  "RequestAborted", "InvalidResponse", or the OSS error code ("SignatureDoesNotMatch", …). */
+  code: string;
+  /** The option that was rejected (InvalidArgument only), e.g. "key" or "headers.x-oss-meta-a". */
+  field?: string;
+  /** HTTP status of an OSS error. */
+  status?: number;
+  /** OSS request id. */
+  requestId?: string;
+  /** OSS detailed error code (EC). */
+  ec?: string;
+  /** Whether retrying the same request may succeed. */
+  retryable: boolean;
+}
+"#;
+
+fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a fresh Error object cannot fail; ignore the Result either way.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> Self {
+        let js = js_sys::Error::new(&e.to_string());
+        js.set_name("OssError");
+        let v: JsValue = js.into();
+        set(&v, "code", &JsValue::from_str(e.code()));
+        set(&v, "retryable", &JsValue::from_bool(e.is_retryable()));
+        if let Some(f) = e.field() {
+            set(&v, "field", &JsValue::from_str(f));
+        }
+        if let Error::Service(s) = &e {
+            set(&v, "status", &JsValue::from(s.status));
+            if let Some(id) = &s.request_id {
+                set(&v, "requestId", &JsValue::from_str(id));
+            }
+            if let Some(ec) = &s.ec {
+                set(&v, "ec", &JsValue::from_str(ec));
+            }
+        }
+        v
+    }
+}
