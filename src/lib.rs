@@ -34,6 +34,6 @@ pub mod signer;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;
 
 pub use error::{Error, Result, ServiceError};

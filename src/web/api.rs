@@ -51,6 +51,8 @@ export interface OssLocation {
   cname?: boolean;
   /** Put the bucket in the path (https://ENDPOINT/BUCKET/KEY). IP endpoints always use it. */
   pathStyle?: boolean;
+  /** OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox" (give its `endpoint`). */
+  cloudBoxId?: string;
 }
 
 export interface SignRequestInput extends OssLocation {
@@ -148,7 +150,7 @@ fn read_request(
         bucket: &strings.bucket,
         key: strings.key.as_deref(),
         region: &strings.region,
-        product: None,
+        product: strings.product,
         endpoint: input.endpoint(endpoint)?,
         headers: input.string_map("headers")?,
         query: input.query_map("query")?,
@@ -160,16 +162,24 @@ struct RequestStrings {
     method: String,
     bucket: String,
     key: Option<String>,
+    /// The signing region: `region`, or `cloudBoxId` for OSS on CloudBox.
     region: String,
+    product: Option<&'static str>,
 }
 
 impl RequestStrings {
     fn read(input: &Obj<'_>) -> Result<Self> {
+        let region = input.string("region")?;
+        let (region, product) = match input.opt_string("cloudBoxId")? {
+            Some(id) => (id, Some("oss-cloudbox")),
+            None => (region, None),
+        };
         Ok(Self {
             method: input.string("method")?,
             bucket: input.string("bucket")?,
             key: input.opt_string("key")?,
-            region: input.string("region")?,
+            region,
+            product,
         })
     }
 }
@@ -179,7 +189,7 @@ impl RequestStrings {
 pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    let input = Obj::new(input, "input")?;
+    let input = Obj::root(input)?;
     let strings = RequestStrings::read(&input)?;
     let endpoint = input.opt_string("endpoint")?;
     let req = read_request(&input, endpoint.as_deref(), &strings)?;
@@ -202,7 +212,7 @@ fn js_date(t: UnixTime) -> Date {
 pub fn presign_url(
     #[wasm_bindgen(unchecked_param_type = "PresignUrlInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    let input = Obj::new(input, "input")?;
+    let input = Obj::root(input)?;
     let strings = RequestStrings::read(&input)?;
     let endpoint = input.opt_string("endpoint")?;
     let req = read_request(&input, endpoint.as_deref(), &strings)?;
@@ -232,7 +242,7 @@ fn post_result(sig: &signer::PostSignature) -> Object {
 pub fn sign_post_policy(
     #[wasm_bindgen(unchecked_param_type = "SignPostPolicyInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    let input = Obj::new(input, "input")?;
+    let input = Obj::root(input)?;
     let policy = input
         .get("policy")
         .ok_or_else(|| Error::invalid("policy", "is required"))?;
@@ -268,7 +278,7 @@ pub fn build_post_policy(
     #[wasm_bindgen(unchecked_param_type = "BuildPostPolicyInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
     const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
-    let input = Obj::new(input, "input")?;
+    let input = Obj::root(input)?;
     let region = Region::new(&input.string("region")?)?;
     let bucket = Bucket::new(&input.string("bucket")?)?;
     let endpoint = input.opt_string("endpoint")?;

@@ -35,6 +35,12 @@ fn type_name(v: &JsValue) -> &'static str {
 }
 
 impl<'a> Obj<'a> {
+    /// The argument of an export: rejected as `input`, its fields named without a prefix.
+    pub(crate) fn root(value: &'a JsValue) -> Result<Self> {
+        Self::new(value, "input").map(|o| Self { path: "", ..o })
+    }
+
+    /// A nested options object at `path` (`credentials`, `headers`…).
     pub(crate) fn new(value: &'a JsValue, path: &'a str) -> Result<Self> {
         if value.is_object() && !Array::is_array(value) && !value.is_function() {
             Ok(Self { value, path })
