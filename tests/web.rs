@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     clippy::expect_used,
     clippy::indexing_slicing,
     missing_docs
