@@ -109,7 +109,7 @@ pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) ->
     let mut sel: Vec<(String, String)> = Vec::new();
     for (n, v) in headers {
         let n = n.to_ascii_lowercase();
-        if is_default_signed(&n) || additional.iter().any(|a| *a == n) {
+        if is_default_signed(&n) || additional.contains(&n) {
             let v = v.trim().to_string();
             if let Some(e) = sel.iter_mut().find(|(en, _)| *en == n) {
                 e.1.push(',');

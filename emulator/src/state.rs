@@ -351,3 +351,11 @@ impl State {
         Some(out)
     }
 }
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if let Some(d) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
