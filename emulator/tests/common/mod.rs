@@ -82,7 +82,10 @@ pub async fn try_send(
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
         req.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     req.push_str("\r\n");
@@ -113,7 +116,8 @@ pub async fn try_send(
         let mut rest = &body[..];
         loop {
             let nl = rest.windows(2).position(|w| w == b"\r\n")?;
-            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).ok()?.trim(), 16).ok()?;
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&rest[..nl]).ok()?.trim(), 16).ok()?;
             if n == 0 {
                 break;
             }
@@ -163,7 +167,15 @@ pub fn now_s(r: &Running) -> i64 {
 
 /// Mint STS credentials through `/sts`.
 pub async fn sts(r: &Running, query: &str) -> Creds {
-    let resp = send(r.addr, "GET", "localhost", &format!("/sts{query}"), &[], b"").await;
+    let resp = send(
+        r.addr,
+        "GET",
+        "localhost",
+        &format!("/sts{query}"),
+        &[],
+        b"",
+    )
+    .await;
     assert_eq!(resp.status, 200, "{}", resp.text());
     let v = resp.json();
     let c = &v["Credentials"];
@@ -192,11 +204,18 @@ pub async fn signed_at(
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
         .collect();
     let mut headers = h(extra);
-    client_sign::sign_v4_headers(creds, REGION, method, Some(bucket), key, &q, &mut headers, &[], t);
-    let path = oss_emulator::encode::uri_encode(
-        &format!("/{bucket}/{}", key.unwrap_or("")),
-        true,
+    client_sign::sign_v4_headers(
+        creds,
+        REGION,
+        method,
+        Some(bucket),
+        key,
+        &q,
+        &mut headers,
+        &[],
+        t,
     );
+    let path = oss_emulator::encode::uri_encode(&format!("/{bucket}/{}", key.unwrap_or("")), true);
     let target = if q.is_empty() {
         path
     } else {
@@ -223,7 +242,8 @@ pub fn form(fields: &[(String, String)], file: Option<(&str, &str, &[u8])>) -> (
     let mut out = Vec::new();
     for (k, v) in fields {
         out.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
         );
     }
     if let Some((name, ct, data)) = file {
