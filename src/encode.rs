@@ -33,6 +33,34 @@ pub fn uri_encode(s: &str, keep_slash: bool) -> String {
     out
 }
 
+/// Standard Base64 with padding (RFC 4648 §4), as the PostObject `policy` field uses.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sym = |v: u32| char::from(ALPHABET.get((v & 63) as usize).copied().unwrap_or(b'='));
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = b(0) << 16 | b(1) << 8 | b(2);
+        out.push(sym(n >> 18));
+        out.push(sym(n >> 12));
+        out.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
+        out.push(if chunk.len() > 2 { sym(n) } else { '=' });
+    }
+    out
+}
+
+/// Sorts a short slice in place (insertion sort): far smaller in wasm than `sort_unstable`, and
+/// the lists signed here (headers, query parameters) are short.
+pub(crate) fn sort_small<T: Ord>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v.get(j - 1) > v.get(j) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// Decodes `%XX` escapes (any hex case). `None` when an escape is malformed or the bytes are not
 /// UTF-8. `+` is kept as is. Used by tests and by parsers of URLs handed to us.
 pub fn uri_decode(s: &str) -> Option<String> {
@@ -73,6 +101,23 @@ mod tests {
         assert_eq!(uri_encode("中/😀", true), "%E4%B8%AD/%F0%9F%98%80");
         assert_eq!(uri_encode("a/b", false), "a%2Fb");
         assert_eq!(uri_encode("%", false), "%25");
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (plain, enc) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64_encode(plain.as_bytes()), enc);
+        }
+        assert_eq!(base64_encode(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn sort_small_sorts() {
+        let mut v = vec![5, 1, 4, 1, 3];
+        sort_small(&mut v);
+        assert_eq!(v, [1, 1, 3, 4, 5]);
+        let mut e: Vec<u8> = vec![];
+        sort_small(&mut e);
     }
 
     #[test]

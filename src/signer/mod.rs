@@ -309,7 +309,7 @@ impl Request {
             .filter(|n| !is_default_signed(n))
             .filter(|n| self.header_value(n).is_some_and(|v| !v.is_empty()))
             .collect();
-        names.sort_unstable();
+        crate::encode::sort_small(&mut names);
         names.dedup();
         names
     }
@@ -337,7 +337,7 @@ impl Request {
                 lines.push(((*name).to_owned(), (*value).to_owned()));
             }
         }
-        lines.sort_unstable();
+        crate::encode::sort_small(&mut lines);
         lines
     }
 
@@ -379,7 +379,7 @@ pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a 
             )
         })
         .collect();
-    encoded.sort_unstable();
+    crate::encode::sort_small(&mut encoded);
     let mut out = String::new();
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {

@@ -8,7 +8,6 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::time::UnixTime;
-use base64::Engine as _;
 use core::fmt::Write as _;
 
 /// The form fields of a signed policy.
@@ -37,7 +36,7 @@ pub fn sign_post_policy(
     }
     let product = product.unwrap_or(PRODUCT_OSS);
     let date = now.date_stamp();
-    let policy = base64::engine::general_purpose::STANDARD.encode(policy_json.as_bytes());
+    let policy = crate::encode::base64_encode(policy_json.as_bytes());
     let key = cache.key(
         creds.access_key_secret.expose(),
         &date,
@@ -250,6 +249,7 @@ impl PostPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     fn creds(token: Option<&str>) -> Credentials {
         Credentials::new("ak", "sk", token.map(str::to_owned)).unwrap()
