@@ -1,7 +1,7 @@
 //! A tiny XML writer and a tolerant reader for the small OSS request bodies
 //! (CompleteMultipartUpload, CORSConfiguration).
 
-/// Escape text for an XML element.
+/// Escape text for an XML element (quotes stay literal, as in OSS's `<ETag>"…"</ETag>`).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -9,8 +9,6 @@ pub fn escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             c => out.push(c),
         }
     }
