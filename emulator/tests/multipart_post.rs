@@ -376,7 +376,8 @@ async fn post_object_v4_and_policy_conditions() {
     );
 
     // condition failures
-    let cases: Vec<(Vec<serde_json::Value>, Vec<(&str, &str)>)> = vec![
+    type Case<'a> = (Vec<serde_json::Value>, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (
             vec![json!(["starts-with", "$key", "other/"])],
             vec![("key", "up/x")],
