@@ -1,5 +1,5 @@
 // PutObject with STS credentials: sign the request in wasm, send the file with fetch.
-import { signRequest } from '/pkg/oss_direct_upload.js';
+import { signRequest, presignUrl } from '/pkg/oss_direct_upload.js';
 import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../app.js';
 
 export function mount(el) {
@@ -28,11 +28,12 @@ export function mount(el) {
         throw Object.assign(new Error(`OSS answered ${res.status}`), { code });
       }
       const ms = Math.round(performance.now() - started);
+      const view = presignUrl({ ...settings(), method: 'GET', key, expiresInSecs: 600, credentials: await credentials() });
       out.innerHTML = `<p class="ok">Uploaded ${escapeHtml(key)} (${file.size} bytes) in ${ms} ms</p>` + kvTable([
         ['ETag', escapeHtml(res.headers.get('ETag'))],
         ['x-oss-request-id', escapeHtml(res.headers.get('x-oss-request-id'))],
         ['x-oss-hash-crc64ecma', escapeHtml(res.headers.get('x-oss-hash-crc64ecma'))],
-        ['object', `<a href="${escapeHtml(signed.url)}" target="_blank">${escapeHtml(signed.url)}</a>`],
+        ['view (presigned GET, 10 min)', `<a href="${escapeHtml(view.url)}" target="_blank">${escapeHtml(signed.url)}</a>`],
       ]);
       log(`PUT ${key} → ${res.status} (${ms} ms)`, 'ok');
     } catch (e) {
