@@ -25,8 +25,11 @@ pub enum Error {
     Aborted,
     /// OSS answered with an error.
     Service(Box<ServiceError>),
-    /// OSS answered with something this library could not understand.
+    /// OSS answered with something this library could not understand, or hid what it needs
+    /// (a response header the bucket's CORS rule does not expose).
     InvalidResponse(String),
+    /// A signed URL handed to the library had already expired; nothing was sent.
+    SignedUrlExpired(String),
 }
 
 /// An error answered by OSS (the parsed `<Error>` XML and response metadata).
@@ -48,6 +51,11 @@ pub struct ServiceError {
     pub canonical_request: Option<String>,
     /// `<ServerTime>` (`RequestTimeTooSkewed`, expired requests).
     pub server_time: Option<String>,
+    /// `<HostId>`: the host OSS saw.
+    pub host_id: Option<String>,
+    /// For `SignatureDoesNotMatch`: the first difference between what was signed and what OSS
+    /// received, in plain words. For other codes, a hint when one is known.
+    pub diagnosis: Option<String>,
 }
 
 impl Error {
@@ -60,7 +68,8 @@ impl Error {
     }
 
     /// The stable code: `InvalidArgument`, `CredentialProviderError`, `CredentialsExpired`,
-    /// `NetworkError`, `RequestAborted`, `InvalidResponse`, or the OSS code verbatim.
+    /// `NetworkError`, `RequestAborted`, `InvalidResponse`, `SignedUrlExpired`, or the OSS code
+    /// verbatim.
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidArgument { .. } => "InvalidArgument",
@@ -70,6 +79,7 @@ impl Error {
             Self::Aborted => "RequestAborted",
             Self::Service(e) => &e.code,
             Self::InvalidResponse(_) => "InvalidResponse",
+            Self::SignedUrlExpired(_) => "SignedUrlExpired",
         }
     }
 
@@ -99,8 +109,15 @@ impl fmt::Display for Error {
             Self::CredentialsExpired => f.write_str("credentials expired"),
             Self::Network(m) => write!(f, "network error: {m}"),
             Self::Aborted => f.write_str("request aborted"),
-            Self::Service(e) => write!(f, "{}: {}", e.code, e.message),
+            Self::Service(e) => {
+                write!(f, "{}: {}", e.code, e.message)?;
+                if let Some(d) = &e.diagnosis {
+                    write!(f, " ({d})")?;
+                }
+                Ok(())
+            }
             Self::InvalidResponse(m) => write!(f, "unexpected response: {m}"),
+            Self::SignedUrlExpired(m) => write!(f, "signed URL expired: {m}"),
         }
     }
 }

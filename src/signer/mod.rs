@@ -3,7 +3,7 @@
 //!
 //! Stages, each tested on the previous stage's literal output:
 //! [`canonical_query`] / [`canonical_headers`] → [`canonical_request`] → [`string_to_sign`] →
-//! signing key ([`key`]) → signature.
+//! signing key (`key`) → signature.
 
 mod key;
 mod post;

@@ -1,0 +1,71 @@
+//! The seam between the pure orchestration and the platform: sending a request, sleeping, the
+//! local clock and a jitter source. No `Send` bound: wasm is single-threaded.
+
+use crate::error::Result;
+
+/// An HTTP request to send. Header values are fetch `ByteString`s.
+#[derive(Debug, Clone)]
+pub struct HttpRequest<B> {
+    /// Upper-case method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers to send exactly.
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    pub body: Option<B>,
+}
+
+/// An HTTP response: status, the headers the platform let us read, and the body text (error
+/// XML; success bodies of single-request uploads are empty or small).
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Readable headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// Body as text.
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// A header by lower-case name.
+    pub fn header(&self, lower: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(lower))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// What the orchestration needs from the platform.
+#[allow(async_fn_in_trait)] // single-threaded by design: wasm futures are not Send
+pub trait Transport {
+    /// A request body (a Blob handle in the browser, bytes in tests). Cloning is cheap.
+    type Body: Clone;
+
+    /// Sends one request. Network failures are `Error::Network`, cancellation `Error::Aborted`.
+    async fn send(&self, req: HttpRequest<Self::Body>) -> Result<HttpResponse>;
+
+    /// Waits `ms` milliseconds (returns early when the call is aborted).
+    async fn sleep(&self, ms: u32);
+
+    /// The local clock, in milliseconds since the epoch (uncorrected).
+    fn now_ms(&self) -> i64;
+
+    /// A uniformly random `u32`, for jitter.
+    fn jitter(&self) -> u32;
+
+    /// `Err(Error::Aborted)` once the caller cancelled.
+    fn check_aborted(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// A multipart/form-data body: `fields` in order, then `file` last (PostObject).
+    fn form(&self, fields: &[(String, String)], file: &Self::Body) -> Self::Body;
+}
