@@ -17,8 +17,12 @@
 // Python v2 does not trim header values (§10; Go v2, PHP v2, Java and ali-oss do, and browsers
 // send trimmed values), so it is handed the trimmed values, i.e. what goes on the wire.
 //
+// Keys starting with `/` or `\` (and the empty key) are not signed: OSS forbids such object names,
+// so our library refuses them with code "InvalidArgument" and those cases assert the error.
+//
 // Cases: cases.mjs (hand-written, the official vectors, and seeded random ones; seed fixed,
-// override with CROSSCHECK_SEED=<int> to explore).
+// override with CROSSCHECK_SEED=<int> to explore). CROSSCHECK_SDKS_ONLY=1 checks the two SDKs
+// against each other without pkg/.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -182,7 +186,7 @@ let pyError = null;
   const ver = spawnSync(PYTHON, [ORACLE, '--version'], { encoding: 'utf8' });
   if (ver.status !== 0) {
     pyError = `cannot run the Python oracle (${PYTHON} ${ORACLE}): ${ver.error ? ver.error.message : ver.stderr}\n` +
-      'create it with: python3 -m venv .venv && .venv/bin/pip install alibabacloud-oss-v2==1.4.1';
+      'run `npm run bootstrap` (it creates .venv from tests/conformance/requirements.txt, which pins alibabacloud-oss-v2)';
   } else {
     pyVersion = ver.stdout.trim();
     const run = spawnSync(PYTHON, [ORACLE], { input: JSON.stringify(reqs), encoding: 'utf8', maxBuffer: 64 << 20 });
