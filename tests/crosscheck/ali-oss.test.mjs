@@ -375,7 +375,7 @@ function checkPost(c) {
 }
 
 for (const c of cases) {
-  test(`case '${c.name}'`, { skip: !lib && c.kind === 'reject' ? 'pkg/ not built' : false }, () => {
+  test(`case '${c.name}'`, { skip: !lib && c.kind === 'reject' ? 'pkg/ did not load' : false }, () => {
     tally[c.kind]++;
     if (c.name.startsWith('vector:')) tally.vectors++;
     for (const d of c.departures) departureCounts[d] = (departureCounts[d] || 0) + 1;
@@ -396,7 +396,7 @@ for (const c of cases) {
         else tally.majority++;
         // CROSSCHECK_SDKS_ONLY=1: check the harness (the two SDKs) alone, e.g. while pkg/ is rebuilt.
         if (process.env.CROSSCHECK_SDKS_ONLY === '1') return;
-        assert.fail('pkg/ not built: our library was not compared');
+        assert.fail("pkg/ did not load (see test 'our package loads from pkg/'): our library was not compared");
       }
       const exp = c.kind === 'header' ? checkHeader(c) : c.kind === 'presign' ? checkPresign(c) : checkPost(c);
       if (exp.from.startsWith('ali-oss')) tally.aliDirect++;
