@@ -410,7 +410,7 @@ for (const c of cases) {
 
 after(() => {
   const deps = Object.entries(departureCounts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-  const what = lib ? 'cases compared' : 'cases, SDKs only (pkg/ missing: our library NOT compared)';
+  const what = lib ? 'cases compared' : 'cases, SDKs only (pkg/ did not load: our library NOT compared)';
   const line = `crosscheck: ${tally.header + tally.presign + tally.post + tally.reject} ${what} ` +
     `(${tally.header} Authorization, ${tally.presign} presigned URL, ${tally.post} post policy, ` +
     `${tally.reject} rejected keys; ${tally.vectors} official vectors; seed ${SEED}); ` +
