@@ -72,6 +72,7 @@ def machine_info() -> dict:
         "memory": mem,
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -287,7 +288,8 @@ def main() -> int:
     info = machine_info()
     print(f"# oss-emulator streaming PUT benchmark\n")
     print(f"- machine: {info['nproc']} CPUs, {info['cpu']}, {info['memory']} RAM, "
-          f"Linux {info['kernel']}, Python {info['python']}")
+          f"Linux {info['kernel']}, Python {info['python']}, load average {info['load']} "
+          f"(other work on the machine skews the figures)")
     print(f"- emulator: {binary}")
     print(f"- emulator data dir: {data_dir}")
     print(f"- body: {size} bytes ({args.size_mib} MiB), presigned V4 PUT, loopback, "
