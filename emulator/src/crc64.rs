@@ -1,10 +1,10 @@
 //! CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS returns in
-//! `x-oss-hash-crc64ecma`. Slicing-by-8 tables built at compile time.
+//! `x-oss-hash-crc64ecma`. Slicing-by-16 tables built at compile time.
 
 const POLY: u64 = 0xC96C_5795_D787_0F42; // reflected 0x42F0E1EBA9EA3693
 
-const fn make_tables() -> [[u64; 256]; 8] {
-    let mut t = [[0u64; 256]; 8];
+const fn make_tables() -> [[u64; 256]; 16] {
+    let mut t = [[0u64; 256]; 16];
     let mut i = 0;
     while i < 256 {
         let mut crc = i as u64;
@@ -21,7 +21,7 @@ const fn make_tables() -> [[u64; 256]; 8] {
         i += 1;
     }
     let mut k = 1;
-    while k < 8 {
+    while k < 16 {
         let mut i = 0;
         while i < 256 {
             let prev = t[k - 1][i];
@@ -33,7 +33,7 @@ const fn make_tables() -> [[u64; 256]; 8] {
     t
 }
 
-static TABLES: [[u64; 256]; 8] = make_tables();
+static TABLES: [[u64; 256]; 16] = make_tables();
 
 /// Incremental CRC-64/XZ.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,19 +51,29 @@ impl Crc64 {
     pub fn update(&mut self, data: &[u8]) {
         let t = &TABLES;
         let mut crc = self.state;
-        let mut chunks = data.chunks_exact(8);
+        let mut chunks = data.chunks_exact(16);
         for c in &mut chunks {
             let mut w = [0u8; 8];
-            w.copy_from_slice(c);
+            w.copy_from_slice(&c[..8]);
             let v = crc ^ u64::from_le_bytes(w);
-            crc = t[7][(v & 0xff) as usize]
-                ^ t[6][((v >> 8) & 0xff) as usize]
-                ^ t[5][((v >> 16) & 0xff) as usize]
-                ^ t[4][((v >> 24) & 0xff) as usize]
-                ^ t[3][((v >> 32) & 0xff) as usize]
-                ^ t[2][((v >> 40) & 0xff) as usize]
-                ^ t[1][((v >> 48) & 0xff) as usize]
-                ^ t[0][(v >> 56) as usize];
+            w.copy_from_slice(&c[8..]);
+            let u = u64::from_le_bytes(w);
+            crc = t[15][(v & 0xff) as usize]
+                ^ t[14][((v >> 8) & 0xff) as usize]
+                ^ t[13][((v >> 16) & 0xff) as usize]
+                ^ t[12][((v >> 24) & 0xff) as usize]
+                ^ t[11][((v >> 32) & 0xff) as usize]
+                ^ t[10][((v >> 40) & 0xff) as usize]
+                ^ t[9][((v >> 48) & 0xff) as usize]
+                ^ t[8][(v >> 56) as usize]
+                ^ t[7][(u & 0xff) as usize]
+                ^ t[6][((u >> 8) & 0xff) as usize]
+                ^ t[5][((u >> 16) & 0xff) as usize]
+                ^ t[4][((u >> 24) & 0xff) as usize]
+                ^ t[3][((u >> 32) & 0xff) as usize]
+                ^ t[2][((u >> 40) & 0xff) as usize]
+                ^ t[1][((u >> 48) & 0xff) as usize]
+                ^ t[0][(u >> 56) as usize];
         }
         for &b in chunks.remainder() {
             crc = t[0][((crc ^ u64::from(b)) & 0xff) as usize] ^ (crc >> 8);

@@ -19,7 +19,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use md5::Digest;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -1131,7 +1130,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
         None => Vec::new(),
     };
     if let Some(m) = content_md5(ctx)? {
-        let got: [u8; 16] = md5::Md5::digest(&raw).into();
+        let got: [u8; 16] = crate::md5::Md5::digest(&raw);
         if got != m {
             return Err(md5_mismatch().into());
         }
@@ -1212,7 +1211,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
         return Err(file_exists_error().into());
     }
     // ETag: MD5 of the concatenated binary part MD5s, "-N"; CRC combined.
-    let mut h = md5::Md5::new();
+    let mut h = crate::md5::Md5::new();
     let mut crc = 0u64;
     for p in &chosen {
         if let Ok(b) = hex::decode(&p.md5_hex) {
@@ -1220,7 +1219,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
         }
         crc = crate::crc64::combine(crc, p.crc64, p.size);
     }
-    let digest: [u8; 16] = h.finalize().into();
+    let digest: [u8; 16] = h.finalize();
     let etag = format!("\"{}-{}\"", hex::encode_upper(digest), chosen.len());
     let state = ctx.state.clone();
     let (b2, id2, parts2) = (bucket.to_string(), upload.upload_id.clone(), chosen.clone());

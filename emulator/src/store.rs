@@ -6,9 +6,10 @@
 //! metadata file is renamed last, so an object appears whole or not at all.
 
 use crate::crc64::Crc64;
+use crate::md5::Md5;
 use bytes::Bytes;
-use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -235,20 +236,41 @@ impl Store {
         let (tx, mut rx) = mpsc::channel::<Bytes>(32);
         let wpath = path.clone();
         let handle = tokio::task::spawn_blocking(move || -> io::Result<Written> {
-            let mut md5 = Md5::new();
+            // MD5 runs on its own thread (it is the slowest stage); CRC-64 and the file write
+            // run here.
+            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(64);
+            let md5_thread = std::thread::spawn(move || {
+                let mut md5 = Md5::new();
+                while let Ok(b) = mrx.recv() {
+                    md5.update(&b);
+                }
+                md5.finalize()
+            });
             let mut crc = Crc64::new();
             let mut size = 0u64;
+            let mut result = Ok(());
             while let Some(chunk) = rx.blocking_recv() {
-                md5.update(&chunk);
                 crc.update(&chunk);
-                file.write_all(&chunk)?;
+                if let Err(e) = file.write_all(&chunk) {
+                    result = Err(e);
+                    break;
+                }
                 size += chunk.len() as u64;
+                if mtx.send(chunk).is_err() {
+                    result = Err(io::Error::other("md5 worker stopped"));
+                    break;
+                }
             }
+            drop(mtx);
+            let md5 = md5_thread
+                .join()
+                .map_err(|_| io::Error::other("md5 worker failed"))?;
+            result?;
             file.flush()?;
             Ok(Written {
                 path: wpath,
                 size,
-                md5: md5.finalize().into(),
+                md5,
                 crc64: crc.value(),
             })
         });
