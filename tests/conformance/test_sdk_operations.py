@@ -203,6 +203,14 @@ def test_put_object_succeeds_when_content_md5_correct(client):
     assert put.status_code == 200
 
 
+@pytest.mark.parametrize("key", ["\\leading-backslash.txt", "x" * 1024],
+                         ids=["leading-backslash", "1024-bytes"])
+def test_put_object_fails_with_invalid_object_name_when_key_invalid(client, key):
+    # OSS object names: 1..1023 bytes of UTF-8, not starting with / or \.
+    err = sdk_error(client.put_object, oss.PutObjectRequest(bucket=BUCKET, key=key, body=b"x"))
+    assert (err.status, err.code) == (400, "InvalidObjectName"), err
+
+
 def test_put_object_virtual_hosted_then_get_path_style(emulator, sts):
     # endpoint http://localhost:PORT without path style -> Host: demo.localhost:PORT, path /KEY.
     vclient = make_client(emulator.base_url, sts, path_style=False,
@@ -249,6 +257,21 @@ def test_presigned_get_returns_object_bytes(client):
     assert resp.status_code == 200, http_error(resp)
     assert resp.content == body
     assert resp.headers.get("x-oss-hash-crc64ecma") == crc64(body)
+
+
+def test_presigned_get_virtual_hosted_returns_object_bytes(emulator, sts, client):
+    key = f"conf/{unique('presign-vhost')}/x y.bin"
+    body = os.urandom(2000)
+    client.put_object(oss.PutObjectRequest(bucket=BUCKET, key=key, body=body))
+    vclient = make_client(emulator.base_url, sts, path_style=False,
+                          endpoint=f"http://localhost:{emulator.port}")
+    pre = vclient.presign(oss.GetObjectRequest(bucket=BUCKET, key=key))
+    host = f"{BUCKET}.localhost:{emulator.port}"
+    assert pre.url.startswith(f"http://{host}/"), pre.url
+    url = pre.url.replace(f"http://{host}/", f"{emulator.base_url}/", 1)
+    resp = requests.get(url, headers={"Host": host}, timeout=10)
+    assert resp.status_code == 200, http_error(resp)
+    assert resp.content == body
 
 
 def test_presigned_head_returns_object_headers(client):
@@ -372,6 +395,23 @@ def test_abort_multipart_upload_discards_upload(client):
     assert (err.status, err.code) == (404, "NoSuchUpload"), err
     err = sdk_error(client.get_object, oss.GetObjectRequest(bucket=BUCKET, key=key))
     assert err.code == "NoSuchKey", err
+
+
+def test_list_multipart_uploads_lists_open_uploads_under_prefix(client):
+    prefix = f"conf/{unique('lmu')}/"
+    ids = {}
+    for name in ("a.bin", "b c.bin"):
+        init = client.initiate_multipart_upload(
+            oss.InitiateMultipartUploadRequest(bucket=BUCKET, key=prefix + name))
+        ids[prefix + name] = init.upload_id
+    res = client.list_multipart_uploads(oss.ListMultipartUploadsRequest(bucket=BUCKET, prefix=prefix))
+    assert res.status_code == 200
+    assert {(u.key, u.upload_id) for u in (res.uploads or [])} == set(ids.items())
+    for key, upload_id in ids.items():
+        client.abort_multipart_upload(oss.AbortMultipartUploadRequest(
+            bucket=BUCKET, key=key, upload_id=upload_id))
+    res = client.list_multipart_uploads(oss.ListMultipartUploadsRequest(bucket=BUCKET, prefix=prefix))
+    assert not res.uploads
 
 
 def test_complete_multipart_upload_fails_with_entity_too_small_when_middle_part_small(client):
