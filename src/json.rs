@@ -179,12 +179,16 @@ impl Parser<'_> {
         self.i += 1; // opening quote
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let c = self.peek().ok_or_else(|| syntax(self.i, "truncated string"))?;
+            let c = self
+                .peek()
+                .ok_or_else(|| syntax(self.i, "truncated string"))?;
             self.i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let e = self.peek().ok_or_else(|| syntax(self.i, "truncated string"))?;
+                    let e = self
+                        .peek()
+                        .ok_or_else(|| syntax(self.i, "truncated string"))?;
                     self.i += 1;
                     let ch = match e {
                         b'"' => '"',
@@ -288,28 +292,54 @@ mod tests {
 
     #[test]
     fn parses_nested_documents() {
-        let v = parse(r#" {"a": [1, -2.5e3, true, false, null], "b": {"c": "x\"y\\u00e9\ud83d\ude00"}} "#)
-            .unwrap();
-        assert_eq!(v.get("a"), Some(&Value::Array(vec![
-            Value::Number("1".into()),
-            Value::Number("-2.5e3".into()),
-            Value::Bool(true),
-            Value::Bool(false),
-            Value::Null,
-        ])));
-        assert_eq!(v.get("b").and_then(|b| b.get("c")).and_then(Value::as_str), Some("x\"yé😀"));
+        let v = parse(
+            r#" {"a": [1, -2.5e3, true, false, null], "b": {"c": "x\"y\u00e9\ud83d\ude00"}} "#,
+        )
+        .unwrap();
+        assert_eq!(
+            v.get("a"),
+            Some(&Value::Array(vec![
+                Value::Number("1".into()),
+                Value::Number("-2.5e3".into()),
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Null,
+            ]))
+        );
+        assert_eq!(
+            v.get("b").and_then(|b| b.get("c")).and_then(Value::as_str),
+            Some("x\"yé😀")
+        );
         assert_eq!(parse("123").unwrap().as_i64(), Some(123));
         assert_eq!(parse("1.5").unwrap().as_i64(), None);
     }
 
     #[test]
     fn rejects_malformed_truncated_deep_and_huge() {
-        for bad in ["", "{", "{\"a\":", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "tru", "\"abc", "01x", "{} x", "\"\u{1}\"", "-", "1.", "[1 2]"] {
+        for bad in [
+            "",
+            "{",
+            "{\"a\":",
+            "{\"a\" 1}",
+            "[1,]",
+            "{\"a\":1,}",
+            "tru",
+            "\"abc",
+            "01x",
+            "{} x",
+            "\"\u{1}\"",
+            "-",
+            "1.",
+            "[1 2]",
+        ] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.code(), "CredentialProviderError", "{bad:?}");
         }
         let deep = "[".repeat(100) + &"]".repeat(100);
-        assert!(parse(&deep).unwrap_err().to_string().contains("nested too deeply"));
+        assert!(parse(&deep)
+            .unwrap_err()
+            .to_string()
+            .contains("nested too deeply"));
         let huge = format!("\"{}\"", "a".repeat(MAX_LEN));
         assert!(parse(&huge).unwrap_err().to_string().contains("256 KB"));
     }

@@ -29,9 +29,11 @@ pub mod credentials;
 pub mod encode;
 pub mod endpoint;
 pub mod error;
+pub mod json;
 pub mod names;
 pub mod signer;
 pub mod time;
+pub mod upload;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,4 +1,9 @@
-//! Credentials and the secret newtypes that never print their value.
+//! Credentials and the secret newtypes that never print their value; reading credential
+//! endpoint responses ([`response`]); the cache with single-flight refresh ([`cache`]).
+
+pub mod cache;
+pub mod flight;
+pub mod response;
 
 use crate::error::{Error, Result};
 use core::fmt;

@@ -120,12 +120,16 @@ pub fn from_value(root: &Value) -> Result<TemporaryCredentials> {
         // An STS or app error body: its code is safe to show and says what went wrong.
         if let Some(code) = first(root, &["Code", "code", "error"]).and_then(|(_, v)| v.as_str()) {
             m.push_str("; the endpoint answered error ");
-            m.extend(code.chars().filter(|c| c.is_ascii_graphic()).take(80));
+            m.extend(code.chars().filter(char::is_ascii_graphic).take(80));
         }
         return Err(provider(m));
     };
-    let id = string_field(obj, &prefix, &ID)?
-        .ok_or_else(|| provider(format!("credential response has no {}", path(&prefix, ID[0]))))?;
+    let id = string_field(obj, &prefix, &ID)?.ok_or_else(|| {
+        provider(format!(
+            "credential response has no {}",
+            path(&prefix, ID[0])
+        ))
+    })?;
     let secret = string_field(obj, &prefix, &SECRET)?.ok_or_else(|| {
         provider(format!(
             "credential response has no {}",
@@ -192,14 +196,35 @@ mod tests {
     #[test]
     fn missing_fields_are_named_and_secrets_never_echoed() {
         let cases = [
-            (r#"{"Credentials":{"AccessKeyId":"STS.a","SecurityToken":"tok-SECRET1"}}"#, "Credentials.AccessKeySecret"),
-            (r#"{"accessKeySecret":"SECRET2","stsToken":"SECRET3"}"#, "no AccessKeyId"),
-            (r#"{"data":{"accessKeyId":"a","accessKeySecret":"SECRET4","expiration":"tomorrow"}}"#, "data.expiration"),
-            (r#"{"accessKeyId":"a","accessKeySecret":"SECRET5","securityToken":7}"#, "securityToken must be a string"),
-            (r#"{"accessKeyId":"a","accessKeySecret":"SECRET6","securityToken":"bad\ntoken SECRET7"}"#, "securityToken is unusable"),
-            (r#"{"Code":"NoPermission","Message":"SECRET8"}"#, "error NoPermission"),
+            (
+                r#"{"Credentials":{"AccessKeyId":"STS.a","SecurityToken":"tok-SECRET1"}}"#,
+                "Credentials.AccessKeySecret",
+            ),
+            (
+                r#"{"accessKeySecret":"SECRET2","stsToken":"SECRET3"}"#,
+                "no AccessKeyId",
+            ),
+            (
+                r#"{"data":{"accessKeyId":"a","accessKeySecret":"SECRET4","expiration":"tomorrow"}}"#,
+                "data.expiration",
+            ),
+            (
+                r#"{"accessKeyId":"a","accessKeySecret":"SECRET5","securityToken":7}"#,
+                "securityToken must be a string",
+            ),
+            (
+                r#"{"accessKeyId":"a","accessKeySecret":"SECRET6","securityToken":"bad\ntoken SECRET7"}"#,
+                "securityToken is unusable",
+            ),
+            (
+                r#"{"Code":"NoPermission","Message":"SECRET8"}"#,
+                "error NoPermission",
+            ),
             (r#"["SECRET9"]"#, "must be a JSON object"),
-            (r#"{"accessKeyId":"a","accessKeySecret":"SECRET10""#, "not valid JSON"),
+            (
+                r#"{"accessKeyId":"a","accessKeySecret":"SECRET10""#,
+                "not valid JSON",
+            ),
         ];
         for (body, want) in cases {
             let e = parse(body).unwrap_err();
@@ -212,7 +237,10 @@ mod tests {
 
     #[test]
     fn huge_response_is_rejected() {
-        let body = format!(r#"{{"accessKeyId":"a","accessKeySecret":"{}"}}"#, "x".repeat(300_000));
+        let body = format!(
+            r#"{{"accessKeyId":"a","accessKeySecret":"{}"}}"#,
+            "x".repeat(300_000)
+        );
         assert!(parse(&body).unwrap_err().to_string().contains("256 KB"));
     }
 }

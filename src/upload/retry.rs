@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(p.delay_ms(3, 0), 400);
         assert_eq!(p.delay_ms(4, 0), 500); // capped at 1000
         assert_eq!(p.delay_ms(40, u32::MAX), 999);
-        let zero = RetryPolicy { base_delay_ms: 0, ..p };
+        let zero = RetryPolicy {
+            base_delay_ms: 0,
+            ..p
+        };
         assert_eq!(zero.delay_ms(3, u32::MAX), 0);
     }
 }

@@ -1,0 +1,713 @@
+//! One upload, start to finish, through a [`Transport`]: credentials from the cache, signing at
+//! the corrected clock, sending, and recovery — refetch-and-re-sign once on an expired or
+//! invalid token, re-sign once on `RequestTimeTooSkewed`, retries with backoff on 5xx/429 and
+//! network errors — and errors that explain themselves.
+
+use super::diagnose;
+use super::retry::RetryPolicy;
+use super::signed::{self, ServerPostForm};
+use super::skew::SkewClock;
+use super::transport::{HttpRequest, HttpResponse, Transport};
+use super::xml;
+use crate::credentials::cache::{
+    CacheStatus, CachedCredentials, CredentialCache, CredentialSource,
+};
+use crate::credentials::Credentials;
+use crate::endpoint::{Endpoint, EndpointOptions};
+use crate::error::{Error, Result};
+use crate::names::{Bucket, ObjectKey, Region};
+use crate::signer::{self, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache};
+use crate::time::UnixTime;
+use core::cell::RefCell;
+
+/// OSS codes meaning "these credentials are not (or no longer) valid".
+pub const TOKEN_ERRORS: [&str; 3] = [
+    "InvalidAccessKeyId",
+    "SecurityTokenExpired",
+    "InvalidSecurityToken",
+];
+
+/// Response headers a browser must be allowed to read.
+pub const EXPOSE_HEADERS: &str = "ETag, x-oss-request-id, x-oss-hash-crc64ecma, Date";
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Region.
+    pub region: Region,
+    /// Bucket.
+    pub bucket: Bucket,
+    /// Explicit endpoint, if any.
+    pub endpoint: Option<String>,
+    /// `endpoint` is a custom domain.
+    pub cname: bool,
+    /// Bucket in the path.
+    pub path_style: bool,
+    /// Refresh credentials this long before they expire.
+    pub refresh_before_secs: i64,
+    /// Retries of OSS requests and of the credential endpoint.
+    pub retry: RetryPolicy,
+    /// Allow plain http to non-loopback hosts.
+    pub allow_insecure_http: bool,
+}
+
+impl ClientConfig {
+    /// Checks the settings: names, endpoint, and https unless loopback or allowed.
+    pub fn check(&self) -> Result<Endpoint> {
+        let ep = Endpoint::resolve(&self.region, &self.endpoint_options())?;
+        if ep.scheme() == "http" {
+            let url = ep.url_for(&self.bucket, None);
+            signed::check_scheme("endpoint", &url, self.allow_insecure_http)?;
+        }
+        Ok(ep)
+    }
+
+    fn endpoint_options(&self) -> EndpointOptions<'_> {
+        EndpointOptions {
+            endpoint: self.endpoint.as_deref(),
+            kind: crate::endpoint::EndpointKind::Public,
+            cname: self.cname,
+            path_style: self.path_style,
+        }
+    }
+}
+
+/// What [`Client::put_object`] uploads.
+#[derive(Debug, Clone)]
+pub struct PutObjectInput<B> {
+    /// Object key.
+    pub key: String,
+    /// Body handle.
+    pub body: B,
+    /// The resolved Content-Type (signed and sent).
+    pub content_type: String,
+    /// Other upload headers (already checked).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The result of an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadOutput {
+    /// Object key.
+    pub key: String,
+    /// `ETag`, as OSS sent it (quoted).
+    pub etag: Option<String>,
+    /// `x-oss-request-id`.
+    pub request_id: Option<String>,
+    /// `x-oss-hash-crc64ecma` (decimal).
+    pub crc64: Option<String>,
+    /// The object's URL (without signature).
+    pub url: String,
+    /// HTTP status.
+    pub status: u16,
+}
+
+/// A presigned URL and what its user must know.
+#[derive(Debug, Clone)]
+pub struct PresignOutput {
+    /// The URL.
+    pub url: String,
+    /// When it stops working.
+    pub expires_at: UnixTime,
+    /// Whether the expiry was shortened to the credentials' expiry.
+    pub capped: bool,
+    /// Headers to send with it exactly.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Options of [`Client::create_post_policy`].
+#[derive(Debug, Clone, Default)]
+pub struct PostPolicyInput {
+    /// Exact key or prefix.
+    pub key: Option<KeyCondition>,
+    /// Size bounds.
+    pub content_length_range: Option<(u64, u64)>,
+    /// Allowed Content-Type values.
+    pub content_types: Vec<String>,
+    /// Requested validity.
+    pub expires_in_secs: i64,
+    /// 200, 201 or 204.
+    pub success_action_status: Option<u16>,
+    /// Further conditions as JSON texts.
+    pub conditions: Vec<String>,
+}
+
+/// A signed PostObject form.
+#[derive(Debug, Clone)]
+pub struct PostPolicyOutput {
+    /// Where to POST.
+    pub url: String,
+    /// Form fields in order; the file goes last.
+    pub fields: Vec<(String, String)>,
+    /// When the policy expires.
+    pub expires_at: UnixTime,
+    /// Whether the expiry was shortened to the credentials' expiry.
+    pub capped: bool,
+    /// The signed policy JSON.
+    pub policy_text: String,
+}
+
+/// What the request builder of a signed exchange produced: the request, and for diagnosis
+/// what was signed.
+struct Built<B> {
+    req: HttpRequest<B>,
+    signed: Option<(String, String)>,
+}
+
+/// The browser-independent client: configuration, credential cache, learned clock offset and
+/// signing-key cache, shared by every call.
+#[derive(Debug)]
+pub struct Client<S> {
+    cfg: ClientConfig,
+    endpoint: Endpoint,
+    source: S,
+    cache: CredentialCache,
+    clock: SkewClock,
+    keys: RefCell<SigningKeyCache>,
+}
+
+fn is_token_error(e: &Error) -> bool {
+    matches!(e, Error::Service(s) if TOKEN_ERRORS.contains(&s.code.as_str()))
+}
+
+/// The message for a success whose needed header the bucket's CORS rule hides.
+pub fn cors_hidden(header: &str, what: &str) -> Error {
+    let mut m = String::from(what);
+    m.push_str(" succeeded, but the browser hid its ");
+    m.push_str(header);
+    m.push_str(" header: add ExposeHeader ");
+    m.push_str(EXPOSE_HEADERS);
+    m.push_str(" to the bucket's CORS rule");
+    Error::InvalidResponse(m)
+}
+
+/// The hint appended to network errors: what a missing CORS rule looks like, and the rule.
+pub fn cors_hint(origin: &str, method: &str) -> String {
+    let mut m =
+        String::from("if the bucket has no CORS rule for this page, add one: AllowedOrigin ");
+    m.push_str(if origin.is_empty() { "*" } else { origin });
+    m.push_str(", AllowedMethod ");
+    m.push_str(method);
+    m.push_str(", AllowedHeader *, ExposeHeader ");
+    m.push_str(EXPOSE_HEADERS);
+    m
+}
+
+/// Compares the CRC64 OSS computed with ours; a missing header is not an error.
+pub fn verify_crc64(expected: u64, header: Option<&str>) -> Result<()> {
+    match header.map(str::trim) {
+        Some(h) if !h.is_empty() && h != expected.to_string() => {
+            let mut m = String::from("the stored object's CRC64 is ");
+            m.push_str(h);
+            m.push_str(" but the data sent has CRC64 ");
+            m.push_str(&expected.to_string());
+            m.push_str(": the body was corrupted in transit; upload it again");
+            Err(Error::InvalidResponse(m))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl<S: CredentialSource> Client<S> {
+    /// A client for `cfg` taking credentials from `source`.
+    pub fn new(cfg: ClientConfig, source: S) -> Result<Self> {
+        let endpoint = cfg.check()?;
+        let cache = CredentialCache::new(cfg.refresh_before_secs, cfg.retry);
+        Ok(Self {
+            cfg,
+            endpoint,
+            source,
+            cache,
+            clock: SkewClock::new(),
+            keys: RefCell::new(SigningKeyCache::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// The credential source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// The learned clock.
+    pub fn clock(&self) -> &SkewClock {
+        &self.clock
+    }
+
+    /// The credential cache.
+    pub fn cache(&self) -> &CredentialCache {
+        &self.cache
+    }
+
+    /// Cache expiry and fetch count.
+    pub fn credential_status(&self) -> CacheStatus {
+        self.cache.status()
+    }
+
+    /// Credentials fit to sign with now.
+    pub async fn credentials<T: Transport>(&self, t: &T) -> Result<CachedCredentials> {
+        self.cache.get(&self.source, t, &self.clock).await
+    }
+
+    /// The object's URL (no signature).
+    pub fn object_url(&self, key: &ObjectKey) -> String {
+        self.endpoint.url_for(&self.cfg.bucket, Some(key))
+    }
+
+    /// The bucket's URL (PostObject target).
+    pub fn bucket_url(&self) -> String {
+        self.endpoint.url_for(&self.cfg.bucket, None)
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        key: &str,
+        headers: Vec<(String, String)>,
+        query: Vec<(String, Option<String>)>,
+    ) -> Result<Request> {
+        Request::new(RequestParts {
+            method,
+            bucket: self.cfg.bucket.as_str(),
+            key: Some(key),
+            region: self.cfg.region.as_str(),
+            product: None,
+            endpoint: self.cfg.endpoint_options(),
+            headers,
+            query,
+            additional_headers: Vec::new(),
+        })
+    }
+
+    fn now(&self, t: &impl Transport) -> Result<UnixTime> {
+        self.clock.now(t.now_ms())
+    }
+
+    /// Sends what `build` makes from fresh credentials, recovering from token and skew errors
+    /// once each and retrying transient failures. `signed_by_us` enables token refetch and
+    /// skew re-signing.
+    async fn exchange<T: Transport>(
+        &self,
+        t: &T,
+        idempotent: bool,
+        signed_by_us: bool,
+        mut build: impl FnMut(Option<&Credentials>, UnixTime) -> Result<Built<T::Body>>,
+    ) -> Result<HttpResponse> {
+        let mut attempt = 1u32;
+        let mut refetched = false;
+        let mut skew_fixed = false;
+        loop {
+            t.check_aborted()?;
+            let creds = if signed_by_us {
+                Some(self.credentials(t).await?)
+            } else {
+                None
+            };
+            t.check_aborted()?;
+            let now = self.now(t)?;
+            let made = build(creds.as_ref().map(|c| &*c.credentials), now)?;
+            let sent_ms = t.now_ms();
+            let result = t.send(made.req).await;
+            let received_ms = t.now_ms();
+            let err = match result {
+                Ok(resp) => {
+                    let offset_changed = resp
+                        .header("date")
+                        .is_some_and(|d| self.clock.observe_date(d, sent_ms, received_ms));
+                    if resp.is_success() {
+                        return Ok(resp);
+                    }
+                    let mut se = xml::service_error(&resp);
+                    if se.code == "RequestTimeTooSkewed" && !skew_fixed {
+                        skew_fixed = true;
+                        let learned = se
+                            .server_time
+                            .as_deref()
+                            .is_some_and(|st| self.clock.observe_server_time(st, received_ms));
+                        if learned || offset_changed {
+                            continue;
+                        }
+                    }
+                    if se.code == "SignatureDoesNotMatch" {
+                        se.diagnosis = Some(match (&made.signed, &creds) {
+                            (Some((canonical, sts)), Some(c)) => diagnose::diagnose_signed(
+                                &se,
+                                canonical,
+                                sts,
+                                &c.credentials.access_key_id,
+                            ),
+                            _ => diagnose::diagnose_server_signed(&se, None),
+                        });
+                    }
+                    if se.code == "RequestTimeTooSkewed" {
+                        se.diagnosis = Some(String::from(
+                            "this device's clock is off and OSS did not say its time (no readable Date or ServerTime)",
+                        ));
+                    }
+                    Error::Service(Box::new(se))
+                }
+                Err(e) => e,
+            };
+            if signed_by_us && is_token_error(&err) && !refetched {
+                refetched = true;
+                if let Some(c) = &creds {
+                    self.cache.invalidate(c.epoch);
+                }
+                continue;
+            }
+            if self.cfg.retry.should_retry(&err, attempt, idempotent) {
+                t.sleep(self.cfg.retry.delay_ms(attempt - 1, t.jitter()))
+                    .await;
+                attempt += 1;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// PutObject: signs `Content-Type` and the upload headers and sends `body` exactly so.
+    pub async fn put_object<T: Transport>(
+        &self,
+        t: &T,
+        input: PutObjectInput<T::Body>,
+    ) -> Result<UploadOutput> {
+        let key = ObjectKey::new(&input.key)?;
+        let mut headers = input.headers;
+        headers.push(("Content-Type".to_owned(), input.content_type));
+        let req = self.request("PUT", key.as_str(), headers, Vec::new())?;
+        let body = input.body;
+        let resp = self
+            .exchange(t, true, true, |creds, now| {
+                let creds = creds.ok_or(Error::CredentialsExpired)?;
+                let mut keys = self.keys.borrow_mut();
+                let s = signer::sign_request(&req, creds, now, &mut keys);
+                Ok(Built {
+                    req: HttpRequest {
+                        method: s.method,
+                        url: s.url,
+                        headers: s.headers,
+                        body: Some(body.clone()),
+                    },
+                    signed: Some((s.canonical_request, s.string_to_sign)),
+                })
+            })
+            .await?;
+        let etag = resp
+            .header("etag")
+            .ok_or_else(|| cors_hidden("ETag", "PutObject"))?;
+        Ok(UploadOutput {
+            key: key.as_str().to_owned(),
+            etag: Some(etag.to_owned()),
+            request_id: resp.header("x-oss-request-id").map(str::to_owned),
+            crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
+            url: self.object_url(&key),
+            status: resp.status,
+        })
+    }
+
+    /// Presigns `method` on `key` for up to `expires_in_secs`, capped at the credentials' expiry.
+    pub async fn presign<T: Transport>(
+        &self,
+        t: &T,
+        method: &str,
+        key: &str,
+        expires_in_secs: i64,
+        headers: Vec<(String, String)>,
+        query: Vec<(String, Option<String>)>,
+    ) -> Result<PresignOutput> {
+        let req = self.request(method, key, headers, query)?;
+        if !(1..=signer::MAX_PRESIGN_SECS).contains(&expires_in_secs) {
+            return Err(Error::invalid(
+                "expiresInSecs",
+                "must be an integer from 1 to 604800 (7 days)",
+            ));
+        }
+        let creds = self.credentials(t).await?;
+        let now = self.now(t)?;
+        let (secs, capped) = cap(expires_in_secs, &creds, now);
+        let mut keys = self.keys.borrow_mut();
+        let p = signer::presign(&req, &creds.credentials, now, secs, &mut keys)?;
+        Ok(PresignOutput {
+            url: p.url,
+            expires_at: p.expires_at,
+            capped,
+            headers: p.headers,
+        })
+    }
+
+    /// Builds and signs a PostObject policy, capped at the credentials' expiry.
+    pub async fn create_post_policy<T: Transport>(
+        &self,
+        t: &T,
+        input: &PostPolicyInput,
+    ) -> Result<PostPolicyOutput> {
+        if !(1..=signer::MAX_PRESIGN_SECS).contains(&input.expires_in_secs) {
+            return Err(Error::invalid(
+                "expiresInSecs",
+                "must be an integer from 1 to 604800 (7 days)",
+            ));
+        }
+        if let Some(KeyCondition::Eq(k)) = &input.key {
+            ObjectKey::new(k)?;
+        }
+        let creds = self.credentials(t).await?;
+        let now = self.now(t)?;
+        let (secs, capped) = cap(input.expires_in_secs, &creds, now);
+        let (fields, policy_text) = self.sign_policy(input, &creds.credentials, now, secs)?;
+        Ok(PostPolicyOutput {
+            url: self.bucket_url(),
+            fields,
+            expires_at: now.plus_secs(secs),
+            capped,
+            policy_text,
+        })
+    }
+
+    fn sign_policy(
+        &self,
+        input: &PostPolicyInput,
+        creds: &Credentials,
+        now: UnixTime,
+        secs: i64,
+    ) -> Result<(Vec<(String, String)>, String)> {
+        let content_type = match input.content_types.len() {
+            0 => None,
+            1 => input
+                .content_types
+                .first()
+                .cloned()
+                .map(signer::ContentTypeCondition::Eq),
+            _ => Some(signer::ContentTypeCondition::In(
+                input.content_types.clone(),
+            )),
+        };
+        let policy = PostPolicy {
+            expiration: Some(now.plus_secs(secs)),
+            bucket: Some(self.cfg.bucket.clone()),
+            key: input.key.clone(),
+            content_length_range: input.content_length_range,
+            content_type,
+            success_action_status: input.success_action_status,
+            extra_conditions: input.conditions.clone(),
+        };
+        let text = policy.to_json(creds, &self.cfg.region, None, now)?;
+        let mut keys = self.keys.borrow_mut();
+        let sig = signer::sign_post_policy(&text, creds, &self.cfg.region, None, now, &mut keys)?;
+        let mut fields = Vec::with_capacity(sig.fields.len() + 3);
+        if let Some(KeyCondition::Eq(k)) = &input.key {
+            fields.push(("key".to_owned(), k.clone()));
+        }
+        if let [ct] = input.content_types.as_slice() {
+            fields.push(("Content-Type".to_owned(), ct.clone()));
+        }
+        fields.extend(sig.fields);
+        if let Some(s) = input.success_action_status {
+            fields.push(("success_action_status".to_owned(), s.to_string()));
+        }
+        Ok((fields, text))
+    }
+
+    /// PostObject signed here: a policy for exactly `key` and `content_type`, valid briefly,
+    /// re-signed on every attempt.
+    pub async fn post_object<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        file: T::Body,
+        content_type: &str,
+    ) -> Result<UploadOutput> {
+        let key = ObjectKey::new(key)?;
+        let input = PostPolicyInput {
+            key: Some(KeyCondition::Eq(key.as_str().to_owned())),
+            content_types: vec![content_type.to_owned()],
+            expires_in_secs: 900,
+            success_action_status: Some(200),
+            ..PostPolicyInput::default()
+        };
+        let url = self.bucket_url();
+        let resp = self
+            .exchange(t, true, true, |creds, now| {
+                let creds = creds.ok_or(Error::CredentialsExpired)?;
+                let (fields, _) = self.sign_policy(&input, creds, now, 900)?;
+                Ok(Built {
+                    req: HttpRequest {
+                        method: "POST".to_owned(),
+                        url: url.clone(),
+                        headers: Vec::new(),
+                        body: Some(t.form(&fields, &file)),
+                    },
+                    signed: None,
+                })
+            })
+            .await?;
+        Ok(post_output(
+            &resp,
+            key.as_str().to_owned(),
+            self.object_url(&key),
+        ))
+    }
+}
+
+/// The result of a PostObject response (ETag optional: CORS may hide it).
+fn post_output(resp: &HttpResponse, key: String, url: String) -> UploadOutput {
+    UploadOutput {
+        key,
+        etag: resp
+            .header("etag")
+            .map(str::to_owned)
+            .or_else(|| xml::element(&resp.body, "ETag")),
+        request_id: resp.header("x-oss-request-id").map(str::to_owned),
+        crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
+        url,
+        status: resp.status,
+    }
+}
+
+/// `(secs, capped)`: `requested`, or less so the result dies with the credentials.
+fn cap(requested: i64, creds: &CachedCredentials, now: UnixTime) -> (i64, bool) {
+    let left = (creds.expires_at_ms.div_euclid(1000) - now.secs()).max(1);
+    if requested > left {
+        (left, true)
+    } else {
+        (requested, false)
+    }
+}
+
+/// PUT to a URL the app's server signed: refused before sending when expired (server clock);
+/// sends exactly `headers` (and no Content-Type unless given).
+pub async fn upload_to_signed_url<T: Transport>(
+    t: &T,
+    clock: &SkewClock,
+    retry: RetryPolicy,
+    url: &str,
+    body: T::Body,
+    headers: Vec<(String, String)>,
+    allow_insecure_http: bool,
+) -> Result<UploadOutput> {
+    signed::check_scheme("url", url, allow_insecure_http)?;
+    signed::check_url_not_expired(url, clock.now(t.now_ms())?)?;
+    let sent_type = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone());
+    let client = Standalone { clock, retry };
+    let resp = client
+        .run(
+            t,
+            true,
+            || HttpRequest {
+                method: "PUT".to_owned(),
+                url: url.to_owned(),
+                headers: headers.clone(),
+                body: Some(body.clone()),
+            },
+            sent_type.as_deref(),
+        )
+        .await?;
+    let etag = resp
+        .header("etag")
+        .ok_or_else(|| cors_hidden("ETag", "the upload"))?;
+    let base = url.split('?').next().unwrap_or(url).to_owned();
+    Ok(UploadOutput {
+        key: object_key_of(&base),
+        etag: Some(etag.to_owned()),
+        request_id: resp.header("x-oss-request-id").map(str::to_owned),
+        crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
+        url: base,
+        status: resp.status,
+    })
+}
+
+/// PostObject with fields the app's server signed.
+pub async fn post_with_server_signature<T: Transport>(
+    t: &T,
+    clock: &SkewClock,
+    retry: RetryPolicy,
+    form: &ServerPostForm,
+    file: T::Body,
+) -> Result<UploadOutput> {
+    let key = form
+        .fields
+        .first()
+        .map(|(_, k)| k.clone())
+        .unwrap_or_default();
+    let client = Standalone { clock, retry };
+    let resp = client
+        .run(
+            t,
+            true,
+            || HttpRequest {
+                method: "POST".to_owned(),
+                url: form.url.clone(),
+                headers: Vec::new(),
+                body: Some(t.form(&form.fields, &file)),
+            },
+            None,
+        )
+        .await?;
+    let mut url = form.url.clone();
+    crate::encode::uri_encode_into(&mut url, &key, true);
+    Ok(post_output(&resp, key, url))
+}
+
+/// The decoded key from an object URL's path (virtual-hosted style).
+fn object_key_of(url: &str) -> String {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map_or("", |(_, p)| p);
+    crate::encode::uri_decode(path).unwrap_or_else(|| path.to_owned())
+}
+
+/// Sending requests signed elsewhere: retries and clock learning, no re-signing.
+struct Standalone<'a> {
+    clock: &'a SkewClock,
+    retry: RetryPolicy,
+}
+
+impl Standalone<'_> {
+    async fn run<T: Transport>(
+        &self,
+        t: &T,
+        idempotent: bool,
+        build: impl Fn() -> HttpRequest<T::Body>,
+        sent_type: Option<&str>,
+    ) -> Result<HttpResponse> {
+        let mut attempt = 1;
+        loop {
+            t.check_aborted()?;
+            let sent_ms = t.now_ms();
+            let result = t.send(build()).await;
+            let received_ms = t.now_ms();
+            let err = match result {
+                Ok(resp) => {
+                    if let Some(d) = resp.header("date") {
+                        self.clock.observe_date(d, sent_ms, received_ms);
+                    }
+                    if resp.is_success() {
+                        return Ok(resp);
+                    }
+                    let mut se = xml::service_error(&resp);
+                    if se.code == "SignatureDoesNotMatch" {
+                        se.diagnosis = Some(diagnose::diagnose_server_signed(&se, sent_type));
+                    }
+                    Error::Service(Box::new(se))
+                }
+                Err(e) => e,
+            };
+            if self.retry.should_retry(&err, attempt, idempotent) {
+                t.sleep(self.retry.delay_ms(attempt - 1, t.jitter())).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

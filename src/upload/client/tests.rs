@@ -1,0 +1,497 @@
+use super::*;
+use crate::upload::testing::{
+    header, http_date, ok, oss_error, run_all, run_one, FakeSource, FakeTransport, ManualClock,
+};
+use core::cell::Cell;
+use core::future::Future;
+use core::pin::Pin;
+use std::rc::Rc;
+
+const T0: i64 = 1_700_000_000_000;
+
+fn config() -> ClientConfig {
+    ClientConfig {
+        region: Region::new("cn-hangzhou").unwrap(),
+        bucket: Bucket::new("demo").unwrap(),
+        endpoint: Some("http://localhost:9000".into()),
+        cname: false,
+        path_style: false,
+        refresh_before_secs: 60,
+        retry: RetryPolicy::default(),
+        allow_insecure_http: false,
+    }
+}
+
+fn put(key: &str) -> PutObjectInput<Rc<Vec<u8>>> {
+    PutObjectInput {
+        key: key.into(),
+        body: Rc::new(b"hello".to_vec()),
+        content_type: "text/plain".into(),
+        headers: vec![("x-oss-meta-a".into(), "1".into())],
+    }
+}
+
+fn client(clock: &Rc<ManualClock>, ttl_ms: i64) -> Client<FakeSource> {
+    Client::new(config(), FakeSource::new(clock, ttl_ms)).unwrap()
+}
+
+/// A fake OSS that accepts tokens `token-N` until `expiry[N]` and checks the clock.
+fn always_ok() -> crate::upload::testing::Handler {
+    Box::new(|_, now| Ok(ok(now)))
+}
+
+#[test]
+fn put_object_signs_and_sends_the_content_type() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    let out = run_one(&clock, c.put_object(&t, put("dir/a b.txt"))).unwrap();
+    assert_eq!(out.etag.as_deref(), Some("\"ETAG\""));
+    assert_eq!(out.request_id.as_deref(), Some("RID"));
+    assert_eq!(out.url, "http://demo.localhost:9000/dir/a%20b.txt");
+    let sent = t.sent.borrow();
+    let req = &sent[0];
+    assert_eq!(req.method, "PUT");
+    assert_eq!(header(req, "content-type"), Some("text/plain"));
+    assert_eq!(header(req, "x-oss-security-token"), Some("token-1"));
+    assert!(header(req, "authorization")
+        .unwrap()
+        .contains("AdditionalHeaders")
+        .eq(&false));
+    assert_eq!(req.body.as_deref().map(Vec::as_slice), Some(&b"hello"[..]));
+}
+
+#[test]
+fn fifty_concurrent_uploads_with_short_credentials_fetch_once_per_window() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 5_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    // 50 uploads started together, then 50 more every second for 12 seconds.
+    let mut total = 0;
+    for _ in 0..12 {
+        let futs: Vec<Pin<Box<dyn Future<Output = Result<UploadOutput>> + '_>>> = (0..50)
+            .map(|i| {
+                Box::pin(c.put_object(&t, put(&format!("k{i}"))))
+                    as Pin<Box<dyn Future<Output = _>>>
+            })
+            .collect();
+        for r in run_all(&clock, futs) {
+            r.unwrap();
+            total += 1;
+        }
+        clock.advance(1_000);
+    }
+    assert_eq!(total, 600);
+    let fetches = c.source().calls.get();
+    // ~13 s of work with 5 s credentials refreshed at 80 % of their life: one fetch per 4 s.
+    assert!((3..=5).contains(&fetches), "{fetches} fetches");
+}
+
+#[test]
+fn expired_token_is_refetched_once_and_the_request_re_signed() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|req, now| {
+            Ok(match header(req, "x-oss-security-token") {
+                Some("token-1") => oss_error(403, "SecurityTokenExpired", "", now),
+                _ => ok(now),
+            })
+        }),
+    );
+    run_one(&clock, c.put_object(&t, put("k"))).unwrap();
+    assert_eq!(c.source().calls.get(), 2);
+    assert_eq!(t.count("PUT"), 2);
+    // Concurrent requests failing with the same token share the refetch.
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|req, now| {
+            Ok(match header(req, "x-oss-security-token") {
+                Some("token-1") => oss_error(403, "InvalidAccessKeyId", "", now),
+                _ => ok(now),
+            })
+        }),
+    );
+    let futs: Vec<Pin<Box<dyn Future<Output = Result<UploadOutput>> + '_>>> = (0..10)
+        .map(|_| Box::pin(c.put_object(&t, put("k"))) as Pin<Box<dyn Future<Output = _>>>)
+        .collect();
+    assert!(run_all(&clock, futs).iter().all(Result::is_ok));
+    assert_eq!(c.source().calls.get(), 2);
+}
+
+#[test]
+fn token_error_after_refetch_is_returned_not_looped() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| Ok(oss_error(403, "InvalidSecurityToken", "", now))),
+    );
+    let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
+    assert_eq!(e.code(), "InvalidSecurityToken");
+    assert_eq!(t.count("PUT"), 2);
+    assert_eq!(c.source().calls.get(), 2);
+}
+
+/// OSS whose clock is `skew_ms` ahead; rejects x-oss-date more than 15 min off.
+fn skewed_oss(skew_ms: i64, send_date: bool) -> crate::upload::testing::Handler {
+    Box::new(move |req, now| {
+        let server = now + skew_ms;
+        let date = header(req, "x-oss-date").unwrap();
+        let sent = crate::upload::signed::url_expiry(&format!(
+            "http://x/?x-oss-date={date}&x-oss-expires=0"
+        ))
+        .unwrap();
+        let mut r = if (sent.secs() * 1000 - server).abs() > 900_000 {
+            let st = UnixTime::from_secs(server / 1000).unwrap().iso8601_millis();
+            oss_error(
+                403,
+                "RequestTimeTooSkewed",
+                &format!("<ServerTime>{st}</ServerTime>"),
+                server,
+            )
+        } else {
+            ok(server)
+        };
+        if !send_date {
+            r.headers.retain(|(k, _)| k != "date");
+        }
+        Ok(r)
+    })
+}
+
+#[test]
+fn skew_is_learned_from_server_time_and_the_request_re_signed() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 36_000_000);
+    let t = FakeTransport::new(&clock, skewed_oss(7_200_000, false));
+    run_one(&clock, c.put_object(&t, put("k"))).unwrap();
+    assert_eq!(t.count("PUT"), 2);
+    assert!((c.clock().offset_ms() - 7_200_000).abs() < 1_000);
+    // Later requests, presigned URLs and policies use the corrected clock.
+    run_one(&clock, c.put_object(&t, put("k"))).unwrap();
+    assert_eq!(t.count("PUT"), 3);
+    let p = run_one(&clock, c.presign(&t, "GET", "k", 60, vec![], vec![])).unwrap();
+    assert_eq!(
+        p.expires_at.secs(),
+        (clock.now() + c.clock().offset_ms()) / 1000 + 60
+    );
+}
+
+#[test]
+fn skew_learned_from_date_header_too() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 36_000_000);
+    let t = FakeTransport::new(&clock, skewed_oss(-7_200_000, true));
+    run_one(&clock, c.put_object(&t, put("k"))).unwrap();
+    assert!((c.clock().offset_ms() + 7_200_000).abs() < 2_000);
+}
+
+#[test]
+fn transient_failures_are_retried_with_backoff() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let n = Rc::new(Cell::new(0));
+    let n2 = Rc::clone(&n);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(move |_, now| {
+            n2.set(n2.get() + 1);
+            match n2.get() {
+                1 => Ok(oss_error(503, "ServiceUnavailable", "", now)),
+                2 => Err(Error::Network("reset".into())),
+                _ => Ok(ok(now)),
+            }
+        }),
+    );
+    let start = clock.now();
+    run_one(&clock, c.put_object(&t, put("k"))).unwrap();
+    assert_eq!(n.get(), 3);
+    // 50 ms credential fetch, 3 × 20 ms requests, waits of 150 ms and 300 ms.
+    assert_eq!(clock.now() - start, 50 + 60 + 150 + 300);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| Ok(oss_error(500, "InternalError", "", now))),
+    );
+    let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
+    assert!(e.is_retryable());
+    assert_eq!(t.count("PUT"), 3);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| Ok(oss_error(403, "AccessDenied", "", now))),
+    );
+    assert_eq!(
+        run_one(&clock, c.put_object(&t, put("k")))
+            .unwrap_err()
+            .code(),
+        "AccessDenied"
+    );
+    assert_eq!(t.count("PUT"), 1);
+}
+
+#[test]
+fn abort_is_not_retried() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    t.aborted.set(true);
+    assert_eq!(
+        run_one(&clock, c.put_object(&t, put("k")))
+            .unwrap_err()
+            .code(),
+        "RequestAborted"
+    );
+    assert_eq!(t.count("PUT"), 0);
+}
+
+#[test]
+fn signature_mismatch_names_the_changed_content_type() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let captured = Rc::new(core::cell::RefCell::new(String::new()));
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|req, now| {
+            // OSS computes the canonical request from what it received: here the browser changed
+            // the Content-Type.
+            let date = header(req, "x-oss-date").unwrap();
+            let canonical = format!(
+            "PUT\n/demo/k\n\ncontent-type:image/jpeg\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:{date}\nx-oss-meta-a:1\nx-oss-security-token:token-1\n\n\nUNSIGNED-PAYLOAD"
+        );
+            Ok(oss_error(403, "SignatureDoesNotMatch", &format!("<CanonicalRequest>{canonical}</CanonicalRequest><StringToSign>x</StringToSign>"), now))
+        }),
+    );
+    let _ = captured;
+    let mut input = put("k");
+    input.content_type = "image/png".into();
+    let e = run_one(&clock, c.put_object(&t, input)).unwrap_err();
+    let Error::Service(s) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        s.diagnosis.as_deref(),
+        Some("Content-Type signed as image/png but sent as image/jpeg")
+    );
+    assert!(e
+        .to_string()
+        .contains("signed as image/png but sent as image/jpeg"));
+}
+
+#[test]
+fn hidden_etag_is_a_clear_error() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| {
+            let mut r = ok(now);
+            r.headers.retain(|(k, _)| k != "etag");
+            Ok(r)
+        }),
+    );
+    let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
+    assert_eq!(e.code(), "InvalidResponse");
+    assert!(e.to_string().contains("ExposeHeader ETag"), "{e}");
+}
+
+#[test]
+fn presign_and_policy_are_capped_at_credential_expiry() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 600_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    let p = run_one(
+        &clock,
+        c.presign(
+            &t,
+            "PUT",
+            "k",
+            3600,
+            vec![("Content-Type".into(), "image/png".into())],
+            vec![],
+        ),
+    )
+    .unwrap();
+    assert!(p.capped);
+    let creds_exp = c.credential_status().expires_at_ms.unwrap() / 1000;
+    assert_eq!(p.expires_at.secs(), creds_exp);
+    assert!(p.url.contains("x-oss-expires="));
+    assert_eq!(
+        p.headers,
+        vec![("Content-Type".to_owned(), "image/png".to_owned())]
+    );
+    let p = run_one(&clock, c.presign(&t, "GET", "k", 60, vec![], vec![])).unwrap();
+    assert!(!p.capped);
+    let input = PostPolicyInput {
+        key: Some(KeyCondition::StartsWith("u/".into())),
+        expires_in_secs: 7200,
+        content_length_range: Some((1, 10)),
+        ..Default::default()
+    };
+    let pp = run_one(&clock, c.create_post_policy(&t, &input)).unwrap();
+    assert!(pp.capped);
+    assert_eq!(pp.expires_at.secs(), creds_exp);
+    assert!(pp.policy_text.contains("[\"content-length-range\",1,10]"));
+    assert_eq!(pp.url, "http://demo.localhost:9000/");
+    assert_eq!(t.sent.borrow().len(), 0, "signing sends nothing");
+}
+
+#[test]
+fn bad_input_sends_nothing() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    assert_eq!(
+        run_one(&clock, c.put_object(&t, put("/abs")))
+            .unwrap_err()
+            .field(),
+        Some("key")
+    );
+    let mut bad = put("k");
+    bad.headers.push(("x-oss-meta-b".into(), "a\nb".into()));
+    assert!(run_one(&clock, c.put_object(&t, bad)).is_err());
+    assert!(run_one(&clock, c.presign(&t, "GET", "k", 0, vec![], vec![])).is_err());
+    assert_eq!(t.sent.borrow().len(), 0);
+    assert_eq!(c.source().calls.get(), 0);
+}
+
+#[test]
+fn insecure_endpoint_is_refused_unless_loopback_or_allowed() {
+    let clock = ManualClock::at(T0);
+    let mut cfg = config();
+    cfg.endpoint = Some("http://oss.example.com".into());
+    let e = Client::new(cfg.clone(), FakeSource::new(&clock, 1)).unwrap_err();
+    assert_eq!(e.field(), Some("endpoint"));
+    cfg.allow_insecure_http = true;
+    assert!(Client::new(cfg, FakeSource::new(&clock, 1)).is_ok());
+}
+
+#[test]
+fn post_object_sends_a_form_with_the_file_last() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    let out = run_one(
+        &clock,
+        c.post_object(&t, "u/a.png", Rc::new(b"PNG".to_vec()), "image/png"),
+    )
+    .unwrap();
+    assert_eq!(out.key, "u/a.png");
+    let sent = t.sent.borrow();
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].url, "http://demo.localhost:9000/");
+    let body = String::from_utf8(sent[0].body.as_ref().unwrap().to_vec()).unwrap();
+    let names: Vec<&str> = body.lines().map(|l| l.split('=').next().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "key",
+            "Content-Type",
+            "policy",
+            "x-oss-signature-version",
+            "x-oss-credential",
+            "x-oss-date",
+            "x-oss-signature",
+            "x-oss-security-token",
+            "success_action_status",
+            "file"
+        ]
+    );
+    assert!(body.starts_with("key=u/a.png\nContent-Type=image/png\n"));
+}
+
+#[test]
+fn signed_url_expired_is_refused_before_sending() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let t = FakeTransport::new(&clock, always_ok());
+    let url =
+        "http://demo.localhost:1/k?x-oss-date=20231114T000000Z&x-oss-expires=60&x-oss-signature=x";
+    let e = run_one(
+        &clock,
+        upload_to_signed_url(
+            &t,
+            &skew,
+            RetryPolicy::default(),
+            url,
+            Rc::new(vec![]),
+            vec![],
+            false,
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "SignedUrlExpired");
+    assert_eq!(t.sent.borrow().len(), 0);
+    let fresh = format!(
+        "http://demo.localhost:1/d/k%20x?x-oss-date={}&x-oss-expires=60",
+        UnixTime::from_secs(T0 / 1000).unwrap().iso8601_basic()
+    );
+    let out = run_one(
+        &clock,
+        upload_to_signed_url(
+            &t,
+            &skew,
+            RetryPolicy::default(),
+            &fresh,
+            Rc::new(vec![1]),
+            vec![],
+            false,
+        ),
+    )
+    .unwrap();
+    assert_eq!(out.key, "d/k x");
+    assert!(
+        t.sent.borrow()[0].headers.is_empty(),
+        "no Content-Type unless given"
+    );
+}
+
+#[test]
+fn server_signed_mismatch_names_the_content_type() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| {
+            Ok(oss_error(
+                403,
+                "SignatureDoesNotMatch",
+                "<StringToSign>PUT\n\ntext/plain\n1700000600\n/demo/k</StringToSign>",
+                now,
+            ))
+        }),
+    );
+    let url = "http://demo.localhost:1/k?OSSAccessKeyId=a&Expires=1700000600&Signature=s";
+    let e = run_one(
+        &clock,
+        upload_to_signed_url(
+            &t,
+            &skew,
+            RetryPolicy::default(),
+            url,
+            Rc::new(vec![]),
+            vec![("Content-Type".into(), "text/plain".into())],
+            false,
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("Content-Type sent as text/plain"),
+        "{e}"
+    );
+}
+
+#[test]
+fn crc_and_cors_helpers() {
+    assert!(verify_crc64(5, Some("5")).is_ok());
+    assert!(verify_crc64(5, None).is_ok());
+    assert_eq!(
+        verify_crc64(5, Some("6")).unwrap_err().code(),
+        "InvalidResponse"
+    );
+    assert!(cors_hint("http://localhost:1", "PUT")
+        .contains("AllowedOrigin http://localhost:1, AllowedMethod PUT"));
+    let _ = http_date(T0);
+}

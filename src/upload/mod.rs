@@ -1,0 +1,20 @@
+//! Single-request uploads: OSS XML parsing, retry policy, Content-Type resolution, clock skew,
+//! CRC64, diagnosis, server-signed uploads, and the orchestration of one upload through a
+//! [`Transport`](transport::Transport).
+
+pub mod client;
+pub mod content_type;
+pub mod crc64;
+pub mod diagnose;
+pub mod retry;
+pub mod signed;
+pub mod skew;
+pub mod transport;
+pub mod xml;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use client::{Client, ClientConfig, PutObjectInput, UploadOutput};
+pub use retry::RetryPolicy;
+pub use transport::{HttpRequest, HttpResponse, Transport};

@@ -1,0 +1,416 @@
+//! Uploads signed by the app's server: a presigned PUT URL (V4 or V1), and the PostObject fields
+//! of either JSON shape of the browser-upload guide.
+
+use crate::encode::uri_decode;
+use crate::error::{Error, Result};
+use crate::json;
+use crate::time::UnixTime;
+
+/// Whether a host (with optional port) is loopback: `localhost`, `*.localhost`, `127.x.x.x`,
+/// `[::1]`.
+pub fn is_loopback_host(host_port: &str) -> bool {
+    let host = if let Some(rest) = host_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host.strip_prefix("127.").is_some_and(|r| {
+            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+        })
+}
+
+/// Splits `scheme://host/path?query` into (scheme, host, query).
+fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = rest.get(..host_end)?;
+    let query = rest
+        .split_once('?')
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    Some((scheme, host, query))
+}
+
+/// Refuses plain-http URLs except to loopback, unless `allow_insecure_http`.
+pub fn check_scheme(field: &str, url: &str, allow_insecure_http: bool) -> Result<()> {
+    let Some((scheme, host, _)) = split_url(url.trim()) else {
+        return Err(Error::invalid(field, "must be an absolute http(s) URL"));
+    };
+    if host.is_empty() {
+        return Err(Error::invalid(field, "has no host"));
+    }
+    if scheme.eq_ignore_ascii_case("https") {
+        return Ok(());
+    }
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(Error::invalid(field, "must be an http(s) URL"));
+    }
+    if allow_insecure_http || is_loopback_host(host) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "is plain http: credentials and signed URLs would travel in clear text; use https (or set allowInsecureHttp)",
+        ))
+    }
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = uri_decode(k)?;
+        k.eq_ignore_ascii_case(name)
+            .then(|| uri_decode(v))
+            .flatten()
+    })
+}
+
+/// `20231216T162057Z` → instant.
+fn parse_iso_basic(s: &str) -> Option<UnixTime> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z') {
+        return None;
+    }
+    let part = |from: usize, to: usize| s.get(from..to);
+    let mut iso = String::with_capacity(20);
+    for (p, sep) in [
+        (part(0, 4)?, "-"),
+        (part(4, 6)?, "-"),
+        (part(6, 8)?, "T"),
+        (part(9, 11)?, ":"),
+        (part(11, 13)?, ":"),
+        (part(13, 15)?, "Z"),
+    ] {
+        iso.push_str(p);
+        iso.push_str(sep);
+    }
+    UnixTime::parse_iso8601(&iso).ok()
+}
+
+/// When a presigned URL stops working: `x-oss-date + x-oss-expires` (V4) or `Expires` (V1).
+pub fn url_expiry(url: &str) -> Option<UnixTime> {
+    let (_, _, query) = split_url(url.trim())?;
+    if let (Some(date), Some(expires)) = (
+        query_param(query, "x-oss-date"),
+        query_param(query, "x-oss-expires"),
+    ) {
+        let start = parse_iso_basic(&date)?;
+        return Some(start.plus_secs(expires.parse().ok()?));
+    }
+    UnixTime::from_secs(query_param(query, "Expires")?.parse().ok()?)
+}
+
+fn expired_message(what: &str, at: UnixTime, now: UnixTime) -> String {
+    let mut m = String::from(what);
+    m.push_str(" expired at ");
+    m.push_str(&at.iso8601_millis());
+    m.push_str(" (");
+    m.push_str(&(now.secs() - at.secs()).to_string());
+    m.push_str(" s ago by OSS's clock): ask the server for a new one");
+    m
+}
+
+/// Refuses a presigned URL that is already expired at `now` (server clock).
+pub fn check_url_not_expired(url: &str, now: UnixTime) -> Result<Option<UnixTime>> {
+    match url_expiry(url) {
+        Some(at) if at <= now => Err(Error::SignedUrlExpired(expired_message(
+            "the signed URL",
+            at,
+            now,
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// The PostObject form assembled from a server's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPostForm {
+    /// Where to POST.
+    pub url: String,
+    /// Form fields in order (the file goes last, after these).
+    pub fields: Vec<(String, String)>,
+    /// `"v1"` or `"v4"`.
+    pub version: &'static str,
+    /// The policy's expiration.
+    pub expires_at: Option<UnixTime>,
+}
+
+fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str> {
+    names.iter().find_map(|n| {
+        fields
+            .iter()
+            .find(|(k, v)| k == n && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    })
+}
+
+/// The policy's `expiration`, decoded from its Base64 JSON.
+fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
+    let bytes = super::xml::base64_decode(policy_b64)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let v = json::parse(&text).ok()?;
+    UnixTime::parse_iso8601(v.get("expiration")?.as_str()?).ok()
+}
+
+/// Assembles the PostObject form from the server's fields (V1: `ossAccessKeyId`, `policy`,
+/// `signature`, `dir`, `host`; V4: `policy`, `signature`, `x_oss_credential`, `x_oss_date`,
+/// `x_oss_signature_version`, `security_token`, `dir`, `host`) for object `key` (or
+/// `dir + filename`), checking the policy has not expired at `now`.
+#[allow(clippy::too_many_lines)]
+pub fn server_post_form(
+    server: &[(String, String)],
+    key: Option<&str>,
+    filename: Option<&str>,
+    now: UnixTime,
+    allow_insecure_http: bool,
+) -> Result<ServerPostForm> {
+    let need = |names: &[&str], label: &str| {
+        lookup(server, names).ok_or_else(|| {
+            let mut f = String::from("fields.");
+            f.push_str(label);
+            Error::invalid(f, "is missing from the server's answer")
+        })
+    };
+    let host = need(&["host", "Host", "url"], "host")?;
+    check_scheme("fields.host", host, allow_insecure_http)?;
+    let policy = need(&["policy", "Policy"], "policy")?;
+    let dir = lookup(server, &["dir", "Dir"]).unwrap_or("");
+    let key = match (key, filename) {
+        (Some(k), _) => k.to_owned(),
+        (None, Some(name)) => {
+            let mut k = dir.to_owned();
+            k.push_str(name.rsplit(['/', '\\']).next().unwrap_or(name));
+            k
+        }
+        (None, None) => return Err(Error::invalid("key", "give key or filename")),
+    };
+    crate::names::ObjectKey::new(&key)?;
+    if !key.starts_with(dir) {
+        let mut m = String::from("must start with the server's dir \"");
+        m.push_str(dir);
+        m.push_str("\" (its policy requires it)");
+        return Err(Error::invalid("key", m));
+    }
+    let expires_at = policy_expiration(policy).or_else(|| {
+        lookup(server, &["expire", "Expire"])
+            .and_then(|e| e.parse().ok())
+            .and_then(UnixTime::from_secs)
+    });
+    if let Some(at) = expires_at.filter(|at| *at <= now) {
+        return Err(Error::SignedUrlExpired(expired_message(
+            "the server's post policy",
+            at,
+            now,
+        )));
+    }
+    let mut fields = vec![("key".to_owned(), key)];
+    let push =
+        |f: &mut Vec<(String, String)>, k: &str, v: &str| f.push((k.to_owned(), v.to_owned()));
+    let token = lookup(
+        server,
+        &[
+            "security_token",
+            "securityToken",
+            "x-oss-security-token",
+            "stsToken",
+        ],
+    );
+    let version = if let Some(cred) = lookup(server, &["x_oss_credential", "x-oss-credential"]) {
+        push(&mut fields, "policy", policy);
+        push(
+            &mut fields,
+            "x-oss-signature-version",
+            lookup(
+                server,
+                &["x_oss_signature_version", "x-oss-signature-version"],
+            )
+            .unwrap_or(crate::signer::ALGORITHM),
+        );
+        push(&mut fields, "x-oss-credential", cred);
+        push(
+            &mut fields,
+            "x-oss-date",
+            need(&["x_oss_date", "x-oss-date"], "x_oss_date")?,
+        );
+        push(
+            &mut fields,
+            "x-oss-signature",
+            need(
+                &["signature", "x_oss_signature", "x-oss-signature"],
+                "signature",
+            )?,
+        );
+        "v4"
+    } else {
+        let id = need(
+            &["ossAccessKeyId", "OSSAccessKeyId", "accessid", "accessId"],
+            "ossAccessKeyId",
+        )?;
+        push(&mut fields, "OSSAccessKeyId", id);
+        push(&mut fields, "policy", policy);
+        push(
+            &mut fields,
+            "Signature",
+            need(&["signature", "Signature"], "signature")?,
+        );
+        "v1"
+    };
+    if let Some(t) = token {
+        push(&mut fields, "x-oss-security-token", t);
+    }
+    push(&mut fields, "success_action_status", "200");
+    let mut url = host.trim_end_matches('/').to_owned();
+    url.push('/');
+    Ok(ServerPostForm {
+        url,
+        fields,
+        version,
+        expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(secs: i64) -> UnixTime {
+        UnixTime::from_secs(secs).unwrap()
+    }
+
+    #[test]
+    fn loopback_and_scheme_rules() {
+        for h in [
+            "localhost",
+            "localhost:9000",
+            "demo.localhost:1",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "example.com",
+            "127.0.0.1.evil.com",
+            "10.0.0.1",
+            "localhost.example.com",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+        assert!(check_scheme("u", "https://x.com/a", false).is_ok());
+        assert!(check_scheme("u", "http://demo.localhost:9/a", false).is_ok());
+        assert_eq!(
+            check_scheme("u", "http://x.com/a", false)
+                .unwrap_err()
+                .field(),
+            Some("u")
+        );
+        assert!(check_scheme("u", "http://x.com/a", true).is_ok());
+        assert!(check_scheme("u", "ftp://x.com/a", true).is_err());
+        assert!(check_scheme("u", "/relative", true).is_err());
+    }
+
+    #[test]
+    fn url_expiry_v4_and_v1() {
+        let v4 = "http://b.localhost:1/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-date=20231216T162057Z&x-oss-expires=599&x-oss-signature=ab";
+        assert_eq!(url_expiry(v4), Some(t(1_702_743_657 + 599)));
+        assert!(check_url_not_expired(v4, t(1_702_743_657 + 598)).is_ok());
+        let e = check_url_not_expired(v4, t(1_702_743_657 + 700)).unwrap_err();
+        assert_eq!(e.code(), "SignedUrlExpired");
+        assert!(e.to_string().contains("101 s ago"), "{e}");
+        let v1 = "https://b.oss-cn-hangzhou.aliyuncs.com/k?OSSAccessKeyId=a&Expires=1700000000&Signature=x%2By";
+        assert_eq!(url_expiry(v1), Some(t(1_700_000_000)));
+        assert!(check_url_not_expired(v1, t(1_700_000_001)).is_err());
+        assert_eq!(url_expiry("https://b/k"), None);
+        assert!(check_url_not_expired("https://b/k", t(5)).is_ok());
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn assembles_v1_and_v4_forms() {
+        let policy = crate::encode::base64_encode(
+            br#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[]}"#,
+        );
+        let v1 = pairs(&[
+            ("ossAccessKeyId", "LTAI"),
+            ("policy", &policy),
+            ("signature", "sig"),
+            ("dir", "up/"),
+            ("host", "http://demo.localhost:9"),
+        ]);
+        let f = server_post_form(&v1, None, Some("C:\\x\\a.txt"), t(1_700_000_000), false).unwrap();
+        assert_eq!(f.version, "v1");
+        assert_eq!(f.url, "http://demo.localhost:9/");
+        let names: Vec<&str> = f.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "key",
+                "OSSAccessKeyId",
+                "policy",
+                "Signature",
+                "success_action_status"
+            ]
+        );
+        assert_eq!(f.fields[0].1, "up/a.txt");
+        let v4 = pairs(&[
+            ("policy", &policy),
+            ("signature", "hex"),
+            (
+                "x_oss_credential",
+                "STS.a/20231216/cn-hangzhou/oss/aliyun_v4_request",
+            ),
+            ("x_oss_date", "20231216T162057Z"),
+            ("x_oss_signature_version", "OSS4-HMAC-SHA256"),
+            ("security_token", "tok"),
+            ("dir", "up/"),
+            ("host", "https://b.example.com/"),
+        ]);
+        let f = server_post_form(&v4, Some("up/k"), None, t(1_700_000_000), false).unwrap();
+        let names: Vec<&str> = f.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "key",
+                "policy",
+                "x-oss-signature-version",
+                "x-oss-credential",
+                "x-oss-date",
+                "x-oss-signature",
+                "x-oss-security-token",
+                "success_action_status"
+            ]
+        );
+        assert_eq!(f.url, "https://b.example.com/");
+        assert_eq!(
+            server_post_form(&v4, Some("other/k"), None, t(0), false)
+                .unwrap_err()
+                .field(),
+            Some("key")
+        );
+        let e = server_post_form(&v4, Some("up/k"), None, t(1_900_000_000), false).unwrap_err();
+        assert_eq!(e.code(), "SignedUrlExpired");
+        let missing = pairs(&[("policy", &policy), ("host", "https://h")]);
+        assert_eq!(
+            server_post_form(&missing, Some("k"), None, t(0), false)
+                .unwrap_err()
+                .field(),
+            Some("fields.ossAccessKeyId")
+        );
+        let insecure = pairs(&[("policy", &policy), ("host", "http://h.example.com")]);
+        assert_eq!(
+            server_post_form(&insecure, Some("k"), None, t(0), false)
+                .unwrap_err()
+                .field(),
+            Some("fields.host")
+        );
+    }
+}
