@@ -14,6 +14,7 @@ pub mod encode;
 pub mod error;
 pub mod form;
 pub mod http;
+pub mod log;
 pub mod md5;
 pub mod policy;
 pub mod post;

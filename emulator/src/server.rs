@@ -94,7 +94,7 @@ pub async fn serve(state: Arc<State>, listener: TcpListener) -> io::Result<()> {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("accept error: {e}");
+                crate::log::line(format!("accept error: {e}"));
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
@@ -161,10 +161,10 @@ async fn handle(
     let mut reply = match reply {
         Ok(r) => r,
         Err(Drop) => {
-            println!(
+            crate::log::line(format!(
                 "{} {} DROP (fault: connection dropped) {ms}ms",
                 ctx.method, ctx.raw_path
-            );
+            ));
             return Err(io::Error::other("connection dropped by fault injection"));
         }
     };
@@ -174,14 +174,14 @@ async fn handle(
         }
     }
     finish_headers(&ctx, &mut reply);
-    println!(
+    crate::log::line(format!(
         "{} {} {} {} {}ms",
         ctx.method,
         ctx.raw_path,
         reply.status,
         reply.code,
         start.elapsed().as_millis()
-    );
+    ));
     let mut resp = Response::new(reply.body);
     *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
