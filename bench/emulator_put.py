@@ -286,7 +286,7 @@ def main() -> int:
     body_path = None
 
     info = machine_info()
-    print(f"# oss-emulator streaming PUT benchmark\n")
+    print("# oss-emulator streaming PUT benchmark\n")
     print(f"- machine: {info['nproc']} CPUs, {info['cpu']}, {info['memory']} RAM, "
           f"Linux {info['kernel']}, Python {info['python']}, load average {info['load']} "
           f"(other work on the machine skews the figures)")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import time
 import uuid
 from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlsplit
