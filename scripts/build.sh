@@ -11,7 +11,7 @@ wasm-pack build --release --target web --out-dir pkg --mode no-install --no-pack
 }
 rm -f build.log
 wasm="pkg/oss_direct_upload_bg.wasm"
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --strip-target-features \
   --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
 node scripts/package-json.mjs

@@ -169,15 +169,18 @@ struct RequestStrings {
 
 impl RequestStrings {
     fn read(input: &Obj<'_>) -> Result<Self> {
+        let method = input.string("method")?;
+        let bucket = input.string("bucket")?;
+        let key = input.opt_string("key")?;
         let region = input.string("region")?;
         let (region, product) = match input.opt_string("cloudBoxId")? {
             Some(id) => (id, Some("oss-cloudbox")),
             None => (region, None),
         };
         Ok(Self {
-            method: input.string("method")?,
-            bucket: input.string("bucket")?,
-            key: input.opt_string("key")?,
+            method,
+            bucket,
+            key,
             region,
             product,
         })

@@ -1,6 +1,6 @@
 // Presign a URL locally (wasm), with STS credentials from the STS endpoint.
 import { presignUrl } from '/pkg/oss_direct_upload.js';
-import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../app.js';
+import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../lib.js';
 
 export function mount(el) {
   el.innerHTML = `

@@ -1,6 +1,6 @@
 // PutObject with STS credentials: sign the request in wasm, send the file with fetch.
 import { signRequest, presignUrl } from '/pkg/oss_direct_upload.js';
-import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../app.js';
+import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../lib.js';
 
 export function mount(el) {
   el.innerHTML = `

@@ -1,0 +1,158 @@
+//! Upload bodies: File | Blob | ArrayBuffer | Uint8Array | string, re-typed so the browser sends
+//! exactly the Content-Type that was signed (or none), and their CRC64 computed in chunks —
+//! a File is streamed, never read whole into wasm memory.
+
+use super::bindings::Blob;
+use crate::credentials::flight::Flight;
+use crate::error::{Error, Result};
+use crate::upload::crc64::Crc64;
+use core::cell::Cell;
+use js_sys::futures::JsFuture;
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+
+const CHUNK: u32 = 1 << 20;
+
+enum Kind {
+    Blob(Blob),
+    Bytes(Uint8Array),
+    Text(String),
+}
+
+/// A body as given by the caller.
+pub(crate) struct Body {
+    kind: Kind,
+    value: JsValue,
+}
+
+impl Body {
+    /// Classifies `value`; anything else is rejected naming `field`.
+    pub(crate) fn read(value: &JsValue, field: &str) -> Result<Self> {
+        let kind = if let Some(b) = value.dyn_ref::<Blob>() {
+            Kind::Blob(b.clone())
+        } else if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
+            Kind::Bytes(Uint8Array::new(buf))
+        } else if let Some(a) = value.dyn_ref::<Uint8Array>() {
+            Kind::Bytes(a.clone())
+        } else if let Some(s) = value.as_string() {
+            Kind::Text(s)
+        } else {
+            return Err(Error::invalid(
+                field,
+                "must be a File, Blob, ArrayBuffer, Uint8Array or string",
+            ));
+        };
+        Ok(Self {
+            kind,
+            value: value.clone(),
+        })
+    }
+
+    /// The Blob's own type (File/Blob only), if not empty.
+    pub(crate) fn own_type(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Blob(b) => Some(b.blob_type()).filter(|t| !t.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The File's name, if any.
+    pub(crate) fn name(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Blob(b) => Reflect::get(b, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .filter(|n| !n.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// Size in bytes.
+    pub(crate) fn size(&self) -> f64 {
+        match &self.kind {
+            Kind::Blob(b) => b.size(),
+            Kind::Bytes(a) => f64::from(a.length()),
+            #[allow(clippy::cast_precision_loss)]
+            Kind::Text(s) => s.len() as f64,
+        }
+    }
+
+    /// A Blob of the same bytes whose type is exactly `content_type` ("" = none), so fetch and
+    /// XMLHttpRequest send that Content-Type and no other.
+    pub(crate) fn retyped(&self, content_type: &str) -> Result<JsValue> {
+        let blob = match &self.kind {
+            Kind::Blob(b) => b.slice(0.0, b.size(), content_type),
+            Kind::Bytes(_) | Kind::Text(_) => {
+                let opts = Object::new();
+                let _ = Reflect::set(&opts, &JsValue::from_str("type"), &JsValue::from_str(content_type));
+                Blob::new(&Array::of1(&self.value), &opts)
+                    .map_err(|e| Error::invalid("body", super::transport::js_message(&e)))?
+            }
+        };
+        Ok(blob.into())
+    }
+
+    /// Starts computing the CRC64 in the background (streaming a Blob in chunks); the result is
+    /// awaited after the upload. `cancel` stops it early.
+    pub(crate) fn crc64_task(&self, cancel: &Rc<Cell<bool>>) -> Rc<Flight<Option<u64>>> {
+        let flight = Flight::new();
+        match &self.kind {
+            Kind::Text(s) => flight.complete(Some(crate::upload::crc64::crc64(s.as_bytes()))),
+            Kind::Bytes(a) => flight.complete(Some(bytes_crc(a))),
+            Kind::Blob(b) => {
+                let b = b.clone();
+                let f = Rc::clone(&flight);
+                let cancel = Rc::clone(cancel);
+                js_sys::futures::spawn_local(async move {
+                    let v = blob_crc(&b, &cancel).await;
+                    f.complete(v);
+                });
+            }
+        }
+        flight
+    }
+}
+
+fn bytes_crc(a: &Uint8Array) -> u64 {
+    let mut crc = Crc64::new();
+    let len = a.length();
+    let mut at = 0;
+    let mut buf = Vec::new();
+    while at < len {
+        let end = len.min(at + CHUNK);
+        buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
+        a.subarray(at, end).copy_to(&mut buf);
+        crc.update(&buf);
+        at = end;
+    }
+    crc.value()
+}
+
+async fn blob_crc(b: &Blob, cancel: &Cell<bool>) -> Option<u64> {
+    let stream = b.stream().ok()?;
+    let get_reader: js_sys::Function = Reflect::get(&stream, &JsValue::from_str("getReader")).ok()?.dyn_into().ok()?;
+    let reader = get_reader.call0(&stream).ok()?;
+    let read: js_sys::Function = Reflect::get(&reader, &JsValue::from_str("read")).ok()?.dyn_into().ok()?;
+    let mut crc = Crc64::new();
+    let mut buf = Vec::new();
+    loop {
+        if cancel.get() {
+            if let Ok(c) = Reflect::get(&reader, &JsValue::from_str("cancel")) {
+                if let Some(f) = c.dyn_ref::<js_sys::Function>() {
+                    let _ = f.call0(&reader);
+                }
+            }
+            return None;
+        }
+        let p: js_sys::Promise = read.call0(&reader).ok()?.dyn_into().ok()?;
+        let chunk = JsFuture::from(p).await.ok()?;
+        if Reflect::get(&chunk, &JsValue::from_str("done")).ok()?.as_bool() == Some(true) {
+            return Some(crc.value());
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value")).ok()?.dyn_into().ok()?;
+        buf.resize(usize::try_from(value.length()).unwrap_or(0), 0);
+        value.copy_to(&mut buf);
+        crc.update(&buf);
+    }
+}

@@ -1,0 +1,377 @@
+//! Credential sources in the browser: a URL (with method, headers, body, cookie mode and a
+//! timeout), an async JS function, and the opt-in cross-tab sharing (BroadcastChannel + Web
+//! Locks) so tabs of one origin make one fetch. Credentials stay in memory only.
+
+use super::bindings::{global_fetch, AbortController, BroadcastChannel, Response};
+use super::input::Obj;
+use super::transport::{js_message, now_ms};
+use crate::credentials::cache::{CredentialSource, SourceFailure, SourceResponse};
+use crate::credentials::response;
+use crate::error::{Error, Result};
+use core::cell::RefCell;
+use js_sys::futures::JsFuture;
+use js_sys::{Function, Object, Promise, Reflect};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Default timeout of a credential request.
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
+/// A credential endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct UrlSource {
+    url: String,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    credentials: String,
+    timeout_ms: u32,
+}
+
+fn failure(error: Error, retryable: bool) -> SourceFailure {
+    SourceFailure { error, retryable }
+}
+
+fn set(obj: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(k), v);
+}
+
+impl UrlSource {
+    async fn fetch_once(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str(&self.method));
+        let h = Object::new();
+        for (k, v) in &self.headers {
+            set(&h, k, &JsValue::from_str(v));
+        }
+        set(&init, "headers", &h);
+        if let Some(b) = &self.body {
+            set(&init, "body", &JsValue::from_str(b));
+        }
+        set(&init, "credentials", &JsValue::from_str(&self.credentials));
+        set(&init, "cache", &JsValue::from_str("no-store"));
+        let ctl = AbortController::new();
+        set(&init, "signal", &ctl.signal());
+        let ctl2 = ctl.clone();
+        let timer = Closure::<dyn FnMut()>::new(move || ctl2.abort());
+        let id = super::bindings::set_timeout(
+            timer.as_ref().unchecked_ref(),
+            i32::try_from(self.timeout_ms).unwrap_or(i32::MAX),
+        );
+        let sent_ms = now_ms();
+        let result = self.exchange(&init).await;
+        super::bindings::clear_timeout(&id);
+        drop(timer);
+        let (status, date, body) = result.map_err(|e| {
+            let mut m = String::from("credential request to ");
+            m.push_str(&self.url);
+            m.push_str(" failed: ");
+            m.push_str(&if ctl.signal().aborted() {
+                let mut t = String::from("timed out after ");
+                t.push_str(&self.timeout_ms.to_string());
+                t.push_str(" ms");
+                t
+            } else {
+                js_message(&e)
+            });
+            failure(Error::CredentialProvider(m), true)
+        })?;
+        if !(200..300).contains(&status) {
+            let mut m = String::from("credential endpoint ");
+            m.push_str(&self.url);
+            m.push_str(" answered HTTP ");
+            m.push_str(&status.to_string());
+            return Err(failure(
+                Error::CredentialProvider(m),
+                status >= 500 || status == 429 || status == 408,
+            ));
+        }
+        Ok(SourceResponse {
+            body,
+            date,
+            sent_ms,
+            received_ms: now_ms(),
+        })
+    }
+
+    async fn exchange(&self, init: &Object) -> core::result::Result<(u16, Option<String>, String), JsValue> {
+        let resp: Response = JsFuture::from(global_fetch(&self.url, init)).await?.unchecked_into();
+        let date = resp.headers().get("date").ok().flatten();
+        let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
+        Ok((resp.status(), date, text))
+    }
+}
+
+/// An async function returning credentials (or their JSON text).
+#[derive(Debug, Clone)]
+pub(crate) struct FnSource(Function);
+
+impl FnSource {
+    async fn fetch_once(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        let sent_ms = now_ms();
+        let provider_error = |e: &JsValue| {
+            let mut m = String::from("credentials function failed: ");
+            m.extend(js_message(e).chars().take(200));
+            failure(Error::CredentialProvider(m), true)
+        };
+        let mut v = self.0.call0(&JsValue::NULL).map_err(|e| provider_error(&e))?;
+        if let Some(p) = v.dyn_ref::<Promise>() {
+            v = JsFuture::from(p.clone()).await.map_err(|e| provider_error(&e))?;
+        }
+        let body = if let Some(s) = v.as_string() {
+            s
+        } else if v.is_object() {
+            js_sys::JSON::stringify(&v)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    failure(
+                        Error::CredentialProvider("credentials function returned a value JSON.stringify cannot serialise".into()),
+                        false,
+                    )
+                })?
+        } else {
+            return Err(failure(
+                Error::CredentialProvider("credentials function must return an object with accessKeyId, accessKeySecret, securityToken and expiration".into()),
+                false,
+            ));
+        };
+        Ok(SourceResponse {
+            body,
+            date: None,
+            sent_ms,
+            received_ms: now_ms(),
+        })
+    }
+}
+
+/// Either kind of source.
+#[derive(Debug, Clone)]
+pub(crate) enum Direct {
+    Url(UrlSource),
+    Function(FnSource),
+}
+
+impl Direct {
+    async fn fetch_once(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        match self {
+            Self::Url(u) => u.fetch_once().await,
+            Self::Function(f) => f.fetch_once().await,
+        }
+    }
+
+    /// Reads the `credentials` option: URL string, `{ url, method, headers, body, credentials,
+    /// timeoutMs }`, or a function.
+    pub(crate) fn from_option(v: &JsValue) -> Result<Self> {
+        if let Some(url) = v.as_string() {
+            if url.trim().is_empty() {
+                return Err(Error::invalid("credentials", "must not be empty"));
+            }
+            return Ok(Self::Url(UrlSource {
+                url,
+                method: "GET".into(),
+                headers: Vec::new(),
+                body: None,
+                credentials: "same-origin".into(),
+                timeout_ms: DEFAULT_TIMEOUT_MS,
+            }));
+        }
+        if let Some(f) = v.dyn_ref::<Function>() {
+            return Ok(Self::Function(FnSource(f.clone())));
+        }
+        let o = Obj::new(v, "credentials")?;
+        let url = o.string("url")?;
+        let method = o.opt_string("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase();
+        if !["GET", "POST", "PUT"].contains(&method.as_str()) {
+            return Err(Error::invalid("credentials.method", "must be GET, POST or PUT"));
+        }
+        let credentials = o.opt_string("credentials")?.unwrap_or_else(|| "same-origin".into());
+        if !["include", "same-origin", "omit"].contains(&credentials.as_str()) {
+            return Err(Error::invalid(
+                "credentials.credentials",
+                "must be \"include\", \"same-origin\" or \"omit\"",
+            ));
+        }
+        let body = match o.get("body") {
+            None => None,
+            Some(b) => Some(match b.as_string() {
+                Some(s) => s,
+                None => js_sys::JSON::stringify(&b)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .ok_or_else(|| Error::invalid("credentials.body", "must be a string or JSON-serialisable"))?,
+            }),
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let timeout_ms = o
+            .opt_int("timeoutMs", 1, 600_000)?
+            .map_or(DEFAULT_TIMEOUT_MS, |t| t as u32);
+        Ok(Self::Url(UrlSource {
+            url,
+            method,
+            headers: o.string_map("headers")?,
+            body,
+            credentials,
+            timeout_ms,
+        }))
+    }
+
+    /// A name for the cross-tab channel and lock: same endpoint and bucket, same share.
+    pub(crate) fn share_key(&self, bucket: &str) -> String {
+        let mut k = String::from("oss-direct-upload:");
+        k.push_str(bucket);
+        k.push(':');
+        match self {
+            Self::Url(u) => k.push_str(&u.url),
+            Self::Function(_) => k.push_str("fn"),
+        }
+        k
+    }
+}
+
+/// What another tab broadcast, and when it arrived.
+#[derive(Debug, Default)]
+struct Received {
+    body: Option<String>,
+    at_ms: i64,
+}
+
+/// Cross-tab sharing: before fetching, take the Web Lock of this endpoint; if another tab fetched
+/// while we waited (or recently enough), use what it broadcast; otherwise fetch and broadcast.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    inner: Direct,
+    channel: BroadcastChannel,
+    lock_name: String,
+    received: Rc<RefCell<Received>>,
+    _on_message: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Shared {
+    /// Joins the channel `key`; `None` when BroadcastChannel is unavailable.
+    pub(crate) fn new(inner: Direct, key: &str) -> Option<Self> {
+        let channel = BroadcastChannel::new(key).ok()?;
+        let received: Rc<RefCell<Received>> = Rc::default();
+        let r = Rc::clone(&received);
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            let data = Reflect::get(&ev, &JsValue::from_str("data")).unwrap_or(JsValue::NULL);
+            if let Some(body) = Reflect::get(&data, &JsValue::from_str("credentials"))
+                .ok()
+                .and_then(|b| b.as_string())
+            {
+                let mut r = r.borrow_mut();
+                r.body = Some(body);
+                r.at_ms = now_ms();
+            }
+        });
+        channel.set_onmessage(on_message.as_ref().unchecked_ref());
+        Some(Self {
+            inner,
+            channel,
+            lock_name: key.to_owned(),
+            received,
+            _on_message: on_message,
+        })
+    }
+
+    /// A broadcast body still good for most of its life (at least 60 % left), received after
+    /// `since_ms`.
+    fn usable(&self, since_ms: i64) -> Option<SourceResponse> {
+        let r = self.received.borrow();
+        let body = r.body.as_ref()?;
+        if r.at_ms < since_ms {
+            return None;
+        }
+        let parsed = response::parse(body).ok()?;
+        let now = now_ms();
+        if let Some(exp) = parsed.expiration_ms {
+            let life = exp - r.at_ms;
+            if exp - now < life * 6 / 10 {
+                return None;
+            }
+        }
+        Some(SourceResponse {
+            body: body.clone(),
+            date: None,
+            sent_ms: r.at_ms,
+            received_ms: r.at_ms,
+        })
+    }
+
+    fn broadcast(&self, body: &str) {
+        let msg = Object::new();
+        set(&msg, "credentials", &JsValue::from_str(body));
+        let _ = self.channel.post_message(&msg);
+    }
+
+    async fn fetch_shared(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        if let Some(r) = self.usable(i64::MIN) {
+            return Ok(r);
+        }
+        let waited_since = now_ms();
+        let locks = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+            .and_then(|n| Reflect::get(&n, &JsValue::from_str("locks")))
+            .ok()
+            .filter(|l| l.is_object());
+        let Some(locks) = locks else {
+            let r = self.inner.fetch_once().await?;
+            self.broadcast(&r.body);
+            return Ok(r);
+        };
+        // navigator.locks.request(name, cb): cb runs holding the lock until the promise it
+        // returns settles. Release = resolve the promise we hand back.
+        let mut release: Option<Function> = None;
+        let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+        let mut granted: Option<Function> = None;
+        let got = Promise::new(&mut |resolve, _| granted = Some(resolve));
+        let (Some(release), Some(granted)) = (release, granted) else {
+            return self.inner.fetch_once().await;
+        };
+        let cb = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            let _ = granted.call0(&JsValue::NULL);
+            held.into()
+        });
+        let request: Option<Function> = Reflect::get(&locks, &JsValue::from_str("request"))
+            .ok()
+            .and_then(|f| f.dyn_into().ok());
+        let Some(request) = request else {
+            return self.inner.fetch_once().await;
+        };
+        if request
+            .call2(&locks, &JsValue::from_str(&self.lock_name), &cb)
+            .is_err()
+        {
+            return self.inner.fetch_once().await;
+        }
+        let _ = JsFuture::from(got).await;
+        let result = match self.usable(waited_since) {
+            Some(r) => Ok(r),
+            None => {
+                let r = self.inner.fetch_once().await;
+                if let Ok(ok) = &r {
+                    self.broadcast(&ok.body);
+                }
+                r
+            }
+        };
+        let _ = release.call0(&JsValue::NULL);
+        result
+    }
+}
+
+/// The source an `OssClient` uses.
+#[derive(Debug)]
+pub(crate) enum JsSource {
+    Direct(Direct),
+    Shared(Shared),
+}
+
+impl CredentialSource for JsSource {
+    async fn fetch(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        match self {
+            Self::Direct(d) => d.fetch_once().await,
+            Self::Shared(s) => s.fetch_shared().await,
+        }
+    }
+}
