@@ -295,7 +295,7 @@ impl<S: CredentialSource> Client<S> {
         t: &T,
         idempotent: bool,
         signed_by_us: bool,
-        mut build: impl FnMut(Option<&Credentials>, UnixTime) -> Result<Built<T::Body>>,
+        build: &mut dyn FnMut(Option<&Credentials>, UnixTime) -> Result<Built<T::Body>>,
     ) -> Result<HttpResponse> {
         let mut attempt = 1u32;
         let mut refetched = false;
@@ -381,7 +381,7 @@ impl<S: CredentialSource> Client<S> {
         let req = self.request("PUT", key.as_str(), headers, Vec::new())?;
         let body = input.body;
         let resp = self
-            .exchange(t, true, true, |creds, now| {
+            .exchange(t, true, true, &mut |creds, now| {
                 let creds = creds.ok_or(Error::CredentialsExpired)?;
                 let mut keys = self.keys.borrow_mut();
                 let s = signer::sign_request(&req, creds, now, &mut keys);
@@ -530,7 +530,7 @@ impl<S: CredentialSource> Client<S> {
         };
         let url = self.bucket_url();
         let resp = self
-            .exchange(t, true, true, |creds, now| {
+            .exchange(t, true, true, &mut |creds, now| {
                 let creds = creds.ok_or(Error::CredentialsExpired)?;
                 let (fields, _) = self.sign_policy(&input, creds, now, 900)?;
                 Ok(Built {

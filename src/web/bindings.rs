@@ -17,6 +17,7 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(id: &JsValue);
 
+    #[derive(Debug, Clone)]
     pub type Response;
     #[wasm_bindgen(method, getter)]
     pub fn status(this: &Response) -> u16;
@@ -25,10 +26,12 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn text(this: &Response) -> Result<Promise, JsValue>;
 
+    #[derive(Debug, Clone)]
     pub type Headers;
     #[wasm_bindgen(method, catch)]
     pub fn get(this: &Headers, name: &str) -> Result<Option<String>, JsValue>;
 
+    #[derive(Debug, Clone)]
     pub type AbortController;
     #[wasm_bindgen(constructor)]
     pub fn new() -> AbortController;
@@ -37,6 +40,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn abort(this: &AbortController);
 
+    #[derive(Debug, Clone)]
     pub type AbortSignal;
     #[wasm_bindgen(method, getter)]
     pub fn aborted(this: &AbortSignal) -> bool;
@@ -45,6 +49,7 @@ extern "C" {
     #[wasm_bindgen(method, js_name = removeEventListener)]
     pub fn remove_event_listener(this: &AbortSignal, kind: &str, f: &Function);
 
+    #[derive(Debug, Clone)]
     pub type Blob;
     #[wasm_bindgen(constructor, catch)]
     pub fn new(parts: &Array, options: &Object) -> Result<Blob, JsValue>;
@@ -57,6 +62,7 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn stream(this: &Blob) -> Result<JsValue, JsValue>;
 
+    #[derive(Debug, Clone)]
     pub type FormData;
     #[wasm_bindgen(constructor)]
     pub fn new() -> FormData;
@@ -65,6 +71,7 @@ extern "C" {
     #[wasm_bindgen(method, js_name = append)]
     pub fn append_blob(this: &FormData, name: &str, value: &Blob, filename: &str);
 
+    #[derive(Debug, Clone)]
     pub type XMLHttpRequest;
     #[wasm_bindgen(constructor, catch)]
     pub fn new() -> Result<XMLHttpRequest, JsValue>;
@@ -91,6 +98,7 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     pub fn set_onabort(this: &XMLHttpRequest, f: &Function);
 
+    #[derive(Debug, Clone)]
     pub type BroadcastChannel;
     #[wasm_bindgen(constructor, catch)]
     pub fn new(name: &str) -> Result<BroadcastChannel, JsValue>;

@@ -11,7 +11,7 @@ const TS_ERROR: &str = r#"
 export interface OssError extends Error {
   name: "OssError";
   /** Stable code: "InvalidArgument", "CredentialProviderError", "CredentialsExpired", "NetworkError",
-   *  "RequestAborted", "InvalidResponse", or the OSS error code ("SignatureDoesNotMatch", …). */
+   *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", or the OSS error code ("SignatureDoesNotMatch", …). */
   code: string;
   /** The option that was rejected (InvalidArgument only), e.g. "key" or "headers.x-oss-meta-a". */
   field?: string;
@@ -21,6 +21,11 @@ export interface OssError extends Error {
   requestId?: string;
   /** OSS detailed error code (EC). */
   ec?: string;
+  /** The host OSS saw (`<HostId>`). */
+  hostId?: string;
+  /** SignatureDoesNotMatch: the first difference between what was signed and what OSS received,
+   *  e.g. "Content-Type signed as image/png but sent as image/jpeg". */
+  diagnosis?: string;
   /** Whether retrying the same request may succeed. */
   retryable: boolean;
 }
@@ -48,6 +53,12 @@ impl From<Error> for JsValue {
             }
             if let Some(ec) = &s.ec {
                 set(&v, "ec", &JsValue::from_str(ec));
+            }
+            if let Some(h) = &s.host_id {
+                set(&v, "hostId", &JsValue::from_str(h));
+            }
+            if let Some(d) = &s.diagnosis {
+                set(&v, "diagnosis", &JsValue::from_str(d));
             }
         }
         v

@@ -1,0 +1,618 @@
+//! The `OssClient` class and the server-signed upload functions (wasm exports).
+
+// Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
+#![allow(unreachable_pub)]
+
+use super::bindings::AbortSignal;
+use super::body::Body;
+use super::input::{object_from_pairs, set, Obj};
+use super::source::{Direct, JsSource, Shared};
+use super::transport::{now_ms, WebTransport};
+use crate::error::{Error, Result};
+use crate::names::{Bucket, Region};
+use crate::signer::KeyCondition;
+use crate::upload::client::{
+    self as core_client, verify_crc64, ClientConfig, PostPolicyInput, PutObjectInput, UploadOutput,
+};
+use crate::upload::content_type;
+use crate::upload::retry::RetryPolicy;
+use crate::upload::signed;
+use crate::upload::skew::SkewClock;
+use crate::upload::Client;
+use core::cell::Cell;
+use js_sys::{Date, Function, Object};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CLIENT: &str = r#"
+/** Where credentials come from. The response (or the function's result) may be the STS
+ *  AssumeRole body, `{AccessKeyId, AccessKeySecret, SecurityToken, Expiration}`, camelCase
+ *  `{accessKeyId, accessKeySecret, securityToken | stsToken, expiration}`, or any of these under
+ *  `credentials` or `data`. Without an expiration they count as valid for 15 minutes. */
+export type OssCredentialSource =
+  | string
+  | { url: string; method?: "GET" | "POST" | "PUT"; headers?: Record<string, string>;
+      body?: string | object; credentials?: "include" | "same-origin" | "omit"; timeoutMs?: number }
+  | (() => Promise<object | string> | object | string);
+
+export interface OssClientOptions {
+  region: string;
+  bucket: string;
+  /** Default https://oss-REGION.aliyuncs.com. Plain http is refused unless loopback or allowInsecureHttp. */
+  endpoint?: string;
+  cname?: boolean;
+  pathStyle?: boolean;
+  credentials: OssCredentialSource;
+  /** Refresh this long before expiry (default 60; clamped to a fifth of short lifetimes). */
+  refreshBeforeExpirySecs?: number;
+  /** Tabs of this origin share one credential fetch (BroadcastChannel + Web Locks); memory only. */
+  shareAcrossTabs?: boolean;
+  /** Retries on 5xx, 429 and network errors (default 3 attempts, 200 ms base delay). Also used for the credential endpoint. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Per-request timeout (default 120000; 0 = none). */
+  timeoutMs?: number;
+  allowInsecureHttp?: boolean;
+}
+
+export type UploadBody = File | Blob | ArrayBuffer | Uint8Array | string;
+
+export interface UploadProgress { loaded: number; total: number }
+
+export interface PutObjectOptions {
+  /** Default: the File/Blob type, else by extension, else application/octet-stream. */
+  contentType?: string;
+  /** x-oss-meta-*, x-oss-forbid-overwrite, x-oss-storage-class, x-oss-object-acl, Cache-Control,
+   *  Content-Disposition, Content-Encoding, Expires, Content-MD5. */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Byte progress (switches the request to XMLHttpRequest, which has upload events). */
+  onProgress?: (p: UploadProgress) => void;
+}
+
+export interface UploadResult {
+  key: string;
+  etag?: string;
+  requestId?: string;
+  /** x-oss-hash-crc64ecma (decimal), checked against the body when readable. */
+  crc64?: string;
+  /** The object's URL (unsigned). */
+  url: string;
+  status: number;
+}
+
+export interface PresignOptions {
+  /** Default "GET". */
+  method?: "PUT" | "GET";
+  /** Default 900; capped at the credentials' expiry. */
+  expiresInSecs?: number;
+  contentType?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string | null>;
+}
+
+export interface PresignResult {
+  url: string;
+  expiresAt: Date;
+  /** True when expiresInSecs was cut to the credentials' expiry. */
+  capped: boolean;
+  /** Headers the URL's user must send exactly. */
+  headers: Record<string, string>;
+}
+
+export interface CreatePostPolicyOptions {
+  key?: string;
+  keyPrefix?: string;
+  minBytes?: number;
+  maxBytes?: number;
+  contentTypes?: string[];
+  /** Default 900; capped at the credentials' expiry. */
+  expiresInSecs?: number;
+  successActionStatus?: 200 | 201 | 204;
+  conditions?: unknown[];
+}
+
+export interface PostPolicyResult {
+  /** Where to POST the form. */
+  url: string;
+  /** Form fields in order; append the file last. */
+  fields: Record<string, string>;
+  expiresAt: Date;
+  capped: boolean;
+  /** The signed policy JSON. */
+  policy: string;
+}
+
+export interface PostObjectOptions { contentType?: string; signal?: AbortSignal }
+
+export interface SignedUrlUploadOptions {
+  /** Exactly the Content-Type the server signed; none is sent when absent. */
+  contentType?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  allowInsecureHttp?: boolean;
+}
+
+/** The JSON of either shape of the browser-upload guide's /get_post_signature_for_oss_upload. */
+export interface ServerPostFields {
+  host: string; policy: string; signature: string; dir?: string;
+  ossAccessKeyId?: string;
+  x_oss_credential?: string; x_oss_date?: string; x_oss_signature_version?: string; security_token?: string;
+  [field: string]: unknown;
+}
+
+export interface ServerPostOptions { key?: string; filename?: string; signal?: AbortSignal; allowInsecureHttp?: boolean }
+
+export interface CredentialStatus {
+  /** Expiry of the cached credentials (server clock). */
+  expiresAt: Date | null;
+  /** Seconds until then (server clock). */
+  expiresInSecs: number | null;
+  /** Credential fetches so far. */
+  refreshCount: number;
+  /** Learned offset of OSS's clock from this device's, in ms. */
+  clockOffsetMs: number;
+}
+"#;
+
+thread_local! {
+    /// The clock offset learned by the standalone server-signed upload functions.
+    static STANDALONE_CLOCK: Rc<SkewClock> = Rc::new(SkewClock::new());
+}
+
+fn js_date_ms(ms: i64) -> JsValue {
+    #[allow(clippy::cast_precision_loss)]
+    Date::new(&JsValue::from_f64(ms as f64)).into()
+}
+
+fn upload_result(out: &UploadOutput) -> JsValue {
+    let o = Object::new();
+    set(&o, "key", &JsValue::from_str(&out.key));
+    let opt = |o: &Object, k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            set(o, k, &JsValue::from_str(v));
+        }
+    };
+    opt(&o, "etag", &out.etag);
+    opt(&o, "requestId", &out.request_id);
+    opt(&o, "crc64", &out.crc64);
+    set(&o, "url", &JsValue::from_str(&out.url));
+    set(&o, "status", &JsValue::from(out.status));
+    o.into()
+}
+
+/// Reads `signal` from an options object.
+fn signal_of(opts: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
+    let Some(v) = opts.and_then(|o| o.get("signal")) else {
+        return Ok(None);
+    };
+    if !v.has_type::<AbortSignal>() && !v.is_instance_of::<AbortSignal>() {
+        return Err(Error::invalid("signal", "must be an AbortSignal"));
+    }
+    Ok(Some(v.unchecked_into()))
+}
+
+fn opts_of(v: &Option<JsValue>) -> Result<Option<Obj<'_>>> {
+    match v {
+        Some(v) if !v.is_undefined() && !v.is_null() => Obj::root(v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Awaits the CRC task and compares it with OSS's.
+async fn check_crc(task: &Rc<crate::credentials::flight::Flight<Option<u64>>>, header: Option<&str>) -> Result<()> {
+    if header.is_none() {
+        return Ok(());
+    }
+    if let Some(Some(crc)) = task.wait().await {
+        verify_crc64(crc, header)?;
+    }
+    Ok(())
+}
+
+/// Uploads to Alibaba Cloud OSS with STS credentials from your server: PutObject, presigned
+/// URLs and PostObject policies, with refresh, clock-skew correction and retries built in.
+#[wasm_bindgen(js_name = OssClient)]
+#[derive(Debug)]
+pub struct OssClient {
+    core: Rc<Client<JsSource>>,
+    timeout_ms: u32,
+}
+
+#[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
+impl OssClient {
+    /// Checks every option; nothing is fetched until the first call.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OssClientOptions")] options: &JsValue,
+    ) -> Result<OssClient, Error> {
+        let o = Obj::root(options)?;
+        let region = Region::new(&o.string("region")?)?;
+        let bucket = Bucket::new(&o.string("bucket")?)?;
+        let creds = o
+            .get("credentials")
+            .ok_or_else(|| Error::invalid("credentials", "is required: a URL, { url, … } or an async function"))?;
+        let direct = Direct::from_option(&creds)?;
+        let retry = match o.get("retry") {
+            None => RetryPolicy::default(),
+            Some(r) => {
+                let r = Obj::new(&r, "retry")?;
+                let d = RetryPolicy::default();
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                RetryPolicy {
+                    max_attempts: r.opt_int("maxAttempts", 1, 10)?.map_or(d.max_attempts, |n| n as u32),
+                    base_delay_ms: r.opt_int("baseDelayMs", 0, 60_000)?.map_or(d.base_delay_ms, |n| n as u32),
+                    max_delay_ms: d.max_delay_ms,
+                }
+            }
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let timeout_ms = o.opt_int("timeoutMs", 0, 3_600_000)?.map_or(120_000, |n| n as u32);
+        let cfg = ClientConfig {
+            region,
+            bucket: bucket.clone(),
+            endpoint: o.opt_string("endpoint")?,
+            cname: o.opt_bool("cname")?,
+            path_style: o.opt_bool("pathStyle")?,
+            refresh_before_secs: o
+                .opt_int("refreshBeforeExpirySecs", 0, 86_400)?
+                .unwrap_or(crate::credentials::cache::DEFAULT_REFRESH_BEFORE_SECS),
+            retry,
+            allow_insecure_http: o.opt_bool("allowInsecureHttp")?,
+        };
+        let source = if o.opt_bool("shareAcrossTabs")? {
+            let key = direct.share_key(bucket.as_str());
+            match Shared::new(direct.clone(), &key) {
+                Some(s) => JsSource::Shared(s),
+                None => JsSource::Direct(direct),
+            }
+        } else {
+            JsSource::Direct(direct)
+        };
+        Ok(Self {
+            core: Rc::new(Client::new(cfg, source)?),
+            timeout_ms,
+        })
+    }
+
+    /// Uploads `body` to `key` with PutObject.
+    #[wasm_bindgen(js_name = putObject, unchecked_return_type = "UploadResult")]
+    pub async fn put_object(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PutObjectOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(&options)?;
+        let signal = signal_of(opts.as_ref())?;
+        let body = Body::read(&body, "body")?;
+        let (headers, header_type) = content_type::upload_headers(match &opts {
+            Some(o) => o.string_map("headers")?,
+            None => Vec::new(),
+        })?;
+        let explicit = match &opts {
+            Some(o) => o.opt_string("contentType")?,
+            None => None,
+        }
+        .or(header_type);
+        let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
+        let on_progress = match opts.as_ref().and_then(|o| o.get("onProgress")) {
+            None => None,
+            Some(f) => Some(f.dyn_into::<Function>().map_err(|_| Error::invalid("onProgress", "must be a function"))?),
+        };
+        let blob = body.retyped(&ct)?;
+        let t = WebTransport::new(signal, self.timeout_ms, on_progress);
+        t.set_total(body.size());
+        let cancel = Rc::new(Cell::new(false));
+        let crc = body.crc64_task(&cancel);
+        let result = self
+            .core
+            .put_object(&t, PutObjectInput { key, body: blob, content_type: ct, headers })
+            .await;
+        let out = match result {
+            Ok(o) => o,
+            Err(e) => {
+                cancel.set(true);
+                return Err(e);
+            }
+        };
+        check_crc(&crc, out.crc64.as_deref()).await?;
+        Ok(upload_result(&out))
+    }
+
+    /// Presigns a URL for `key`, never outliving the credentials that signed it.
+    #[wasm_bindgen(js_name = presignUrl, unchecked_return_type = "PresignResult")]
+    pub async fn presign_url(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_param_type = "PresignOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(&options)?;
+        let (method, expires, mut headers, query) = match &opts {
+            Some(o) => (
+                o.opt_string("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
+                o.opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?.unwrap_or(900),
+                o.string_map("headers")?,
+                o.query_map("query")?,
+            ),
+            None => ("GET".into(), 900, Vec::new(), Vec::new()),
+        };
+        if method != "GET" && method != "PUT" {
+            return Err(Error::invalid("method", "must be \"PUT\" or \"GET\""));
+        }
+        if let Some(ct) = opts.as_ref().map(|o| o.opt_string("contentType")).transpose()?.flatten() {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            headers.push(("Content-Type".into(), content_type::check("contentType", &ct)?));
+        }
+        let t = WebTransport::new(None, self.timeout_ms, None);
+        let p = self.core.presign(&t, &method, &key, expires, headers, query).await?;
+        let o = Object::new();
+        set(&o, "url", &JsValue::from_str(&p.url));
+        set(&o, "expiresAt", &js_date_ms(p.expires_at.secs() * 1000));
+        set(&o, "capped", &JsValue::from_bool(p.capped));
+        set(&o, "headers", &object_from_pairs(&p.headers));
+        Ok(o.into())
+    }
+
+    /// Builds and signs a PostObject policy; `fields` are ready for `FormData` (file last).
+    #[wasm_bindgen(js_name = createPostPolicy, unchecked_return_type = "PostPolicyResult")]
+    pub async fn create_post_policy(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreatePostPolicyOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
+        let opts = opts_of(&options)?;
+        let mut input = PostPolicyInput {
+            expires_in_secs: 900,
+            ..PostPolicyInput::default()
+        };
+        if let Some(o) = &opts {
+            input.key = match (o.opt_string("key")?, o.opt_string("keyPrefix")?) {
+                (Some(_), Some(_)) => return Err(Error::invalid("keyPrefix", "give either key or keyPrefix, not both")),
+                (Some(k), None) => Some(KeyCondition::Eq(k)),
+                (None, Some(p)) => Some(KeyCondition::StartsWith(p)),
+                (None, None) => None,
+            };
+            #[allow(clippy::cast_sign_loss)]
+            {
+                input.content_length_range = match (o.opt_int("minBytes", 0, MAX_OBJECT)?, o.opt_int("maxBytes", 0, MAX_OBJECT)?) {
+                    (None, None) => None,
+                    (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
+                };
+            }
+            input.content_types = o.string_list("contentTypes")?;
+            for (i, t) in input.content_types.iter().enumerate() {
+                let _ = i;
+                content_type::check("contentTypes", t)?;
+            }
+            input.expires_in_secs = o.opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?.unwrap_or(900);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            {
+                input.success_action_status = o.opt_int("successActionStatus", 200, 204)?.map(|s| s as u16);
+            }
+            if let Some(list) = o.get("conditions") {
+                if !js_sys::Array::is_array(&list) {
+                    return Err(Error::invalid("conditions", "must be an array of policy conditions"));
+                }
+                for c in js_sys::Array::from(&list).iter() {
+                    let text = js_sys::JSON::stringify(&c)
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .filter(|_| c.is_object())
+                        .ok_or_else(|| Error::invalid("conditions", "each condition must be an object or an array"))?;
+                    input.conditions.push(text);
+                }
+            }
+        }
+        let t = WebTransport::new(None, self.timeout_ms, None);
+        let p = self.core.create_post_policy(&t, &input).await?;
+        let o = Object::new();
+        set(&o, "url", &JsValue::from_str(&p.url));
+        set(&o, "fields", &object_from_pairs(&p.fields));
+        set(&o, "expiresAt", &js_date_ms(p.expires_at.secs() * 1000));
+        set(&o, "capped", &JsValue::from_bool(p.capped));
+        set(&o, "policy", &JsValue::from_str(&p.policy_text));
+        Ok(o.into())
+    }
+
+    /// Uploads `file` to `key` with PostObject, signing a policy for exactly that key here.
+    #[wasm_bindgen(js_name = postObject, unchecked_return_type = "UploadResult")]
+    pub async fn post_object(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PostObjectOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(&options)?;
+        let signal = signal_of(opts.as_ref())?;
+        let body = Body::read(&file, "file")?;
+        let explicit = match &opts {
+            Some(o) => o.opt_string("contentType")?,
+            None => None,
+        };
+        let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
+        let blob = body.retyped(&ct)?;
+        let t = WebTransport::new(signal, self.timeout_ms, None);
+        let out = self.core.post_object(&t, &key, blob, &ct).await?;
+        Ok(upload_result(&out))
+    }
+
+    /// PUT to a URL your server signed (V4 or V1). See the `uploadToSignedUrl` function.
+    #[wasm_bindgen(js_name = uploadToSignedUrl, unchecked_return_type = "UploadResult")]
+    pub async fn upload_to_signed_url_method(
+        &self,
+        url: String,
+        #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SignedUrlUploadOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let allow = self.core.config().allow_insecure_http;
+        signed_url_upload(self.core.clock(), self.core.config().retry, self.timeout_ms, url, body, options, allow).await
+    }
+
+    /// PostObject with fields your server signed. See the `postWithServerSignature` function.
+    #[wasm_bindgen(js_name = postWithServerSignature, unchecked_return_type = "UploadResult")]
+    pub async fn post_with_server_signature_method(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ServerPostFields")] fields: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ServerPostOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let allow = self.core.config().allow_insecure_http;
+        server_post(self.core.clock(), self.core.config().retry, self.timeout_ms, fields, file, options, allow).await
+    }
+
+    /// The credential cache's state: expiry, fetch count, learned clock offset.
+    #[wasm_bindgen(js_name = credentialStatus, unchecked_return_type = "CredentialStatus")]
+    pub fn credential_status(&self) -> JsValue {
+        let s = self.core.credential_status();
+        let o = Object::new();
+        let offset = self.core.clock().offset_ms();
+        match s.expires_at_ms {
+            Some(ms) => {
+                set(&o, "expiresAt", &js_date_ms(ms));
+                #[allow(clippy::cast_precision_loss)]
+                set(&o, "expiresInSecs", &JsValue::from_f64(((ms - (now_ms() + offset)) / 1000) as f64));
+            }
+            None => {
+                set(&o, "expiresAt", &JsValue::NULL);
+                set(&o, "expiresInSecs", &JsValue::NULL);
+            }
+        }
+        set(&o, "refreshCount", &JsValue::from(s.fetches));
+        #[allow(clippy::cast_precision_loss)]
+        set(&o, "clockOffsetMs", &JsValue::from_f64(offset as f64));
+        o.into()
+    }
+}
+
+/// Reads `headers` + `contentType` of a signed-URL upload: exactly what is sent.
+async fn signed_url_upload(
+    clock: &SkewClock,
+    retry: RetryPolicy,
+    timeout_ms: u32,
+    url: String,
+    body: JsValue,
+    options: Option<JsValue>,
+    allow_insecure: bool,
+) -> Result<JsValue> {
+    let opts = opts_of(&options)?;
+    let signal = signal_of(opts.as_ref())?;
+    let body = Body::read(&body, "body")?;
+    let mut headers = match &opts {
+        Some(o) => o.string_map("headers")?,
+        None => Vec::new(),
+    };
+    let allow = allow_insecure || opts.as_ref().map(|o| o.opt_bool("allowInsecureHttp")).transpose()?.unwrap_or(false);
+    let explicit = match &opts {
+        Some(o) => o.opt_string("contentType")?,
+        None => None,
+    }
+    .or_else(|| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone())
+    });
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+    let ct = match explicit {
+        Some(c) => content_type::check("contentType", &c)?,
+        None => String::new(),
+    };
+    if !ct.is_empty() {
+        headers.push(("Content-Type".into(), ct.clone()));
+    }
+    crate::signer::Headers::new(headers.clone())?;
+    let blob = body.retyped(&ct)?;
+    let t = WebTransport::new(signal, timeout_ms, None);
+    let cancel = Rc::new(Cell::new(false));
+    let crc = body.crc64_task(&cancel);
+    let out = match core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow).await {
+        Ok(o) => o,
+        Err(e) => {
+            cancel.set(true);
+            return Err(e);
+        }
+    };
+    check_crc(&crc, out.crc64.as_deref()).await?;
+    Ok(upload_result(&out))
+}
+
+async fn server_post(
+    clock: &SkewClock,
+    retry: RetryPolicy,
+    timeout_ms: u32,
+    fields: JsValue,
+    file: JsValue,
+    options: Option<JsValue>,
+    allow_insecure: bool,
+) -> Result<JsValue> {
+    let opts = opts_of(&options)?;
+    let signal = signal_of(opts.as_ref())?;
+    let body = Body::read(&file, "file")?;
+    let server = Obj::new(&fields, "fields")?;
+    let mut pairs = Vec::new();
+    for name in [
+        "host", "url", "policy", "signature", "dir", "ossAccessKeyId", "OSSAccessKeyId", "accessid",
+        "x_oss_credential", "x_oss_date", "x_oss_signature_version", "x_oss_signature",
+        "security_token", "securityToken", "expire",
+    ] {
+        if let Some(v) = server.get(name) {
+            let text = v
+                .as_string()
+                .or_else(|| v.as_f64().map(|n| js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()))
+                .ok_or_else(|| {
+                    let mut f = String::from("fields.");
+                    f.push_str(name);
+                    Error::invalid(f, "must be a string")
+                })?;
+            pairs.push((name.to_owned(), text));
+        }
+    }
+    let (key, filename) = match &opts {
+        Some(o) => (o.opt_string("key")?, o.opt_string("filename")?),
+        None => (None, None),
+    };
+    let filename = filename.or_else(|| body.name());
+    let allow = allow_insecure || opts.as_ref().map(|o| o.opt_bool("allowInsecureHttp")).transpose()?.unwrap_or(false);
+    let now = clock.now(now_ms())?;
+    let form = signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
+    let object_key = form.fields.first().map(|(_, k)| k.clone()).unwrap_or_default();
+    let ct = content_type::resolve(None, body.own_type().as_deref(), &object_key)?;
+    let blob = body.retyped(&ct)?;
+    let t = WebTransport::new(signal, timeout_ms, None);
+    let out = core_client::post_with_server_signature(&t, clock, retry, &form, blob).await?;
+    Ok(upload_result(&out))
+}
+
+/// PUT `body` to a URL your server signed (V4 or V1): sends exactly `contentType` (none when
+/// absent — the browser cannot add one), refuses a URL already expired before sending.
+#[wasm_bindgen(js_name = uploadToSignedUrl, unchecked_return_type = "Promise<UploadResult>")]
+pub fn upload_to_signed_url(
+    url: String,
+    #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SignedUrlUploadOptions")] options: Option<JsValue>,
+) -> js_sys::Promise {
+    let clock = STANDALONE_CLOCK.with(Rc::clone);
+    js_sys::futures::future_to_promise(async move {
+        signed_url_upload(&clock, RetryPolicy::default(), 120_000, url, body, options, false)
+            .await
+            .map_err(JsValue::from)
+    })
+}
+
+/// PostObject with the fields your server returned (either JSON shape of the browser-upload
+/// guide, V1 or V4), assembled in order with the file last.
+#[wasm_bindgen(js_name = postWithServerSignature, unchecked_return_type = "Promise<UploadResult>")]
+pub fn post_with_server_signature(
+    #[wasm_bindgen(unchecked_param_type = "ServerPostFields")] fields: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ServerPostOptions")] options: Option<JsValue>,
+) -> js_sys::Promise {
+    let clock = STANDALONE_CLOCK.with(Rc::clone);
+    js_sys::futures::future_to_promise(async move {
+        server_post(&clock, RetryPolicy::default(), 120_000, fields, file, options, false)
+            .await
+            .map_err(JsValue::from)
+    })
+}

@@ -1,0 +1,178 @@
+// Every upload mode, end to end in headless Chromium against the emulator; the stored bytes and
+// Content-Type are read back and compared with what was sent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+
+let emu; let browser; let page;
+
+before(async () => {
+  emu = await startEmulator();
+  browser = await launchBrowser();
+  page = await openPage(browser, emu);
+  await inPage(page, (lib, endpoint) => {
+    window.client = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });
+    // Reads an object back through a presigned GET: its bytes and Content-Type.
+    window.readBack = async (key) => {
+      const { url } = await window.client.presignUrl(key, { method: 'GET', expiresInSecs: 60 });
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), bytes: [...new Uint8Array(await res.arrayBuffer())] };
+    };
+  }, emu.endpoint);
+});
+
+after(async () => {
+  await browser?.close();
+  await emu?.stop();
+});
+
+const bytesOf = (s) => [...Buffer.from(s)];
+
+test('STS PutObject: File, Blob, ArrayBuffer, Uint8Array and string bodies, Content-Type exactly as resolved', async () => {
+  const r = await inPage(page, async () => {
+    const cases = [
+      ['put/file.png', new File([new Uint8Array([137, 80, 78, 71, 1, 2, 3])], 'file.png', { type: 'image/png' }), undefined],
+      ['put/blob.json', new Blob(['{"a":1}']), undefined],
+      ['put/buffer.bin', new Uint8Array([0, 255, 10, 13]).buffer, 'application/x-custom'],
+      ['put/array', new Uint8Array([1, 2, 3, 4, 5]), undefined],
+      ['put/text.txt', 'héllo wörld', undefined],
+      ['put/typed-file.txt', new File(['explicit wins'], 'x.txt', { type: 'text/plain' }), 'text/markdown'],
+    ];
+    const out = [];
+    for (const [key, body, contentType] of cases) {
+      const res = await window.client.putObject(key, body, contentType ? { contentType } : undefined);
+      out.push({ res, back: await window.readBack(key) });
+    }
+    return out;
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const want = [
+    ['image/png', [137, 80, 78, 71, 1, 2, 3]],
+    ['application/json', bytesOf('{"a":1}')],
+    ['application/x-custom', [0, 255, 10, 13]],
+    ['application/octet-stream', [1, 2, 3, 4, 5]],
+    ['text/plain', bytesOf('héllo wörld')],
+    ['text/markdown', bytesOf('explicit wins')],
+  ];
+  for (const [i, { res, back }] of r.value.entries()) {
+    assert.equal(back.status, 200);
+    assert.equal(back.type, want[i][0], res.key);
+    assert.deepEqual(back.bytes, want[i][1], res.key);
+    assert.match(res.etag, /^"[0-9A-F]{32}"$/);
+    assert.match(res.requestId, /^[0-9A-F]{24}$/);
+    const stored = await emu.object(res.key);
+    assert.equal(stored.etag.replaceAll('"', ''), res.etag.replaceAll('"', ''));
+    assert.equal(stored.crc64, res.crc64);
+    assert.equal(stored.contentType, want[i][0]);
+  }
+});
+
+test('upload headers are sent and stored; others are refused before any request', async () => {
+  const r = await inPage(page, async () => {
+    await window.client.putObject('put/meta.txt', 'meta', { headers: { 'x-oss-meta-owner': 'e2e', 'Cache-Control': 'no-cache', 'Content-Disposition': 'attachment' } });
+    let refused;
+    try { await window.client.putObject('put/bad.txt', 'x', { headers: { 'x-oss-callback': 'x' } }); } catch (e) { refused = { code: e.code, field: e.field }; }
+    return refused;
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual(r.value, { code: 'InvalidArgument', field: 'headers.x-oss-callback' });
+  const stored = await emu.object('put/meta.txt');
+  const headers = Object.fromEntries(stored.headers.map(([k, v]) => [k.toLowerCase(), v]));
+  assert.equal(headers['x-oss-meta-owner'], 'e2e');
+  assert.equal(headers['cache-control'], 'no-cache');
+  assert.equal(await emu.object('put/bad.txt'), undefined);
+});
+
+test('PUT to a URL presigned by the library, with the headers it says to send', async () => {
+  const r = await inPage(page, async (lib) => {
+    const p = await window.client.presignUrl('presigned/local.csv', { method: 'PUT', contentType: 'text/csv', expiresInSecs: 300 });
+    const viaFetch = await fetch(p.url, { method: 'PUT', headers: p.headers, body: new Blob(['a,b\n1,2\n'], { type: 'text/csv' }) });
+    const p2 = await window.client.presignUrl('presigned/local2.csv', { method: 'PUT', contentType: 'text/csv' });
+    const viaLib = await lib.uploadToSignedUrl(p2.url, 'c,d\n', { contentType: 'text/csv' });
+    return { status: viaFetch.status, headers: p.headers, capped: p.capped, expiresAt: p.expiresAt instanceof Date, viaLib, back: await window.readBack('presigned/local.csv'), back2: await window.readBack('presigned/local2.csv') };
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.status, 200);
+  assert.deepEqual(r.value.headers, { 'Content-Type': 'text/csv' });
+  assert.equal(r.value.capped, false);
+  assert.ok(r.value.expiresAt);
+  assert.equal(r.value.back.type, 'text/csv');
+  assert.deepEqual(r.value.back.bytes, bytesOf('a,b\n1,2\n'));
+  assert.deepEqual(r.value.back2.bytes, bytesOf('c,d\n'));
+  assert.equal(r.value.viaLib.key, 'presigned/local2.csv');
+});
+
+for (const version of ['v4', 'v1']) {
+  test(`PUT to a server-signed URL (${version}) with exactly the signed Content-Type`, async () => {
+    const r = await inPage(page, async (lib, v) => {
+      const key = `server/${v}.png`;
+      const s = await (await fetch(`/get_presigned_url_for_oss_upload?key=${key}&contentType=image/png&version=${v}`)).json();
+      const res = await lib.uploadToSignedUrl(s.url, new Blob([new Uint8Array([1, 2, 3])]), { contentType: 'image/png' });
+      // A URL signed without Content-Type: the library sends none (the browser must not add one).
+      const key2 = `server/${v}-none.bin`;
+      const s2 = await (await fetch(`/get_presigned_url_for_oss_upload?key=${key2}&version=${v}`)).json();
+      const res2 = await lib.uploadToSignedUrl(s2.url, 'plain text, no type');
+      return { res, res2, back: await window.readBack(key), back2: await window.readBack(key2) };
+    }, version);
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value.back.type, 'image/png');
+    assert.deepEqual(r.value.back.bytes, [1, 2, 3]);
+    assert.deepEqual(r.value.back2.bytes, bytesOf('plain text, no type'));
+    assert.equal(r.value.res.key, `server/${version}.png`);
+  });
+
+  test(`PostObject with the server's ${version} fields, assembled with the file last`, async () => {
+    const r = await inPage(page, async (lib, v) => {
+      const fields = await (await fetch(`/get_post_signature_for_oss_upload?version=${v}`)).json();
+      const file = new File([`posted ${v}`], `post-${v}.txt`, { type: 'text/plain' });
+      const res = await lib.postWithServerSignature(fields, file);
+      return { res, dir: fields.dir, back: await window.readBack(res.key) };
+    }, version);
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value.res.key, `${r.value.dir}post-${version}.txt`);
+    assert.deepEqual(r.value.back.bytes, bytesOf(`posted ${version}`));
+    assert.equal(r.value.back.type, 'text/plain');
+  });
+}
+
+test('PostObject signed here: createPostPolicy fields in a FormData, and postObject', async () => {
+  const r = await inPage(page, async () => {
+    const p = await window.client.createPostPolicy({ keyPrefix: 'form/', maxBytes: 1000, contentTypes: ['image/gif'], successActionStatus: 201 });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(p.fields)) form.append(k, v);
+    form.append('key', 'form/manual.gif');
+    form.append('file', new Blob(['GIF89a'], { type: 'image/gif' }), 'manual.gif');
+    const res = await fetch(p.url, { method: 'POST', body: form });
+    const tooBig = new FormData();
+    for (const [k, v] of Object.entries(p.fields)) tooBig.append(k, v);
+    tooBig.append('key', 'form/big.gif');
+    tooBig.append('file', new Blob([new Uint8Array(2000)]), 'big.gif');
+    const big = await fetch(p.url, { method: 'POST', body: tooBig });
+    const posted = await window.client.postObject('form/direct.webp', new Blob(['RIFF']), {});
+    return { status: res.status, bigStatus: big.status, fieldNames: Object.keys(p.fields), posted, back: await window.readBack('form/manual.gif'), back2: await window.readBack('form/direct.webp') };
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.status, 201);
+  assert.equal(r.value.bigStatus, 400);
+  // One allowed type: the form field is filled in too.
+  assert.deepEqual(r.value.fieldNames.slice(0, 2), ['Content-Type', 'policy']);
+  assert.ok(r.value.fieldNames.includes('x-oss-security-token'));
+  assert.equal(r.value.back.type, 'image/gif');
+  assert.deepEqual(r.value.back.bytes, bytesOf('GIF89a'));
+  assert.equal(r.value.back2.type, 'image/webp');
+  assert.equal(r.value.posted.key, 'form/direct.webp');
+  assert.equal(r.value.posted.status, 200);
+});
+
+test('the package works from a module Web Worker (no window)', async () => {
+  const r = await page.evaluate(async (endpoint) => new Promise((resolve) => {
+    const w = new Worker('/worker.js', { type: 'module' });
+    w.onmessage = ({ data }) => resolve(data);
+    w.onerror = (e) => resolve({ ok: false, message: e.message });
+    w.postMessage({ endpoint, key: 'worker/hello.txt', text: 'from a worker' });
+  }), emu.endpoint);
+  assert.ok(r.ok, JSON.stringify(r));
+  const back = await inPage(page, () => window.readBack('worker/hello.txt'));
+  assert.deepEqual(back.value.bytes, bytesOf('from a worker'));
+  assert.equal(back.value.type, 'text/plain');
+});
