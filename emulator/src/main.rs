@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: oss-emulator [--port 9000] [--host 127.0.0.1] --bucket demo [--bucket more] \
 [--region cn-hangzhou] [--www DIR] [--pkg DIR] [--data-dir DIR] [--sts-ttl SECS] \
-[--sts-policy FILE] [--cors-expose H1,H2] [--dev-access-key-id ID] [--dev-access-key-secret SECRET]";
+[--sts-policy FILE] [--cors-expose H1,H2] [--dev-access-key-id ID] [--dev-access-key-secret SECRET] \
+[--fast-etag]";
 
 fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut cfg = Config {
@@ -61,6 +62,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                     .filter(|s| !s.is_empty())
                     .collect();
             }
+            "--fast-etag" => cfg.fast_etag = true,
             "--dev-access-key-id" => cfg.dev_access_key_id = val()?,
             "--dev-access-key-secret" => cfg.dev_access_key_secret = val()?,
             other => return Err(format!("unknown argument {other}")),

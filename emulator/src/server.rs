@@ -753,10 +753,11 @@ async fn receive(
         )
         .into());
     }
+    let need_md5 = !ctx.state.cfg.fast_etag || ctx.header("content-md5").is_some();
     let mut writer = ctx
         .state
         .store
-        .begin_body()
+        .begin_body(need_md5)
         .map_err(|e| codes::internal(&e.to_string()))?;
     let Some(mut b) = body.take() else {
         return writer
@@ -831,7 +832,7 @@ async fn put_object(
         size: written.size,
         etag: written.etag(),
         crc64: written.crc64,
-        content_md5: Some(written.content_md5()),
+        content_md5: written.content_md5(),
         content_type: ctx.header("content-type").map_or_else(
             || "application/octet-stream".to_string(),
             |s| s.trim().to_string(),
@@ -856,6 +857,7 @@ async fn commit(ctx: &Ctx, bucket: &str, written: &Written, meta: ObjectMeta, fo
         size: written.size,
         md5: written.md5,
         crc64: written.crc64,
+        md5_real: written.md5_real,
     };
     let ok =
         tokio::task::spawn_blocking(move || state.store.commit_object(&bucket_s, &w, meta, forbid))
@@ -1105,10 +1107,13 @@ async fn upload_part(
     let Some(part) = part else {
         return Err(codes::no_such_upload(&upload.upload_id, "0042-00000104").into());
     };
-    Ok(Reply::new(200, empty())
+    let mut r = Reply::new(200, empty())
         .header("ETag", part.etag)
-        .header("x-oss-hash-crc64ecma", part.crc64.to_string())
-        .header("Content-MD5", written.content_md5()))
+        .header("x-oss-hash-crc64ecma", part.crc64.to_string());
+    if let Some(m) = written.content_md5() {
+        r = r.header("Content-MD5", m);
+    }
+    Ok(r)
 }
 
 fn norm_etag(s: &str) -> String {
@@ -1233,6 +1238,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
         size,
         md5: digest,
         crc64: crc,
+        md5_real: false,
     };
     let headers: Vec<(String, String)> = upload
         .headers
@@ -1628,7 +1634,7 @@ async fn post_object(
                         writer = Some(
                             ctx.state
                                 .store
-                                .begin_body()
+                                .begin_body(!ctx.state.cfg.fast_etag)
                                 .map_err(|e| codes::internal(&e.to_string()))?,
                         );
                     } else {
@@ -1759,7 +1765,7 @@ async fn post_object(
         size: written.size,
         etag: written.etag(),
         crc64: written.crc64,
-        content_md5: Some(written.content_md5()),
+        content_md5: written.content_md5(),
         content_type,
         last_modified_ms: ctx.state.now_ms(),
         headers,

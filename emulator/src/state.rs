@@ -58,6 +58,8 @@ pub struct Config {
     pub sts_policy: Option<String>,
     /// Real STS mode.
     pub real_sts: Option<RealSts>,
+    /// Skip MD5 (ETag = CRC-64 ‖ size) unless the request carries Content-MD5: for benchmarks.
+    pub fast_etag: bool,
 }
 
 impl Default for Config {
@@ -79,6 +81,7 @@ impl Default for Config {
             dev_access_key_secret: DEV_ACCESS_KEY_SECRET.into(),
             sts_policy: None,
             real_sts: None,
+            fast_etag: false,
         }
     }
 }

@@ -116,6 +116,8 @@ pub struct Written {
     pub md5: [u8; 16],
     /// CRC-64.
     pub crc64: u64,
+    /// Is `md5` the real MD5 (false in `--fast-etag` mode, where it is CRC-64 ‖ size)?
+    pub md5_real: bool,
 }
 
 impl Written {
@@ -123,10 +125,11 @@ impl Written {
     pub fn etag(&self) -> String {
         format!("\"{}\"", hex::encode_upper(self.md5))
     }
-    /// Base64 MD5.
-    pub fn content_md5(&self) -> String {
+    /// Base64 MD5 (None when it was not computed).
+    pub fn content_md5(&self) -> Option<String> {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(self.md5)
+        self.md5_real
+            .then(|| base64::engine::general_purpose::STANDARD.encode(self.md5))
     }
 }
 
@@ -226,8 +229,9 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Start streaming a body into a temporary file.
-    pub fn begin_body(&self) -> io::Result<BodyWriter> {
+    /// Start streaming a body into a temporary file. Without `md5`, the digest is replaced by
+    /// CRC-64 ‖ size (the `--fast-etag` mode).
+    pub fn begin_body(&self, md5: bool) -> io::Result<BodyWriter> {
         let path = self
             .root
             .join("tmp")
@@ -236,42 +240,65 @@ impl Store {
         let (tx, mut rx) = mpsc::channel::<Bytes>(32);
         let wpath = path.clone();
         let handle = tokio::task::spawn_blocking(move || -> io::Result<Written> {
-            // MD5 runs on its own thread (it is the slowest stage); CRC-64 and the file write
-            // run here.
-            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(64);
-            let md5_thread = std::thread::spawn(move || {
-                let mut md5 = Md5::new();
-                while let Ok(b) = mrx.recv() {
-                    md5.update(&b);
+            // Three stages in parallel, each on its own thread: the file write (here), CRC-64
+            // and MD5 (the slowest). Chunks are reference-counted `Bytes`, shared, not copied.
+            let (ctx_, crx) = std::sync::mpsc::sync_channel::<Bytes>(64);
+            let crc_thread = std::thread::spawn(move || {
+                let mut crc = Crc64::new();
+                while let Ok(b) = crx.recv() {
+                    crc.update(&b);
                 }
-                md5.finalize()
+                crc.value()
             });
-            let mut crc = Crc64::new();
+            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(64);
+            let md5_thread = md5.then(|| {
+                std::thread::spawn(move || {
+                    let mut md5 = Md5::new();
+                    while let Ok(b) = mrx.recv() {
+                        md5.update(&b);
+                    }
+                    md5.finalize()
+                })
+            });
             let mut size = 0u64;
             let mut result = Ok(());
             while let Some(chunk) = rx.blocking_recv() {
-                crc.update(&chunk);
+                size += chunk.len() as u64;
+                if ctx_.send(chunk.clone()).is_err()
+                    || (md5_thread.is_some() && mtx.send(chunk.clone()).is_err())
+                {
+                    result = Err(io::Error::other("hash worker stopped"));
+                    break;
+                }
                 if let Err(e) = file.write_all(&chunk) {
                     result = Err(e);
                     break;
                 }
-                size += chunk.len() as u64;
-                if mtx.send(chunk).is_err() {
-                    result = Err(io::Error::other("md5 worker stopped"));
-                    break;
-                }
             }
+            drop(ctx_);
             drop(mtx);
-            let md5 = md5_thread
+            let crc = crc_thread
                 .join()
-                .map_err(|_| io::Error::other("md5 worker failed"))?;
+                .map_err(|_| io::Error::other("crc worker failed"))?;
+            let digest = match md5_thread {
+                Some(t) => t
+                    .join()
+                    .map_err(|_| io::Error::other("md5 worker failed"))?,
+                None => {
+                    let mut d = [0u8; 16];
+                    d[..8].copy_from_slice(&crc.to_be_bytes());
+                    d[8..].copy_from_slice(&size.to_be_bytes());
+                    d
+                }
+            };
             result?;
             file.flush()?;
             Ok(Written {
                 path: wpath,
                 size,
-                md5,
-                crc64: crc.value(),
+                md5: digest,
+                crc64: crc,
+                md5_real: md5,
             })
         });
         Ok(BodyWriter {
