@@ -25,6 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod crc64;
 pub mod credentials;
 pub mod encode;
 pub mod endpoint;
