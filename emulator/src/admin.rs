@@ -32,6 +32,35 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
     let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     match (m, parts.as_slice()) {
         ("GET", ["health"]) => Reply::json(200, &json!({"ok": true, "port": st.port()})),
+        ("GET", ["config"]) => {
+            let port = st.port();
+            let buckets: Vec<Value> = st
+                .cfg
+                .buckets
+                .iter()
+                .map(|b| json!({"name": b, "url": format!("http://{b}.localhost:{port}"), "pathStyleUrl": format!("http://127.0.0.1:{port}/{b}")}))
+                .collect();
+            let real = st.cfg.real_sts.as_ref().map(|r| {
+                let region = r.region.clone().unwrap_or_else(|| st.cfg.region.clone());
+                json!({
+                    "bucket": r.bucket,
+                    "region": region,
+                    "url": r.bucket.as_ref().map(|b| format!("https://{b}.oss-{region}.aliyuncs.com")),
+                })
+            });
+            Reply::json(
+                200,
+                &json!({
+                    "mode": if real.is_some() { "real-sts" } else { "emulator" },
+                    "region": st.cfg.region,
+                    "buckets": buckets,
+                    "stsUrl": format!("http://localhost:{port}/sts"),
+                    "stsTtlSecs": st.cfg.sts_ttl_secs,
+                    "real": real,
+                    "devAccessKeyId": st.cfg.dev_access_key_id,
+                }),
+            )
+        }
         ("GET", ["sts", "count"]) => Reply::json(200, &json!({"count": st.sts_count()})),
         ("POST", ["sts", "expire-all"]) => {
             let n = st.expire_all();

@@ -900,3 +900,34 @@ async fn data_dir_survives_restart_including_uploads() {
     assert_eq!(done.status, 200, "{}", done.text());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_etag_mode_and_config() {
+    let r = start_with(oss_emulator::state::Config {
+        fast_etag: true,
+        ..Default::default()
+    })
+    .await;
+    let c = dev_creds();
+    let put = signed(&r, &c, "PUT", Some("f"), &[], &[], b"fast").await;
+    assert_eq!(put.status, 200);
+    let etag = put.header("etag").unwrap();
+    assert_eq!(etag.len(), 34);
+    assert!(etag.starts_with(&format!("\"{:016X}", crc64(b"fast"))));
+    assert!(put.header("content-md5").is_none());
+    // Content-MD5 is still checked
+    signed(
+        &r,
+        &c,
+        "PUT",
+        Some("f"),
+        &[],
+        &[("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")],
+        b"x",
+    )
+    .await
+    .assert_error(400, "InvalidDigest", "0017-00000503");
+    let cfg = admin(&r, "GET", "config", "").await.json();
+    assert_eq!(cfg["mode"], "emulator");
+    assert_eq!(cfg["buckets"][0]["name"], "demo");
+}
