@@ -1,0 +1,189 @@
+// Faults users hit, each made impossible or explained in one line: clock skew, 503s, aborts,
+// CORS hiding ETag or missing, Content-Type mismatch on a server-signed URL, expired URLs, and
+// bad input rejected before any request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+
+let emu; let browser; let page;
+
+before(async () => {
+  emu = await startEmulator();
+  browser = await launchBrowser();
+  page = await openPage(browser, emu);
+  await inPage(page, (lib, endpoint) => {
+    window.mk = (extra = {}) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts', ...extra });
+    window.readBack = async (client, key) => {
+      const { url } = await client.presignUrl(key, { method: 'GET', expiresInSecs: 60 });
+      const res = await fetch(url);
+      return { status: res.status, text: await res.text() };
+    };
+  }, emu.endpoint);
+});
+
+after(async () => {
+  await browser?.close();
+  await emu?.stop();
+});
+
+test('client clock 2 hours off: RequestTimeTooSkewed corrected, presigned URLs and policies too', async () => {
+  // Credentials fetched while the clocks agree, then OSS's clock moves 2 hours ahead.
+  await inPage(page, async () => { window.skewed = window.mk(); await window.skewed.putObject('skew/before.txt', 'before'); });
+  await emu.admin('clock', 'POST', { skewSeconds: 7200 });
+  try {
+    const r = await inPage(page, async () => {
+      const c = window.skewed;
+      const put = await c.putObject('skew/after.txt', 'after');
+      const back = await window.readBack(c, 'skew/after.txt');
+      const posted = await c.postObject('skew/posted.txt', 'posted');
+      return { put, back, posted, status: c.credentialStatus() };
+    });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value.back.text, 'after');
+    assert.ok(Math.abs(r.value.status.clockOffsetMs - 7_200_000) < 5_000, String(r.value.status.clockOffsetMs));
+    // A new client learns the offset from the credential endpoint's Date before signing at all,
+    // and a device clock 2 hours *ahead* works the same way.
+    await emu.admin('clock', 'POST', { skewSeconds: -7200 });
+    const r2 = await inPage(page, async () => {
+      const c = window.mk();
+      await c.putObject('skew/ahead.txt', 'ahead');
+      return { back: await window.readBack(c, 'skew/ahead.txt'), status: c.credentialStatus() };
+    });
+    assert.ok(r2.ok, JSON.stringify(r2.error));
+    assert.equal(r2.value.back.text, 'ahead');
+    assert.ok(Math.abs(r2.value.status.clockOffsetMs + 7_200_000) < 5_000);
+  } finally {
+    await emu.admin('clock', 'POST', { skewSeconds: 0 });
+  }
+});
+
+test('injected 503s are retried with backoff; persistent ones reject with a retryable OssError', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/retry/ok', status: 503, code: 'ServiceUnavailable', times: 2 });
+  const r = await inPage(page, () => window.mk({ retry: { maxAttempts: 3, baseDelayMs: 20 } }).putObject('retry/ok.txt', 'third time'));
+  assert.ok(r.ok, JSON.stringify(r.error));
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/retry/fail', status: 503, code: 'ServiceUnavailable', times: 5 });
+  const r2 = await inPage(page, () => window.mk({ retry: { maxAttempts: 2, baseDelayMs: 20 } }).putObject('retry/fail.txt', 'x'));
+  await emu.admin('faults', 'DELETE');
+  assert.equal(r2.ok, false);
+  assert.equal(r2.error.code, 'ServiceUnavailable');
+  assert.equal(r2.error.status, 503);
+  assert.equal(r2.error.retryable, true);
+  assert.equal(r2.error.isError, true);
+  assert.match(r2.error.requestId, /^[0-9A-F]{24}$/);
+  assert.equal(r2.error.hostId, `demo.localhost`);
+});
+
+test('abort mid-upload: RequestAborted, the request is cancelled and no object is stored', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/abort/', delayMs: 1500 });
+  const r = await inPage(page, async () => {
+    const ac = new AbortController();
+    const c = window.mk();
+    await c.presignUrl('warm', {}); // credentials ready: the abort hits the upload itself
+    const started = c.putObject('abort/big.bin', new Blob([new Uint8Array(4 << 20)]), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    const t0 = Date.now();
+    try { await started; return { stored: true }; } catch (e) { return { code: e.code, ms: Date.now() - t0 }; }
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.code, 'RequestAborted');
+  assert.ok(r.value.ms < 1200, `rejected after ${r.value.ms} ms: the request was not cancelled`);
+  // An already-aborted signal sends nothing.
+  const r2 = await inPage(page, async () => {
+    const c = window.mk();
+    try { await c.putObject('abort/never.txt', 'x', { signal: AbortSignal.abort() }); return 'sent'; } catch (e) { return e.code; }
+  });
+  assert.equal(r2.value, 'RequestAborted');
+  await new Promise((res) => setTimeout(res, 1800));
+  await emu.admin('faults', 'DELETE');
+  assert.equal(await emu.object('abort/big.bin'), undefined);
+  assert.equal(await emu.object('abort/never.txt'), undefined);
+});
+
+test('bucket CORS hiding ETag: a clear diagnosis naming the rule to add', async () => {
+  await emu.admin('cors/hide-etag', 'POST');
+  try {
+    const r = await inPage(page, () => window.mk().putObject('cors/hidden.txt', 'x'));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'InvalidResponse');
+    assert.match(r.error.message, /hid its ETag header: add ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma, Date to the bucket's CORS rule/);
+  } finally {
+    await emu.admin('buckets/demo/cors/reset', 'POST');
+  }
+});
+
+test('no CORS rule at all: a NetworkError saying which rule to add', async () => {
+  await emu.admin('buckets/demo/cors', 'DELETE');
+  try {
+    const r = await inPage(page, () => window.mk({ retry: { maxAttempts: 1 } }).putObject('cors/none.txt', 'x'));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'NetworkError');
+    assert.match(r.error.message, new RegExp(`AllowedOrigin ${emu.base.replace(/[.]/g, '\\.')}, AllowedMethod PUT, AllowedHeader \\*, ExposeHeader ETag`));
+  } finally {
+    await emu.admin('buckets/demo/cors/reset', 'POST');
+  }
+});
+
+for (const version of ['v4', 'v1']) {
+  test(`Content-Type mismatch on a server-signed ${version} URL: SignatureDoesNotMatch naming it`, async () => {
+    const r = await inPage(page, async (lib, v) => {
+      const s = await (await fetch(`/get_presigned_url_for_oss_upload?key=mismatch/${v}.png&contentType=image/png&version=${v}`)).json();
+      return lib.uploadToSignedUrl(s.url, new Blob(['x']), { contentType: 'image/jpeg' });
+    }, version);
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'SignatureDoesNotMatch');
+    assert.match(r.error.diagnosis, /^Content-Type sent as image\/jpeg, which the server did not sign/);
+    assert.match(r.error.message, /Content-Type sent as image\/jpeg/);
+  });
+}
+
+test('an already expired signed URL is refused before any byte is sent', async () => {
+  const r = await inPage(page, async (lib) => {
+    const s = await (await fetch('/get_presigned_url_for_oss_upload?key=expired/x.txt&expires=1')).json();
+    await new Promise((res) => setTimeout(res, 2100));
+    try { await lib.uploadToSignedUrl(s.url, 'late'); return 'sent'; } catch (e) { return { code: e.code, message: e.message }; }
+  });
+  assert.equal(r.value.code, 'SignedUrlExpired');
+  assert.match(r.value.message, /expired at .* ago/);
+  assert.equal(await emu.object('expired/x.txt'), undefined);
+});
+
+test('bad input is rejected with a named field and no request (not even for credentials)', async () => {
+  const before = await emu.stsCount();
+  const r = await inPage(page, async (lib, endpoint) => {
+    const out = [];
+    const c = window.mk();
+    const attempt = async (f) => { try { await f(); out.push('accepted'); } catch (e) { out.push(`${e.code}:${e.field}`); } };
+    await attempt(() => c.putObject('/absolute', 'x'));
+    await attempt(() => c.putObject('k', 42));
+    await attempt(() => c.putObject('k', 'x', { contentType: 'not a type' }));
+    await attempt(() => c.putObject('k', 'x', { signal: 'nope' }));
+    await attempt(() => c.presignUrl('k', { expiresInSecs: 0 }));
+    await attempt(() => c.presignUrl('k', { method: 'DELETE' }));
+    await attempt(() => c.createPostPolicy({ key: 'a', keyPrefix: 'b' }));
+    await attempt(() => new lib.OssClient({ region: 'cn hangzhou', bucket: 'demo', credentials: '/sts' }));
+    await attempt(() => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', credentials: '/sts', endpoint: 'http://oss.example.com' }));
+    await attempt(() => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo' }));
+    await attempt(() => lib.uploadToSignedUrl('http://demo.example.com/k?x-oss-date=20990101T000000Z&x-oss-expires=60', 'x'));
+    return out;
+  }, emu.endpoint);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual(r.value, [
+    'InvalidArgument:key', 'InvalidArgument:body', 'InvalidArgument:contentType', 'InvalidArgument:signal',
+    'InvalidArgument:expiresInSecs', 'InvalidArgument:method', 'InvalidArgument:keyPrefix', 'InvalidArgument:region',
+    'InvalidArgument:endpoint', 'InvalidArgument:credentials', 'InvalidArgument:url',
+  ]);
+  assert.equal(await emu.stsCount(), before, 'no credential fetch either');
+});
+
+test('byte progress through onProgress, ending at the total', async () => {
+  const r = await inPage(page, async () => {
+    const events = [];
+    const size = 3 << 20;
+    const res = await window.mk().putObject('progress/big.bin', new Blob([new Uint8Array(size)]), { onProgress: (p) => events.push([p.loaded, p.total]) });
+    return { events, size, etag: res.etag };
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.ok(r.value.events.length >= 1);
+  assert.deepEqual(r.value.events.at(-1), [r.value.size, r.value.size]);
+  assert.ok(r.value.etag);
+});
