@@ -1047,7 +1047,7 @@ fn initiate(ctx: &Ctx, bucket: &str, key: &str) -> Api {
         .create_upload(&upload)
         .map_err(|e| codes::internal(&e.to_string()))?;
     let mut w = crate::xml::Writer::new();
-    w.open_ns("InitiateMultipartUploadResult");
+    w.open("InitiateMultipartUploadResult");
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1261,7 +1261,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
     let r = commit(ctx, bucket, &written, meta, forbid).await?;
     let _ = ctx.state.store.abort_upload(bucket, &upload.upload_id);
     let mut w = crate::xml::Writer::new();
-    w.open_ns("CompleteMultipartUploadResult");
+    w.open("CompleteMultipartUploadResult");
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1325,7 +1325,7 @@ fn list_parts(ctx: &Ctx, bucket: &str, key: &str) -> Api {
     let shown: Vec<_> = parts.iter().take(max).collect();
     let next = shown.last().map_or(0, |p| p.number);
     let mut w = crate::xml::Writer::new();
-    w.open_ns("ListPartsResult");
+    w.open("ListPartsResult");
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1367,7 +1367,7 @@ fn list_uploads(ctx: &Ctx, bucket: &str) -> Reply {
     let truncated = ups.len() > max;
     let shown: Vec<&UploadMeta> = ups.iter().take(max).collect();
     let mut w = crate::xml::Writer::new();
-    w.open_ns("ListMultipartUploadsResult");
+    w.open("ListMultipartUploadsResult");
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }

@@ -155,19 +155,11 @@ impl Writer {
             buf: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
         }
     }
-    /// `<name>` (optionally with the OSS namespace).
+    /// `<name>` (no namespace: the official Python SDK does not parse namespaced results).
     pub fn open(&mut self, name: &str) -> &mut Self {
         self.buf.push('<');
         self.buf.push_str(name);
         self.buf.push('>');
-        self
-    }
-    /// `<name xmlns="…">`
-    pub fn open_ns(&mut self, name: &str) -> &mut Self {
-        self.buf.push('<');
-        self.buf.push_str(name);
-        self.buf
-            .push_str(" xmlns=\"http://doc.oss-cn-hangzhou.aliyuncs.com\">");
         self
     }
     /// `</name>`
