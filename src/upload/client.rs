@@ -154,6 +154,9 @@ struct Built<B> {
     signed: Option<(String, String)>,
 }
 
+/// Makes the request of one attempt from the credentials and the signing instant.
+type Builder<'a, B> = dyn FnMut(Option<&Credentials>, UnixTime) -> Result<Built<B>> + 'a;
+
 /// The browser-independent client: configuration, credential cache, learned clock offset and
 /// signing-key cache, shared by every call.
 #[derive(Debug)]
@@ -295,7 +298,7 @@ impl<S: CredentialSource> Client<S> {
         t: &T,
         idempotent: bool,
         signed_by_us: bool,
-        build: &mut dyn FnMut(Option<&Credentials>, UnixTime) -> Result<Built<T::Body>>,
+        build: &mut Builder<'_, T::Body>,
     ) -> Result<HttpResponse> {
         let mut attempt = 1u32;
         let mut refetched = false;

@@ -4,7 +4,6 @@
 
 pub mod client;
 pub mod content_type;
-pub mod crc64;
 pub mod diagnose;
 pub mod retry;
 pub mod signed;

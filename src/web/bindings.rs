@@ -78,7 +78,11 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn open(this: &XMLHttpRequest, method: &str, url: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = setRequestHeader)]
-    pub fn set_request_header(this: &XMLHttpRequest, name: &str, value: &str) -> Result<(), JsValue>;
+    pub fn set_request_header(
+        this: &XMLHttpRequest,
+        name: &str,
+        value: &str,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     pub fn send(this: &XMLHttpRequest, body: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]

@@ -5,7 +5,6 @@
 use super::bindings::Blob;
 use crate::credentials::flight::Flight;
 use crate::error::{Error, Result};
-use crate::upload::crc64::Crc64;
 use core::cell::Cell;
 use js_sys::futures::JsFuture;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
@@ -85,7 +84,11 @@ impl Body {
             Kind::Blob(b) => b.slice(0.0, b.size(), content_type),
             Kind::Bytes(_) | Kind::Text(_) => {
                 let opts = Object::new();
-                let _ = Reflect::set(&opts, &JsValue::from_str("type"), &JsValue::from_str(content_type));
+                let _ = Reflect::set(
+                    &opts,
+                    &JsValue::from_str("type"),
+                    &JsValue::from_str(content_type),
+                );
                 Blob::new(&Array::of1(&self.value), &opts)
                     .map_err(|e| Error::invalid("body", super::transport::js_message(&e)))?
             }
@@ -98,7 +101,7 @@ impl Body {
     pub(crate) fn crc64_task(&self, cancel: &Rc<Cell<bool>>) -> Rc<Flight<Option<u64>>> {
         let flight = Flight::new();
         match &self.kind {
-            Kind::Text(s) => flight.complete(Some(crate::upload::crc64::crc64(s.as_bytes()))),
+            Kind::Text(s) => flight.complete(Some(crate::crc64::checksum(s.as_bytes()))),
             Kind::Bytes(a) => flight.complete(Some(bytes_crc(a))),
             Kind::Blob(b) => {
                 let b = b.clone();
@@ -115,7 +118,7 @@ impl Body {
 }
 
 fn bytes_crc(a: &Uint8Array) -> u64 {
-    let mut crc = Crc64::new();
+    let mut crc = 0u64;
     let len = a.length();
     let mut at = 0;
     let mut buf = Vec::new();
@@ -123,18 +126,24 @@ fn bytes_crc(a: &Uint8Array) -> u64 {
         let end = len.min(at + CHUNK);
         buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
         a.subarray(at, end).copy_to(&mut buf);
-        crc.update(&buf);
+        crc = crate::crc64::update(crc, &buf);
         at = end;
     }
-    crc.value()
+    crc
 }
 
 async fn blob_crc(b: &Blob, cancel: &Cell<bool>) -> Option<u64> {
     let stream = b.stream().ok()?;
-    let get_reader: js_sys::Function = Reflect::get(&stream, &JsValue::from_str("getReader")).ok()?.dyn_into().ok()?;
+    let get_reader: js_sys::Function = Reflect::get(&stream, &JsValue::from_str("getReader"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
     let reader = get_reader.call0(&stream).ok()?;
-    let read: js_sys::Function = Reflect::get(&reader, &JsValue::from_str("read")).ok()?.dyn_into().ok()?;
-    let mut crc = Crc64::new();
+    let read: js_sys::Function = Reflect::get(&reader, &JsValue::from_str("read"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let mut crc = 0u64;
     let mut buf = Vec::new();
     loop {
         if cancel.get() {
@@ -147,12 +156,19 @@ async fn blob_crc(b: &Blob, cancel: &Cell<bool>) -> Option<u64> {
         }
         let p: js_sys::Promise = read.call0(&reader).ok()?.dyn_into().ok()?;
         let chunk = JsFuture::from(p).await.ok()?;
-        if Reflect::get(&chunk, &JsValue::from_str("done")).ok()?.as_bool() == Some(true) {
-            return Some(crc.value());
+        if Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()?
+            .as_bool()
+            == Some(true)
+        {
+            return Some(crc);
         }
-        let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value")).ok()?.dyn_into().ok()?;
+        let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
         buf.resize(usize::try_from(value.length()).unwrap_or(0), 0);
         value.copy_to(&mut buf);
-        crc.update(&buf);
+        crc = crate::crc64::update(crc, &buf);
     }
 }

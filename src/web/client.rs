@@ -193,7 +193,7 @@ fn signal_of(opts: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
     Ok(Some(v.unchecked_into()))
 }
 
-fn opts_of(v: &Option<JsValue>) -> Result<Option<Obj<'_>>> {
+fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
     match v {
         Some(v) if !v.is_undefined() && !v.is_null() => Obj::root(v).map(Some),
         _ => Ok(None),
@@ -201,7 +201,10 @@ fn opts_of(v: &Option<JsValue>) -> Result<Option<Obj<'_>>> {
 }
 
 /// Awaits the CRC task and compares it with OSS's.
-async fn check_crc(task: &Rc<crate::credentials::flight::Flight<Option<u64>>>, header: Option<&str>) -> Result<()> {
+async fn check_crc(
+    task: &Rc<crate::credentials::flight::Flight<Option<u64>>>,
+    header: Option<&str>,
+) -> Result<()> {
     if header.is_none() {
         return Ok(());
     }
@@ -230,9 +233,12 @@ impl OssClient {
         let o = Obj::root(options)?;
         let region = Region::new(&o.string("region")?)?;
         let bucket = Bucket::new(&o.string("bucket")?)?;
-        let creds = o
-            .get("credentials")
-            .ok_or_else(|| Error::invalid("credentials", "is required: a URL, { url, … } or an async function"))?;
+        let creds = o.get("credentials").ok_or_else(|| {
+            Error::invalid(
+                "credentials",
+                "is required: a URL, { url, … } or an async function",
+            )
+        })?;
         let direct = Direct::from_option(&creds)?;
         let retry = match o.get("retry") {
             None => RetryPolicy::default(),
@@ -241,14 +247,20 @@ impl OssClient {
                 let d = RetryPolicy::default();
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 RetryPolicy {
-                    max_attempts: r.opt_int("maxAttempts", 1, 10)?.map_or(d.max_attempts, |n| n as u32),
-                    base_delay_ms: r.opt_int("baseDelayMs", 0, 60_000)?.map_or(d.base_delay_ms, |n| n as u32),
+                    max_attempts: r
+                        .opt_int("maxAttempts", 1, 10)?
+                        .map_or(d.max_attempts, |n| n as u32),
+                    base_delay_ms: r
+                        .opt_int("baseDelayMs", 0, 60_000)?
+                        .map_or(d.base_delay_ms, |n| n as u32),
                     max_delay_ms: d.max_delay_ms,
                 }
             }
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let timeout_ms = o.opt_int("timeoutMs", 0, 3_600_000)?.map_or(120_000, |n| n as u32);
+        let timeout_ms = o
+            .opt_int("timeoutMs", 0, 3_600_000)?
+            .map_or(120_000, |n| n as u32);
         let cfg = ClientConfig {
             region,
             bucket: bucket.clone(),
@@ -284,7 +296,7 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PutObjectOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
-        let opts = opts_of(&options)?;
+        let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
         let body = Body::read(&body, "body")?;
         let (headers, header_type) = content_type::upload_headers(match &opts {
@@ -299,7 +311,10 @@ impl OssClient {
         let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
         let on_progress = match opts.as_ref().and_then(|o| o.get("onProgress")) {
             None => None,
-            Some(f) => Some(f.dyn_into::<Function>().map_err(|_| Error::invalid("onProgress", "must be a function"))?),
+            Some(f) => Some(
+                f.dyn_into::<Function>()
+                    .map_err(|_| Error::invalid("onProgress", "must be a function"))?,
+            ),
         };
         let blob = body.retyped(&ct)?;
         let t = WebTransport::new(signal, self.timeout_ms, on_progress);
@@ -308,7 +323,15 @@ impl OssClient {
         let crc = body.crc64_task(&cancel);
         let result = self
             .core
-            .put_object(&t, PutObjectInput { key, body: blob, content_type: ct, headers })
+            .put_object(
+                &t,
+                PutObjectInput {
+                    key,
+                    body: blob,
+                    content_type: ct,
+                    headers,
+                },
+            )
             .await;
         let out = match result {
             Ok(o) => o,
@@ -328,11 +351,14 @@ impl OssClient {
         key: String,
         #[wasm_bindgen(unchecked_param_type = "PresignOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
-        let opts = opts_of(&options)?;
+        let opts = opts_of(options.as_ref())?;
         let (method, expires, mut headers, query) = match &opts {
             Some(o) => (
-                o.opt_string("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
-                o.opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?.unwrap_or(900),
+                o.opt_string("method")?
+                    .unwrap_or_else(|| "GET".into())
+                    .to_ascii_uppercase(),
+                o.opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?
+                    .unwrap_or(900),
                 o.string_map("headers")?,
                 o.query_map("query")?,
             ),
@@ -341,12 +367,23 @@ impl OssClient {
         if method != "GET" && method != "PUT" {
             return Err(Error::invalid("method", "must be \"PUT\" or \"GET\""));
         }
-        if let Some(ct) = opts.as_ref().map(|o| o.opt_string("contentType")).transpose()?.flatten() {
+        if let Some(ct) = opts
+            .as_ref()
+            .map(|o| o.opt_string("contentType"))
+            .transpose()?
+            .flatten()
+        {
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-            headers.push(("Content-Type".into(), content_type::check("contentType", &ct)?));
+            headers.push((
+                "Content-Type".into(),
+                content_type::check("contentType", &ct)?,
+            ));
         }
         let t = WebTransport::new(None, self.timeout_ms, None);
-        let p = self.core.presign(&t, &method, &key, expires, headers, query).await?;
+        let p = self
+            .core
+            .presign(&t, &method, &key, expires, headers, query)
+            .await?;
         let o = Object::new();
         set(&o, "url", &JsValue::from_str(&p.url));
         set(&o, "expiresAt", &js_date_ms(p.expires_at.secs() * 1000));
@@ -362,21 +399,29 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "CreatePostPolicyOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
         const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
-        let opts = opts_of(&options)?;
+        let opts = opts_of(options.as_ref())?;
         let mut input = PostPolicyInput {
             expires_in_secs: 900,
             ..PostPolicyInput::default()
         };
         if let Some(o) = &opts {
             input.key = match (o.opt_string("key")?, o.opt_string("keyPrefix")?) {
-                (Some(_), Some(_)) => return Err(Error::invalid("keyPrefix", "give either key or keyPrefix, not both")),
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "keyPrefix",
+                        "give either key or keyPrefix, not both",
+                    ))
+                }
                 (Some(k), None) => Some(KeyCondition::Eq(k)),
                 (None, Some(p)) => Some(KeyCondition::StartsWith(p)),
                 (None, None) => None,
             };
             #[allow(clippy::cast_sign_loss)]
             {
-                input.content_length_range = match (o.opt_int("minBytes", 0, MAX_OBJECT)?, o.opt_int("maxBytes", 0, MAX_OBJECT)?) {
+                input.content_length_range = match (
+                    o.opt_int("minBytes", 0, MAX_OBJECT)?,
+                    o.opt_int("maxBytes", 0, MAX_OBJECT)?,
+                ) {
                     (None, None) => None,
                     (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
                 };
@@ -386,21 +431,33 @@ impl OssClient {
                 let _ = i;
                 content_type::check("contentTypes", t)?;
             }
-            input.expires_in_secs = o.opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?.unwrap_or(900);
+            input.expires_in_secs = o
+                .opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?
+                .unwrap_or(900);
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             {
-                input.success_action_status = o.opt_int("successActionStatus", 200, 204)?.map(|s| s as u16);
+                input.success_action_status = o
+                    .opt_int("successActionStatus", 200, 204)?
+                    .map(|s| s as u16);
             }
             if let Some(list) = o.get("conditions") {
                 if !js_sys::Array::is_array(&list) {
-                    return Err(Error::invalid("conditions", "must be an array of policy conditions"));
+                    return Err(Error::invalid(
+                        "conditions",
+                        "must be an array of policy conditions",
+                    ));
                 }
                 for c in js_sys::Array::from(&list).iter() {
                     let text = js_sys::JSON::stringify(&c)
                         .ok()
                         .and_then(|s| s.as_string())
                         .filter(|_| c.is_object())
-                        .ok_or_else(|| Error::invalid("conditions", "each condition must be an object or an array"))?;
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                "conditions",
+                                "each condition must be an object or an array",
+                            )
+                        })?;
                     input.conditions.push(text);
                 }
             }
@@ -424,7 +481,7 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PostObjectOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
-        let opts = opts_of(&options)?;
+        let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
         let body = Body::read(&file, "file")?;
         let explicit = match &opts {
@@ -447,7 +504,16 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "SignedUrlUploadOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
         let allow = self.core.config().allow_insecure_http;
-        signed_url_upload(self.core.clock(), self.core.config().retry, self.timeout_ms, url, body, options, allow).await
+        signed_url_upload(
+            self.core.clock(),
+            self.core.config().retry,
+            self.timeout_ms,
+            url,
+            body,
+            options,
+            allow,
+        )
+        .await
     }
 
     /// PostObject with fields your server signed. See the `postWithServerSignature` function.
@@ -459,7 +525,16 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "ServerPostOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
         let allow = self.core.config().allow_insecure_http;
-        server_post(self.core.clock(), self.core.config().retry, self.timeout_ms, fields, file, options, allow).await
+        server_post(
+            self.core.clock(),
+            self.core.config().retry,
+            self.timeout_ms,
+            fields,
+            file,
+            options,
+            allow,
+        )
+        .await
     }
 
     /// The credential cache's state: expiry, fetch count, learned clock offset.
@@ -468,16 +543,14 @@ impl OssClient {
         let s = self.core.credential_status();
         let o = Object::new();
         let offset = self.core.clock().offset_ms();
-        match s.expires_at_ms {
-            Some(ms) => {
-                set(&o, "expiresAt", &js_date_ms(ms));
-                #[allow(clippy::cast_precision_loss)]
-                set(&o, "expiresInSecs", &JsValue::from_f64(((ms - (now_ms() + offset)) / 1000) as f64));
-            }
-            None => {
-                set(&o, "expiresAt", &JsValue::NULL);
-                set(&o, "expiresInSecs", &JsValue::NULL);
-            }
+        if let Some(ms) = s.expires_at_ms {
+            set(&o, "expiresAt", &js_date_ms(ms));
+            #[allow(clippy::cast_precision_loss)]
+            let secs = ((ms - (now_ms() + offset)) / 1000) as f64;
+            set(&o, "expiresInSecs", &JsValue::from_f64(secs));
+        } else {
+            set(&o, "expiresAt", &JsValue::NULL);
+            set(&o, "expiresInSecs", &JsValue::NULL);
         }
         set(&o, "refreshCount", &JsValue::from(s.fetches));
         #[allow(clippy::cast_precision_loss)]
@@ -496,14 +569,19 @@ async fn signed_url_upload(
     options: Option<JsValue>,
     allow_insecure: bool,
 ) -> Result<JsValue> {
-    let opts = opts_of(&options)?;
+    let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&body, "body")?;
     let mut headers = match &opts {
         Some(o) => o.string_map("headers")?,
         None => Vec::new(),
     };
-    let allow = allow_insecure || opts.as_ref().map(|o| o.opt_bool("allowInsecureHttp")).transpose()?.unwrap_or(false);
+    let allow = allow_insecure
+        || opts
+            .as_ref()
+            .map(|o| o.opt_bool("allowInsecureHttp"))
+            .transpose()?
+            .unwrap_or(false);
     let explicit = match &opts {
         Some(o) => o.opt_string("contentType")?,
         None => None,
@@ -527,7 +605,9 @@ async fn signed_url_upload(
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
     let crc = body.crc64_task(&cancel);
-    let out = match core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow).await {
+    let out = match core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow)
+        .await
+    {
         Ok(o) => o,
         Err(e) => {
             cancel.set(true);
@@ -547,20 +627,39 @@ async fn server_post(
     options: Option<JsValue>,
     allow_insecure: bool,
 ) -> Result<JsValue> {
-    let opts = opts_of(&options)?;
+    let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&file, "file")?;
     let server = Obj::new(&fields, "fields")?;
     let mut pairs = Vec::new();
     for name in [
-        "host", "url", "policy", "signature", "dir", "ossAccessKeyId", "OSSAccessKeyId", "accessid",
-        "x_oss_credential", "x_oss_date", "x_oss_signature_version", "x_oss_signature",
-        "security_token", "securityToken", "expire",
+        "host",
+        "url",
+        "policy",
+        "signature",
+        "dir",
+        "ossAccessKeyId",
+        "OSSAccessKeyId",
+        "accessid",
+        "x_oss_credential",
+        "x_oss_date",
+        "x_oss_signature_version",
+        "x_oss_signature",
+        "security_token",
+        "securityToken",
+        "expire",
     ] {
         if let Some(v) = server.get(name) {
             let text = v
                 .as_string()
-                .or_else(|| v.as_f64().map(|n| js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()))
+                .or_else(|| {
+                    v.as_f64().map(|n| {
+                        js_sys::Number::from(n)
+                            .to_string_with_radix(10)
+                            .map(String::from)
+                            .unwrap_or_default()
+                    })
+                })
                 .ok_or_else(|| {
                     let mut f = String::from("fields.");
                     f.push_str(name);
@@ -574,10 +673,19 @@ async fn server_post(
         None => (None, None),
     };
     let filename = filename.or_else(|| body.name());
-    let allow = allow_insecure || opts.as_ref().map(|o| o.opt_bool("allowInsecureHttp")).transpose()?.unwrap_or(false);
+    let allow = allow_insecure
+        || opts
+            .as_ref()
+            .map(|o| o.opt_bool("allowInsecureHttp"))
+            .transpose()?
+            .unwrap_or(false);
     let now = clock.now(now_ms())?;
     let form = signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
-    let object_key = form.fields.first().map(|(_, k)| k.clone()).unwrap_or_default();
+    let object_key = form
+        .fields
+        .first()
+        .map(|(_, k)| k.clone())
+        .unwrap_or_default();
     let ct = content_type::resolve(None, body.own_type().as_deref(), &object_key)?;
     let blob = body.retyped(&ct)?;
     let t = WebTransport::new(signal, timeout_ms, None);
@@ -595,9 +703,17 @@ pub fn upload_to_signed_url(
 ) -> js_sys::Promise {
     let clock = STANDALONE_CLOCK.with(Rc::clone);
     js_sys::futures::future_to_promise(async move {
-        signed_url_upload(&clock, RetryPolicy::default(), 120_000, url, body, options, false)
-            .await
-            .map_err(JsValue::from)
+        signed_url_upload(
+            &clock,
+            RetryPolicy::default(),
+            120_000,
+            url,
+            body,
+            options,
+            false,
+        )
+        .await
+        .map_err(JsValue::from)
     })
 }
 
@@ -611,8 +727,16 @@ pub fn post_with_server_signature(
 ) -> js_sys::Promise {
     let clock = STANDALONE_CLOCK.with(Rc::clone);
     js_sys::futures::future_to_promise(async move {
-        server_post(&clock, RetryPolicy::default(), 120_000, fields, file, options, false)
-            .await
-            .map_err(JsValue::from)
+        server_post(
+            &clock,
+            RetryPolicy::default(),
+            120_000,
+            fields,
+            file,
+            options,
+            false,
+        )
+        .await
+        .map_err(JsValue::from)
     })
 }

@@ -95,10 +95,18 @@ impl UrlSource {
         })
     }
 
-    async fn exchange(&self, init: &Object) -> core::result::Result<(u16, Option<String>, String), JsValue> {
-        let resp: Response = JsFuture::from(global_fetch(&self.url, init)).await?.unchecked_into();
+    async fn exchange(
+        &self,
+        init: &Object,
+    ) -> core::result::Result<(u16, Option<String>, String), JsValue> {
+        let resp: Response = JsFuture::from(global_fetch(&self.url, init))
+            .await?
+            .unchecked_into();
         let date = resp.headers().get("date").ok().flatten();
-        let text = JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default();
+        let text = JsFuture::from(resp.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
         Ok((resp.status(), date, text))
     }
 }
@@ -115,9 +123,14 @@ impl FnSource {
             m.extend(js_message(e).chars().take(200));
             failure(Error::CredentialProvider(m), true)
         };
-        let mut v = self.0.call0(&JsValue::NULL).map_err(|e| provider_error(&e))?;
+        let mut v = self
+            .0
+            .call0(&JsValue::NULL)
+            .map_err(|e| provider_error(&e))?;
         if let Some(p) = v.dyn_ref::<Promise>() {
-            v = JsFuture::from(p.clone()).await.map_err(|e| provider_error(&e))?;
+            v = JsFuture::from(p.clone())
+                .await
+                .map_err(|e| provider_error(&e))?;
         }
         let body = if let Some(s) = v.as_string() {
             s
@@ -127,7 +140,10 @@ impl FnSource {
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| {
                     failure(
-                        Error::CredentialProvider("credentials function returned a value JSON.stringify cannot serialise".into()),
+                        Error::CredentialProvider(
+                            "credentials function returned a value JSON.stringify cannot serialise"
+                                .into(),
+                        ),
                         false,
                     )
                 })?
@@ -182,11 +198,19 @@ impl Direct {
         }
         let o = Obj::new(v, "credentials")?;
         let url = o.string("url")?;
-        let method = o.opt_string("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase();
+        let method = o
+            .opt_string("method")?
+            .unwrap_or_else(|| "GET".into())
+            .to_ascii_uppercase();
         if !["GET", "POST", "PUT"].contains(&method.as_str()) {
-            return Err(Error::invalid("credentials.method", "must be GET, POST or PUT"));
+            return Err(Error::invalid(
+                "credentials.method",
+                "must be GET, POST or PUT",
+            ));
         }
-        let credentials = o.opt_string("credentials")?.unwrap_or_else(|| "same-origin".into());
+        let credentials = o
+            .opt_string("credentials")?
+            .unwrap_or_else(|| "same-origin".into());
         if !["include", "same-origin", "omit"].contains(&credentials.as_str()) {
             return Err(Error::invalid(
                 "credentials.credentials",
@@ -200,7 +224,9 @@ impl Direct {
                 None => js_sys::JSON::stringify(&b)
                     .ok()
                     .and_then(|s| s.as_string())
-                    .ok_or_else(|| Error::invalid("credentials.body", "must be a string or JSON-serialisable"))?,
+                    .ok_or_else(|| {
+                        Error::invalid("credentials.body", "must be a string or JSON-serialisable")
+                    })?,
             }),
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -313,7 +339,7 @@ impl Shared {
         let locks = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
             .and_then(|n| Reflect::get(&n, &JsValue::from_str("locks")))
             .ok()
-            .filter(|l| l.is_object());
+            .filter(JsValue::is_object);
         let Some(locks) = locks else {
             let r = self.inner.fetch_once().await?;
             self.broadcast(&r.body);
@@ -345,15 +371,14 @@ impl Shared {
             return self.inner.fetch_once().await;
         }
         let _ = JsFuture::from(got).await;
-        let result = match self.usable(waited_since) {
-            Some(r) => Ok(r),
-            None => {
-                let r = self.inner.fetch_once().await;
-                if let Ok(ok) = &r {
-                    self.broadcast(&ok.body);
-                }
-                r
+        let result = if let Some(r) = self.usable(waited_since) {
+            Ok(r)
+        } else {
+            let r = self.inner.fetch_once().await;
+            if let Ok(ok) = &r {
+                self.broadcast(&ok.body);
             }
+            r
         };
         let _ = release.call0(&JsValue::NULL);
         result

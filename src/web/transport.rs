@@ -109,7 +109,10 @@ impl Canceller {
                 flag.set(true);
                 f();
             });
-            let id = set_timeout(cl.as_ref().unchecked_ref(), i32::try_from(timeout_ms).unwrap_or(i32::MAX));
+            let id = set_timeout(
+                cl.as_ref().unchecked_ref(),
+                i32::try_from(timeout_ms).unwrap_or(i32::MAX),
+            );
             (id, cl)
         });
         Self {
@@ -161,7 +164,11 @@ fn set(obj: &Object, k: &str, v: &JsValue) {
 }
 
 impl WebTransport {
-    pub(crate) fn new(signal: Option<AbortSignal>, timeout_ms: u32, on_progress: Option<Function>) -> Self {
+    pub(crate) fn new(
+        signal: Option<AbortSignal>,
+        timeout_ms: u32,
+        on_progress: Option<Function>,
+    ) -> Self {
         Self {
             signal,
             timeout_ms,
@@ -228,18 +235,26 @@ impl WebTransport {
         let total = self.total.get();
         let progress_cb = on_progress.clone();
         let progress = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-            let loaded = Reflect::get(&ev, &JsValue::from_str("loaded")).unwrap_or(JsValue::from(0));
+            let loaded =
+                Reflect::get(&ev, &JsValue::from_str("loaded")).unwrap_or(JsValue::from(0));
             let info = Object::new();
             set(&info, "loaded", &loaded);
             set(&info, "total", &JsValue::from_f64(total));
             let _ = progress_cb.call1(&JsValue::NULL, &info);
         });
-        let _ = Reflect::set(&xhr.upload(), &JsValue::from_str("onprogress"), progress.as_ref());
+        let _ = Reflect::set(
+            &xhr.upload(),
+            &JsValue::from_str("onprogress"),
+            progress.as_ref(),
+        );
         let outcome: Rc<Cell<u8>> = Rc::default(); // 1 load, 2 error, 3 abort
         let mut handlers: Vec<Closure<dyn FnMut()>> = Vec::new();
         let done = Promise::new(&mut |resolve, _| {
             for (code, setter) in [
-                (1u8, XMLHttpRequest::set_onload as fn(&XMLHttpRequest, &Function)),
+                (
+                    1u8,
+                    XMLHttpRequest::set_onload as fn(&XMLHttpRequest, &Function),
+                ),
                 (2, XMLHttpRequest::set_onerror),
                 (3, XMLHttpRequest::set_onabort),
             ] {
@@ -268,7 +283,12 @@ impl WebTransport {
                     .filter_map(|n| xhr.get_response_header(n).map(|v| ((*n).to_owned(), v)))
                     .collect();
                 if xhr.status() == 0 {
-                    return Err(cancel.error(&JsValue::from_str("request failed"), &req.method, &req.url, self.timeout_ms));
+                    return Err(cancel.error(
+                        &JsValue::from_str("request failed"),
+                        &req.method,
+                        &req.url,
+                        self.timeout_ms,
+                    ));
                 }
                 Ok(HttpResponse {
                     status: xhr.status(),

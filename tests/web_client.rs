@@ -1,0 +1,195 @@
+//! wasm-bindgen tests of the `OssClient` JS boundary in headless Chromium: option errors throw
+//! `OssError` with a `field`, async methods reject with `OssError`, and credential functions are
+//! read, cached and capped — all without a network (the e2e suite covers the wire).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used, missing_docs)]
+
+use js_sys::{Date, Function, Object, Reflect, JSON};
+use oss_direct_upload::web::OssClient;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap()
+}
+
+fn opts(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+fn with_credentials(o: &JsValue, f: &Function) -> JsValue {
+    Reflect::set(o, &JsValue::from_str("credentials"), f).unwrap();
+    o.clone()
+}
+
+/// A credential function returning `body` (JSON text) and counting its calls in
+/// `globalThis[counter]`.
+fn provider(counter: &str, body: &str) -> Function {
+    Function::new_no_args(&format!(
+        "globalThis.{counter} = (globalThis.{counter} || 0) + 1; return Promise.resolve({body});"
+    ))
+}
+
+fn err_field(e: &JsValue) -> (String, Option<String>) {
+    assert_eq!(get(e, "name").as_string().as_deref(), Some("OssError"));
+    assert!(e.is_instance_of::<js_sys::Error>());
+    (
+        get(e, "code").as_string().unwrap(),
+        get(e, "field").as_string(),
+    )
+}
+
+#[wasm_bindgen_test]
+fn constructor_rejects_bad_options_with_a_field() {
+    for (json, field) in [
+        (r#"{"bucket":"demo","credentials":"/sts"}"#, "region"),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"Demo","credentials":"/sts"}"#,
+            "bucket",
+        ),
+        (r#"{"region":"cn-hangzhou","bucket":"demo"}"#, "credentials"),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":{"method":"GET"}}"#,
+            "credentials.url",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":{"url":"/s","credentials":"all"}}"#,
+            "credentials.credentials",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","endpoint":"http://oss.example.com"}"#,
+            "endpoint",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","retry":{"maxAttempts":0}}"#,
+            "retry.maxAttempts",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","timeoutMs":-1}"#,
+            "timeoutMs",
+        ),
+    ] {
+        let e = OssClient::new(&opts(json))
+            .map(|_| ())
+            .map_err(JsValue::from)
+            .unwrap_err();
+        assert_eq!(
+            err_field(&e),
+            ("InvalidArgument".into(), Some(field.into())),
+            "{json}"
+        );
+    }
+    assert!(OssClient::new(&opts(r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","endpoint":"http://localhost:9000","allowInsecureHttp":false}"#)).is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn async_methods_reject_with_oss_error() {
+    let c = OssClient::new(&opts(
+        r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/never-called"}"#,
+    ))
+    .unwrap();
+    let e = c
+        .put_object("/abs".into(), JsValue::from_str("x"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("key".into()))
+    );
+    let e = c
+        .put_object("k".into(), JsValue::from_f64(1.0), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("body".into()))
+    );
+    let e = c
+        .presign_url("k".into(), Some(opts(r#"{"expiresInSecs":604801}"#)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("expiresInSecs".into()))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn credential_function_is_read_cached_and_caps_presigned_urls() {
+    let exp = Date::new(&JsValue::from_f64(Date::now() + 120_000.0)).to_iso_string();
+    let body = format!(
+        r#"{{"Credentials":{{"AccessKeyId":"STS.fn","AccessKeySecret":"s","SecurityToken":"t","Expiration":"{}"}}}}"#,
+        String::from(exp)
+    );
+    let o = with_credentials(
+        &opts(r#"{"region":"cn-hangzhou","bucket":"demo"}"#),
+        &provider("callsA", &body),
+    );
+    let c = OssClient::new(&o).unwrap();
+    let p = c
+        .presign_url(
+            "k.png".into(),
+            Some(opts(
+                r#"{"method":"PUT","expiresInSecs":3600,"contentType":"image/png"}"#,
+            )),
+        )
+        .await
+        .unwrap();
+    assert_eq!(get(&p, "capped").as_bool(), Some(true));
+    let url = get(&p, "url").as_string().unwrap();
+    assert!(
+        url.starts_with("https://demo.oss-cn-hangzhou.aliyuncs.com/k.png?"),
+        "{url}"
+    );
+    assert!(url.contains("x-oss-security-token=t"));
+    assert!(url.contains("STS.fn"));
+    let headers = get(&p, "headers");
+    assert_eq!(
+        get(&headers, "Content-Type").as_string().as_deref(),
+        Some("image/png")
+    );
+    let p2 = c
+        .presign_url("k".into(), Some(opts(r#"{"expiresInSecs":60}"#)))
+        .await
+        .unwrap();
+    assert_eq!(get(&p2, "capped").as_bool(), Some(false));
+    let policy = c
+        .create_post_policy(Some(opts(r#"{"keyPrefix":"u/","maxBytes":10}"#)))
+        .await
+        .unwrap();
+    assert!(get(&get(&policy, "fields"), "x-oss-credential")
+        .as_string()
+        .unwrap()
+        .starts_with("STS.fn/"));
+    assert_eq!(
+        get(&js_sys::global(), "callsA").as_f64(),
+        Some(1.0),
+        "one call for three signatures"
+    );
+    let status = c.credential_status();
+    assert_eq!(get(&status, "refreshCount").as_f64(), Some(1.0));
+    assert!(get(&status, "expiresAt").is_instance_of::<Date>());
+}
+
+#[wasm_bindgen_test]
+async fn malformed_function_result_is_a_provider_error_without_secrets() {
+    let o = with_credentials(
+        &opts(r#"{"region":"cn-hangzhou","bucket":"demo","retry":{"maxAttempts":1}}"#),
+        &provider(
+            "callsB",
+            r#"{"accessKeyId":"a","securityToken":"TOP-SECRET"}"#,
+        ),
+    );
+    let c = OssClient::new(&o).unwrap();
+    let e: JsValue = c.presign_url("k".into(), None).await.unwrap_err().into();
+    assert_eq!(err_field(&e).0, "CredentialProviderError");
+    let msg = get(&e, "message").as_string().unwrap();
+    assert!(
+        msg.contains("accessKeySecret") || msg.contains("AccessKeySecret"),
+        "{msg}"
+    );
+    assert!(!msg.contains("TOP-SECRET"));
+    let _ = Object::new();
+}
