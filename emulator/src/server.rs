@@ -105,7 +105,7 @@ pub async fn serve(state: Arc<State>, listener: TcpListener) -> io::Result<()> {
             let svc = service_fn(move |req| handle(state.clone(), peer, req));
             let _ = http1::Builder::new()
                 .keep_alive(true)
-                .max_buf_size(4 * 1024 * 1024)
+                .max_buf_size(1024 * 1024)
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });

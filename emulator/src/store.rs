@@ -237,12 +237,12 @@ impl Store {
             .join("tmp")
             .join(format!("body-{}", random_hex_upper(12)));
         let mut file = std::fs::File::create(&path)?;
-        let (tx, mut rx) = mpsc::channel::<Bytes>(32);
+        let (tx, mut rx) = mpsc::channel::<Bytes>(8);
         let wpath = path.clone();
         let handle = tokio::task::spawn_blocking(move || -> io::Result<Written> {
             // Three stages in parallel, each on its own thread: the file write (here), CRC-64
             // and MD5 (the slowest). Chunks are reference-counted `Bytes`, shared, not copied.
-            let (ctx_, crx) = std::sync::mpsc::sync_channel::<Bytes>(64);
+            let (ctx_, crx) = std::sync::mpsc::sync_channel::<Bytes>(16);
             let crc_thread = std::thread::spawn(move || {
                 let mut crc = Crc64::new();
                 while let Ok(b) = crx.recv() {
@@ -250,7 +250,7 @@ impl Store {
                 }
                 crc.value()
             });
-            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(64);
+            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(16);
             let md5_thread = md5.then(|| {
                 std::thread::spawn(move || {
                     let mut md5 = Md5::new();
