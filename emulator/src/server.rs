@@ -1703,6 +1703,9 @@ async fn post_object(
         }
     }
     let Some(w) = writer else {
+        if !parser.done() {
+            return Err(malformed_post().into());
+        }
         return Err(OssError::new(
             400,
             "InvalidArgument",
