@@ -35,8 +35,9 @@ test('50 concurrent uploads with 5-second credentials: one STS fetch per lifetim
   assert.ok(r.ok, JSON.stringify(r.error));
   assert.equal(r.value.ok, 200);
   const fetches = (await emu.stsCount()) - before;
-  // 200 uploads over ~8 s with 5 s credentials: about one fetch per window (2 here), never 200.
-  assert.ok(fetches >= 2 && fetches <= 3, `${fetches} STS fetches for 200 uploads`);
+  // 200 uploads over ~8.5 s with 5 s credentials (Expiration has whole seconds, so 4-5 s of
+  // life) refreshed at 80 % of their life: one fetch per window — 2 to 4 here, never 200.
+  assert.ok(fetches >= 2 && fetches <= 4, `${fetches} STS fetches for 200 uploads`);
   assert.equal(r.value.status.refreshCount, fetches);
   assert.ok(r.value.status.expiresAt);
 });
