@@ -965,6 +965,9 @@ fn get_object(ctx: &Ctx, bucket: &str, key: &str) -> Api {
 }
 
 fn list_objects(ctx: &Ctx, bucket: &str) -> Reply {
+    if ctx.param("list-type") == Some("2") {
+        return list_objects_v2(ctx, bucket);
+    }
     let prefix = ctx.param("prefix").unwrap_or("");
     let max: usize = ctx
         .param("max-keys")
@@ -997,6 +1000,61 @@ fn list_objects(ctx: &Ctx, bucket: &str) -> Reply {
     for o in shown {
         w.open("Contents")
             .el("Key", &o.key)
+            .el("LastModified", &time::iso8601_millis(o.last_modified_ms))
+            .el("ETag", &o.etag)
+            .el("Type", &o.object_type)
+            .el("Size", &o.size.to_string())
+            .el("StorageClass", "Standard")
+            .close("Contents");
+    }
+    w.close("ListBucketResult");
+    Reply::xml(200, w.finish())
+}
+
+fn list_objects_v2(ctx: &Ctx, bucket: &str) -> Reply {
+    let prefix = ctx.param("prefix").unwrap_or("");
+    let max: usize = ctx
+        .param("max-keys")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(100)
+        .min(1000);
+    let token = ctx.param("continuation-token").unwrap_or("");
+    let start_after = ctx.param("start-after").unwrap_or("");
+    let after = if token.is_empty() { start_after } else { token };
+    let objs: Vec<ObjectMeta> = ctx
+        .state
+        .store
+        .list(bucket)
+        .into_iter()
+        .filter(|o| o.key.starts_with(prefix) && o.key.as_str() > after)
+        .collect();
+    let truncated = objs.len() > max;
+    let shown: Vec<&ObjectMeta> = objs.iter().take(max).collect();
+    let mut w = crate::xml::Writer::new();
+    w.open("ListBucketResult")
+        .el("Name", bucket)
+        .el("Prefix", &enc_key(ctx, prefix))
+        .el("MaxKeys", &max.to_string())
+        .el("Delimiter", "")
+        .el("IsTruncated", if truncated { "true" } else { "false" });
+    if url_encoding(ctx) {
+        w.el("EncodingType", "url");
+    }
+    if !token.is_empty() {
+        w.el("ContinuationToken", token);
+    }
+    if !start_after.is_empty() {
+        w.el("StartAfter", &enc_key(ctx, start_after));
+    }
+    w.el("KeyCount", &shown.len().to_string());
+    if truncated {
+        if let Some(last) = shown.last() {
+            w.el("NextContinuationToken", &last.key);
+        }
+    }
+    for o in shown {
+        w.open("Contents")
+            .el("Key", &enc_key(ctx, &o.key))
             .el("LastModified", &time::iso8601_millis(o.last_modified_ms))
             .el("ETag", &o.etag)
             .el("Type", &o.object_type)

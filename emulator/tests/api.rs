@@ -932,3 +932,58 @@ async fn static_files_and_mime_types() {
     assert_ne!(t.status, 200);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_objects_v1_and_v2() {
+    let r = start().await;
+    let c = dev_creds();
+    for k in ["a/1", "a/2", "a/3", "b/1"] {
+        assert_eq!(
+            signed(&r, &c, "PUT", Some(k), &[], &[], k.as_bytes())
+                .await
+                .status,
+            200
+        );
+    }
+    let l = signed(
+        &r,
+        &c,
+        "GET",
+        None,
+        &[("prefix", "a/"), ("max-keys", "2")],
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(l.status, 200, "{}", l.text());
+    assert!(l.text().contains("<Key>a/1</Key>") && !l.text().contains("<Key>a/3</Key>"));
+    assert_eq!(l.xml("IsTruncated").as_deref(), Some("true"));
+    let l2 = signed(
+        &r,
+        &c,
+        "GET",
+        None,
+        &[("list-type", "2"), ("prefix", "a/"), ("max-keys", "2")],
+        &[],
+        b"",
+    )
+    .await;
+    let token = l2.xml("NextContinuationToken").unwrap();
+    assert_eq!(l2.xml("KeyCount").as_deref(), Some("2"));
+    let l3 = signed(
+        &r,
+        &c,
+        "GET",
+        None,
+        &[
+            ("list-type", "2"),
+            ("prefix", "a/"),
+            ("continuation-token", &token),
+        ],
+        &[],
+        b"",
+    )
+    .await;
+    assert!(l3.text().contains("<Key>a/3</Key>"));
+    assert_eq!(l3.xml("KeyCount").as_deref(), Some("1"));
+}
