@@ -187,3 +187,18 @@ test('byte progress through onProgress, ending at the total', async () => {
   assert.deepEqual(r.value.events.at(-1), [r.value.size, r.value.size]);
   assert.ok(r.value.etag);
 });
+
+test('timeoutMs: a request OSS does not answer in time fails as a NetworkError saying so', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/slow/', delayMs: 2000 });
+  const r = await inPage(page, async () => {
+    const c = window.mk({ timeoutMs: 300, retry: { maxAttempts: 1 } });
+    await c.presignUrl('warm', {});
+    const t0 = Date.now();
+    try { await c.putObject('slow/x.txt', 'x'); return 'stored'; } catch (e) { return { code: e.code, message: e.message, ms: Date.now() - t0, retryable: e.retryable }; }
+  });
+  await emu.admin('faults', 'DELETE');
+  assert.equal(r.value.code, 'NetworkError');
+  assert.match(r.value.message, /timed out after 300 ms/);
+  assert.ok(r.value.ms < 1500);
+  assert.equal(r.value.retryable, true);
+});
