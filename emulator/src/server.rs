@@ -168,7 +168,12 @@ async fn handle(
             return Err(io::Error::other("connection dropped by fault injection"));
         }
     };
-    if reply.status >= 400 {
+    // Read (and discard) an unread body before an error reply so the client sees the answer
+    // rather than a reset; not when it waits for `100-continue` (it has not sent the body).
+    let expects_continue = ctx
+        .header("expect")
+        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
+    if reply.status >= 400 && !expects_continue {
         if let Some(b) = body.take() {
             drain(b, 64 * 1024 * 1024).await;
         }
