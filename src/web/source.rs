@@ -271,6 +271,9 @@ pub(crate) struct Shared {
     channel: BroadcastChannel,
     lock_name: String,
     received: Rc<RefCell<Received>>,
+    /// The body this source last handed out: never handed out again (the cache only asks
+    /// again when it needs other credentials, e.g. after OSS rejected these).
+    last: RefCell<Option<String>>,
     _on_message: Closure<dyn FnMut(JsValue)>,
 }
 
@@ -297,6 +300,7 @@ impl Shared {
             channel,
             lock_name: key.to_owned(),
             received,
+            last: RefCell::new(None),
             _on_message: on_message,
         })
     }
@@ -306,7 +310,7 @@ impl Shared {
     fn usable(&self, since_ms: i64) -> Option<SourceResponse> {
         let r = self.received.borrow();
         let body = r.body.as_ref()?;
-        if r.at_ms < since_ms {
+        if r.at_ms < since_ms || self.last.borrow().as_ref() == Some(body) {
             return None;
         }
         let parsed = response::parse(body).ok()?;
@@ -332,6 +336,12 @@ impl Shared {
     }
 
     async fn fetch_shared(&self) -> core::result::Result<SourceResponse, SourceFailure> {
+        let r = self.fetch_shared_once().await?;
+        *self.last.borrow_mut() = Some(r.body.clone());
+        Ok(r)
+    }
+
+    async fn fetch_shared_once(&self) -> core::result::Result<SourceResponse, SourceFailure> {
         if let Some(r) = self.usable(i64::MIN) {
             return Ok(r);
         }

@@ -119,10 +119,14 @@ test('shareAcrossTabs: two tabs of one origin make one credential fetch', async 
   const [ra, rb] = await Promise.all([make(a, 'tabs/a.txt'), make(b, 'tabs/b.txt')]);
   assert.ok(ra.ok && rb.ok, JSON.stringify([ra.error, rb.error]));
   assert.equal((await emu.stsCount()) - before, 1, 'one fetch for two tabs');
-  // A third tab opened later reuses what was broadcast... only to tabs that were listening;
-  // the two tabs keep using their shared credentials without fetching again.
+  // Both tabs keep using the shared credentials without fetching again.
   await Promise.all([make(a, 'tabs/a2.txt'), make(b, 'tabs/b2.txt')]);
   assert.equal((await emu.stsCount()) - before, 1);
+  // Tokens expired under both tabs: one of them refetches, the other takes what it broadcast.
+  await emu.admin('sts/expire-all', 'POST');
+  const [ea, eb] = await Promise.all([make(a, 'tabs/a3.txt'), make(b, 'tabs/b3.txt')]);
+  assert.ok(ea.ok && eb.ok, JSON.stringify([ea.error, eb.error]));
+  assert.equal((await emu.stsCount()) - before, 2);
   // Without the option each tab fetches for itself.
   const [c, d] = [await openPage(browser, emu, '/index.html', ctx), await openPage(browser, emu, '/index.html', ctx)];
   const solo = (p, key) => inPage(p, (lib, [endpoint, k]) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts?ttl=600' }).putObject(k, 'solo'), [emu.endpoint, key]);
