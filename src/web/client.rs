@@ -294,7 +294,9 @@ impl OssClient {
         &self,
         key: String,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PutObjectOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PutObjectOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, Error> {
         let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
@@ -349,7 +351,7 @@ impl OssClient {
     pub async fn presign_url(
         &self,
         key: String,
-        #[wasm_bindgen(unchecked_param_type = "PresignOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PresignOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
         let opts = opts_of(options.as_ref())?;
         let (method, expires, mut headers, query) = match &opts {
@@ -396,7 +398,9 @@ impl OssClient {
     #[wasm_bindgen(js_name = createPostPolicy, unchecked_return_type = "PostPolicyResult")]
     pub async fn create_post_policy(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CreatePostPolicyOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CreatePostPolicyOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, Error> {
         const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
         let opts = opts_of(options.as_ref())?;
@@ -479,7 +483,9 @@ impl OssClient {
         &self,
         key: String,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PostObjectOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PostObjectOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, Error> {
         let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
@@ -501,7 +507,9 @@ impl OssClient {
         &self,
         url: String,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SignedUrlUploadOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedUrlUploadOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, Error> {
         let allow = self.core.config().allow_insecure_http;
         signed_url_upload(
@@ -522,7 +530,9 @@ impl OssClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ServerPostFields")] fields: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ServerPostOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ServerPostOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, Error> {
         let allow = self.core.config().allow_insecure_http;
         server_post(
@@ -699,7 +709,9 @@ async fn server_post(
 pub fn upload_to_signed_url(
     url: String,
     #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "SignedUrlUploadOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "SignedUrlUploadOptions")] options: Option<
+        JsValue,
+    >,
 ) -> js_sys::Promise {
     let clock = STANDALONE_CLOCK.with(Rc::clone);
     js_sys::futures::future_to_promise(async move {
@@ -723,7 +735,7 @@ pub fn upload_to_signed_url(
 pub fn post_with_server_signature(
     #[wasm_bindgen(unchecked_param_type = "ServerPostFields")] fields: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ServerPostOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ServerPostOptions")] options: Option<JsValue>,
 ) -> js_sys::Promise {
     let clock = STANDALONE_CLOCK.with(Rc::clone);
     js_sys::futures::future_to_promise(async move {
