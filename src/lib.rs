@@ -6,6 +6,16 @@
 //! The core is sans-IO and reads no clock: every signing function takes the signing instant.
 //! The `web` module (wasm32 only) binds it to JavaScript.
 //!
+//! Layers, bottom up:
+//! - [`signer`]: OSS V4 header signing, presigned URLs and PostObject policies;
+//! - [`credentials`]: redacted secrets, credential-endpoint responses (read by the small,
+//!   depth-limited [`json`] reader), and the cache with single-flight refresh;
+//! - [`upload`]: OSS XML errors, retry policy, Content-Type resolution, clock skew, signature
+//!   diagnosis, and one upload's orchestration through a [`upload::Transport`] — tested natively
+//!   with a fake transport and a manual clock;
+//! - `web` (wasm32): the global-`fetch` transport, credential sources (URL, function, shared
+//!   across tabs), and the `OssClient` class.
+//!
 //! ```
 //! use oss_direct_upload::{credentials::Credentials, signer, time::UnixTime};
 //!
