@@ -738,6 +738,39 @@ fn md5_mismatch() -> OssError {
     )
 }
 
+/// Content-Type OSS assigns from the key's extension when a request sends none.
+pub fn default_content_type(key: &str) -> &'static str {
+    let ext = key
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" | "mjs" => "application/javascript",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "csv" => "text/csv",
+        "md" => "text/markdown",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "wasm" => "application/wasm",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        _ => "application/octet-stream",
+    }
+}
+
 fn content_length(ctx: &Ctx) -> Option<u64> {
     ctx.header("content-length")
         .and_then(|v| v.trim().parse().ok())
@@ -839,7 +872,7 @@ async fn put_object(
         crc64: written.crc64,
         content_md5: written.content_md5(),
         content_type: ctx.header("content-type").map_or_else(
-            || "application/octet-stream".to_string(),
+            || default_content_type(key).to_string(),
             |s| s.trim().to_string(),
         ),
         last_modified_ms: ctx.state.now_ms(),
@@ -1100,7 +1133,7 @@ fn initiate(ctx: &Ctx, bucket: &str, key: &str) -> Api {
         key: key.to_string(),
         initiated_ms: ctx.now_ms,
         content_type: ctx.header("content-type").map_or_else(
-            || "application/octet-stream".to_string(),
+            || default_content_type(key).to_string(),
             |s| s.trim().to_string(),
         ),
         headers,
@@ -1819,7 +1852,7 @@ async fn post_object(
         .map(str::to_string)
         .or_else(|| fields.field("content-type").map(str::to_string))
         .or(file_ct)
-        .unwrap_or_else(|| "application/octet-stream".into());
+        .unwrap_or_else(|| default_content_type(&key).into());
     let headers: Vec<(String, String)> = fields
         .iter()
         .filter(|(k, _)| STORED_HEADERS.contains(&k.as_str()) || k.starts_with("x-oss-meta-"))

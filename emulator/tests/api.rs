@@ -49,6 +49,10 @@ async fn put_get_head_delete_round_trip_with_sts() {
         Some("attachment; filename=x.txt")
     );
 
+    let png = signed(&r, &c, "PUT", Some("pic.PNG"), &[], &[], b"x").await;
+    assert_eq!(png.status, 200);
+    let head = signed(&r, &c, "HEAD", Some("pic.PNG"), &[], &[], b"").await;
+    assert_eq!(head.header("content-type"), Some("image/png"));
     let range = signed(
         &r,
         &c,
