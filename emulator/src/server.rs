@@ -408,15 +408,9 @@ async fn route(ctx: &Ctx, body: &mut Option<Incoming>) -> Handled {
     }
     match resolve(ctx) {
         Target::Bucket { bucket, key } => {
-            let r = bucket_request(ctx, &bucket, key.as_deref(), body, drop_after).await?;
-            Ok(r)
+            bucket_request(ctx, &bucket, key.as_deref(), body, drop_after).await
         }
-        Target::UnknownBucket(b) => {
-            if ctx.method == "OPTIONS" {
-                return Ok(error_reply(ctx, &codes::no_such_bucket(&b), None));
-            }
-            Ok(error_reply(ctx, &codes::no_such_bucket(&b), None))
-        }
+        Target::UnknownBucket(b) => Ok(error_reply(ctx, &codes::no_such_bucket(&b), None)),
         Target::Static => Ok(crate::statics::serve(ctx).await),
     }
 }
@@ -1286,12 +1280,8 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
         }
         chosen
     };
-    if let Some((i, p)) = chosen
-        .iter()
-        .enumerate()
-        .find(|(i, p)| *i + 1 < chosen.len() && p.size < MIN_PART)
-    {
-        let _ = i;
+    let last = chosen.len().saturating_sub(1);
+    if let Some(p) = chosen.iter().take(last).find(|p| p.size < MIN_PART) {
         return Err(OssError::new(
             400,
             "EntityTooSmall",
@@ -1505,11 +1495,7 @@ fn list_uploads(ctx: &Ctx, bucket: &str) -> Reply {
 
 // ---------------- PostObject ----------------
 
-fn post_auth(
-    ctx: &Ctx,
-    bucket: &str,
-    fields: &Vec<(String, String)>,
-) -> Result<Principal, OssError> {
+fn post_auth(ctx: &Ctx, fields: &Vec<(String, String)>) -> Result<Principal, OssError> {
     use crate::post::Fields;
     let now = ctx.now_ms;
     let policy_b64 = fields.field("policy");
@@ -1594,7 +1580,6 @@ fn post_auth(
                 .with("SignatureProvided", sig)
                 .with("StringToSign", policy_b64));
         }
-        let _ = bucket;
         return Ok(Principal {
             access_key_id: cred.access_key_id,
             policy,
@@ -1673,7 +1658,6 @@ async fn post_object(
     let mut file: Option<(Option<String>, Option<String>)> = None; // filename, content-type
     let mut writer = None;
     let mut range = None;
-    let mut principal = None;
     let mut key = String::new();
     let mut seen = 0u64;
     let mut fields_bytes = 0usize;
@@ -1714,7 +1698,7 @@ async fn post_object(
                         if let Some(f) = &filename {
                             k = k.replace("${filename}", f);
                         }
-                        let p = post_auth(ctx, bucket, &fields)?;
+                        let p = post_auth(ctx, &fields)?;
                         if let Some(pb) = fields.field("policy") {
                             let pol = post::decode(pb)?;
                             range = post::check(&pol, &fields, bucket, ctx.now_ms)?;
@@ -1725,7 +1709,6 @@ async fn post_object(
                         if forbid && ctx.state.store.head(bucket, &k).is_some() {
                             return Err(file_exists_error().into());
                         }
-                        principal = Some(p);
                         key = k;
                         writer = Some(
                             ctx.state
@@ -1845,7 +1828,6 @@ async fn post_object(
             .into());
         }
     }
-    let _ = principal;
     let file_ct = file.and_then(|(_, ct)| ct);
     let content_type = fields
         .field("x-oss-content-type")
