@@ -214,6 +214,24 @@ async fn check_crc(
     Ok(())
 }
 
+/// The JS result of an upload, after checking its CRC64 (or stopping the CRC task on failure).
+async fn finish(
+    out: Result<UploadOutput>,
+    crc: &Rc<crate::credentials::flight::Flight<Option<u64>>>,
+    cancel: &Cell<bool>,
+) -> Result<JsValue> {
+    match out {
+        Ok(o) => {
+            check_crc(crc, o.crc64.as_deref()).await?;
+            Ok(upload_result(&o))
+        }
+        Err(e) => {
+            cancel.set(true);
+            Err(e)
+        }
+    }
+}
+
 /// Uploads to Alibaba Cloud OSS with STS credentials from your server: PutObject, presigned
 /// URLs and PostObject policies, with refresh, clock-skew correction and retries built in.
 #[wasm_bindgen(js_name = OssClient)]
@@ -335,15 +353,7 @@ impl OssClient {
                 },
             )
             .await;
-        let out = match result {
-            Ok(o) => o,
-            Err(e) => {
-                cancel.set(true);
-                return Err(e);
-            }
-        };
-        check_crc(&crc, out.crc64.as_deref()).await?;
-        Ok(upload_result(&out))
+        finish(result, &crc, &cancel).await
     }
 
     /// Presigns a URL for `key`, never outliving the credentials that signed it.
@@ -497,8 +507,10 @@ impl OssClient {
         let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
         let blob = body.retyped(&ct)?;
         let t = WebTransport::new(signal, self.timeout_ms, None);
-        let out = self.core.post_object(&t, &key, blob, &ct).await?;
-        Ok(upload_result(&out))
+        let cancel = Rc::new(Cell::new(false));
+        let crc = body.crc64_task(&cancel);
+        let out = self.core.post_object(&t, &key, blob, &ct).await;
+        finish(out, &crc, &cancel).await
     }
 
     /// PUT to a URL your server signed (V4 or V1). See the `uploadToSignedUrl` function.
@@ -615,17 +627,8 @@ async fn signed_url_upload(
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
     let crc = body.crc64_task(&cancel);
-    let out = match core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow)
-        .await
-    {
-        Ok(o) => o,
-        Err(e) => {
-            cancel.set(true);
-            return Err(e);
-        }
-    };
-    check_crc(&crc, out.crc64.as_deref()).await?;
-    Ok(upload_result(&out))
+    let out = core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow).await;
+    finish(out, &crc, &cancel).await
 }
 
 async fn server_post(
@@ -699,8 +702,10 @@ async fn server_post(
     let ct = content_type::resolve(None, body.own_type().as_deref(), &object_key)?;
     let blob = body.retyped(&ct)?;
     let t = WebTransport::new(signal, timeout_ms, None);
-    let out = core_client::post_with_server_signature(&t, clock, retry, &form, blob).await?;
-    Ok(upload_result(&out))
+    let cancel = Rc::new(Cell::new(false));
+    let crc = body.crc64_task(&cancel);
+    let out = core_client::post_with_server_signature(&t, clock, retry, &form, blob).await;
+    finish(out, &crc, &cancel).await
 }
 
 /// PUT `body` to a URL your server signed (V4 or V1): sends exactly `contentType` (none when
