@@ -495,3 +495,104 @@ fn crc_and_cors_helpers() {
         .contains("AllowedOrigin http://localhost:1, AllowedMethod PUT"));
     let _ = http_date(T0);
 }
+
+#[test]
+fn server_post_sends_the_assembled_form_and_retries_503() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let n = Rc::new(Cell::new(0));
+    let n2 = Rc::clone(&n);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(move |_, now| {
+            n2.set(n2.get() + 1);
+            Ok(if n2.get() == 1 {
+                oss_error(503, "ServiceUnavailable", "", now)
+            } else {
+                let mut r = ok(now);
+                r.status = 204;
+                r
+            })
+        }),
+    );
+    let policy = crate::encode::base64_encode(
+        br#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[]}"#,
+    );
+    let fields: Vec<(String, String)> = [
+        ("ossAccessKeyId", "LTAI"),
+        ("policy", policy.as_str()),
+        ("signature", "sig"),
+        ("dir", "up/"),
+        ("host", "http://demo.localhost:9"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    let now = UnixTime::from_secs(T0 / 1000).unwrap();
+    let form = signed::server_post_form(&fields, None, Some("a b.txt"), now, false).unwrap();
+    let out = run_one(
+        &clock,
+        post_with_server_signature(
+            &t,
+            &skew,
+            RetryPolicy::default(),
+            &form,
+            Rc::new(b"x".to_vec()),
+        ),
+    )
+    .unwrap();
+    assert_eq!(n.get(), 2);
+    assert_eq!(out.key, "up/a b.txt");
+    assert_eq!(out.url, "http://demo.localhost:9/up/a%20b.txt");
+    assert_eq!(out.status, 204);
+    let body = String::from_utf8(t.sent.borrow()[1].body.as_ref().unwrap().to_vec()).unwrap();
+    assert!(body.starts_with("key=up/a b.txt\nOSSAccessKeyId=LTAI\npolicy="));
+    assert!(body.ends_with("success_action_status=200\nfile=x"));
+}
+
+#[test]
+fn create_post_policy_fields_are_form_ready() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(&clock, always_ok());
+    let input = PostPolicyInput {
+        key: Some(KeyCondition::Eq("u/a.png".into())),
+        content_types: vec!["image/png".into(), "image/gif".into()],
+        expires_in_secs: 60,
+        success_action_status: Some(201),
+        conditions: vec![r#"{"x-oss-object-acl":"private"}"#.into()],
+        ..PostPolicyInput::default()
+    };
+    let p = run_one(&clock, c.create_post_policy(&t, &input)).unwrap();
+    let names: Vec<&str> = p.fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "key",
+            "policy",
+            "x-oss-signature-version",
+            "x-oss-credential",
+            "x-oss-date",
+            "x-oss-signature",
+            "x-oss-security-token",
+            "success_action_status"
+        ]
+    );
+    assert!(!p.capped);
+    assert!(p
+        .policy_text
+        .contains(r#"["in","$content-type",["image/png","image/gif"]]"#));
+    assert!(p.policy_text.contains(r#"{"x-oss-object-acl":"private"}"#));
+    assert!(p.policy_text.contains(r#"["eq","$key","u/a.png"]"#));
+    let bad = PostPolicyInput {
+        key: Some(KeyCondition::Eq("/abs".into())),
+        expires_in_secs: 60,
+        ..PostPolicyInput::default()
+    };
+    assert_eq!(
+        run_one(&clock, c.create_post_policy(&t, &bad))
+            .unwrap_err()
+            .field(),
+        Some("key")
+    );
+}
