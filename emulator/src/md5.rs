@@ -18,11 +18,14 @@ impl Default for Md5 {
 
 #[inline(always)]
 fn f(b: u32, c: u32, d: u32) -> u32 {
-    (b & c) | (!b & d)
+    // (b & c) | (!b & d), with one fewer operation after `b` is known
+    d ^ (b & (c ^ d))
 }
 #[inline(always)]
 fn g(b: u32, c: u32, d: u32) -> u32 {
-    (b & d) | (c & !d)
+    // (b & d) | (c & !d): the two halves have no common bits, so `+` equals `|` and lets
+    // `c & !d` be computed before `b` is known
+    (c & !d).wrapping_add(b & d)
 }
 #[inline(always)]
 fn h(b: u32, c: u32, d: u32) -> u32 {
@@ -35,10 +38,11 @@ fn i(b: u32, c: u32, d: u32) -> u32 {
 
 macro_rules! step {
     ($f:ident, $a:ident, $b:ident, $c:ident, $d:ident, $m:expr, $k:expr, $s:expr) => {
+        // a + m + k does not depend on the previous step: keep it off the critical path
         $a = $b.wrapping_add(
-            $a.wrapping_add($f($b, $c, $d))
-                .wrapping_add($m)
+            $a.wrapping_add($m)
                 .wrapping_add($k)
+                .wrapping_add($f($b, $c, $d))
                 .rotate_left($s),
         );
     };
