@@ -63,6 +63,14 @@ fn constructor_rejects_bad_options_with_a_field() {
             "endpoint",
         ),
         (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"http://app.example.com/sts"}"#,
+            "credentials",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":{"url":"http://app.example.com/sts"}}"#,
+            "credentials.url",
+        ),
+        (
             r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","retry":{"maxAttempts":0}}"#,
             "retry.maxAttempts",
         ),

@@ -257,7 +257,7 @@ impl OssClient {
                 "is required: a URL, { url, … } or an async function",
             )
         })?;
-        let direct = Direct::from_option(&creds)?;
+        let direct = Direct::from_option(&creds, o.opt_bool("allowInsecureHttp")?)?;
         let retry = match o.get("retry") {
             None => RetryPolicy::default(),
             Some(r) => {

@@ -111,6 +111,15 @@ impl UrlSource {
     }
 }
 
+/// Absolute http(s) URLs must be https unless loopback (relative URLs share the page's origin).
+fn check_url(field: &str, url: &str, allow_insecure_http: bool) -> Result<()> {
+    if url.contains("://") {
+        crate::upload::signed::check_scheme(field, url, allow_insecure_http)
+    } else {
+        Ok(())
+    }
+}
+
 /// An async function returning credentials (or their JSON text).
 #[derive(Debug, Clone)]
 pub(crate) struct FnSource(Function);
@@ -179,11 +188,12 @@ impl Direct {
 
     /// Reads the `credentials` option: URL string, `{ url, method, headers, body, credentials,
     /// timeoutMs }`, or a function.
-    pub(crate) fn from_option(v: &JsValue) -> Result<Self> {
+    pub(crate) fn from_option(v: &JsValue, allow_insecure_http: bool) -> Result<Self> {
         if let Some(url) = v.as_string() {
             if url.trim().is_empty() {
                 return Err(Error::invalid("credentials", "must not be empty"));
             }
+            check_url("credentials", &url, allow_insecure_http)?;
             return Ok(Self::Url(UrlSource {
                 url,
                 method: "GET".into(),
@@ -198,6 +208,7 @@ impl Direct {
         }
         let o = Obj::new(v, "credentials")?;
         let url = o.string("url")?;
+        check_url("credentials.url", &url, allow_insecure_http)?;
         let method = o
             .opt_string("method")?
             .unwrap_or_else(|| "GET".into())
