@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 /// The reflected ECMA-182 polynomial.
 const POLY: u64 = 0xC96C_5795_D787_0F42;
 
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // fixed-size arrays, indices < 8 and < 256
 fn tables() -> &'static [[u64; 256]; 8] {
     static TABLES: OnceLock<Box<[[u64; 256]; 8]>> = OnceLock::new();
     TABLES.get_or_init(|| {

@@ -9,6 +9,8 @@ mod key;
 mod post;
 
 pub use key::SigningKeyCache;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use post::push_json_string;
 pub use post::{sign_post_policy, ContentTypeCondition, KeyCondition, PostPolicy, PostSignature};
 
 use crate::credentials::Credentials;

@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 use super::input::{object_from_pairs, set, Obj};
+use super::packed::{push_json_object, snapshot, Packed};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::signer::{
@@ -141,7 +142,7 @@ export interface BuiltPostPolicy extends SignedPostPolicy {
 
 /// Reads the request fields shared by `signRequest` and `presignUrl`.
 fn read_request(
-    input: &Obj<'_>,
+    input: &Packed<'_>,
     endpoint: Option<&str>,
     strings: &RequestStrings,
 ) -> Result<Request> {
@@ -168,7 +169,7 @@ struct RequestStrings {
 }
 
 impl RequestStrings {
-    fn read(input: &Obj<'_>) -> Result<Self> {
+    fn read(input: &Packed<'_>) -> Result<Self> {
         let method = input.string("method")?;
         let bucket = input.string("bucket")?;
         let key = input.opt_string("key")?;
@@ -192,17 +193,29 @@ impl RequestStrings {
 pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    let input = Obj::root(input)?;
+    let raw = input;
+    let snap = snapshot(raw)?;
+    let input = Packed::root(&snap);
     let strings = RequestStrings::read(&input)?;
     let endpoint = input.opt_string("endpoint")?;
     let req = read_request(&input, endpoint.as_deref(), &strings)?;
     let creds = input.credentials()?;
-    let now = input.sign_time()?;
+    let now = input.sign_time(raw)?;
     let signed = with_keys(|keys| signer::sign_request(&req, &creds, now, keys));
-    let out = Object::new();
-    set(&out, "url", &JsValue::from_str(&signed.url));
-    set(&out, "headers", &object_from_pairs(&signed.headers));
-    Ok(out.into())
+    // One string back across the boundary, parsed by the engine's JSON.parse.
+    let mut json = String::with_capacity(signed.url.len() + 512);
+    json.push_str("{\"url\":");
+    crate::signer::push_json_string(&mut json, &signed.url);
+    json.push_str(",\"headers\":");
+    push_json_object(&mut json, &signed.headers);
+    json.push('}');
+    parse_result(&json)
+}
+
+/// `JSON.parse` of a result this module wrote.
+fn parse_result(json: &str) -> Result<JsValue> {
+    js_sys::JSON::parse(json)
+        .map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
 }
 
 fn js_date(t: UnixTime) -> Date {
@@ -215,7 +228,9 @@ fn js_date(t: UnixTime) -> Date {
 pub fn presign_url(
     #[wasm_bindgen(unchecked_param_type = "PresignUrlInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    let input = Obj::root(input)?;
+    let raw = input;
+    let snap = snapshot(raw)?;
+    let input = Packed::root(&snap);
     let strings = RequestStrings::read(&input)?;
     let endpoint = input.opt_string("endpoint")?;
     let req = read_request(&input, endpoint.as_deref(), &strings)?;
@@ -223,13 +238,21 @@ pub fn presign_url(
         .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
         .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
     let creds = input.credentials()?;
-    let now = input.sign_time()?;
+    let now = input.sign_time(raw)?;
     let p = with_keys(|keys| signer::presign(&req, &creds, now, expires, keys))?;
-    let out = Object::new();
-    set(&out, "url", &JsValue::from_str(&p.url));
-    set(&out, "expiresAt", &js_date(p.expires_at));
-    set(&out, "headers", &object_from_pairs(&p.headers));
-    Ok(out.into())
+    let mut json = String::with_capacity(p.url.len() + 256);
+    json.push_str("{\"url\":");
+    crate::signer::push_json_string(&mut json, &p.url);
+    json.push_str(",\"headers\":");
+    push_json_object(&mut json, &p.headers);
+    json.push('}');
+    let out = parse_result(&json)?;
+    let _ = js_sys::Reflect::set(
+        &out,
+        &JsValue::from_str("expiresAt"),
+        &js_date(p.expires_at),
+    );
+    Ok(out)
 }
 
 fn post_result(sig: &signer::PostSignature) -> Object {

@@ -9,6 +9,7 @@ mod client;
 mod clock;
 mod input;
 mod js_error;
+mod packed;
 mod source;
 mod transport;
 
