@@ -1,37 +1,14 @@
-// Presign a URL locally (wasm), with STS credentials from the STS endpoint.
-import { presignUrl } from '/pkg/oss_direct_upload.js';
-import { credentials, settings, log, describeError, kvTable, escapeHtml } from '../lib.js';
+// Mode 2 — a URL presigned by the library: presignUrl returns the URL and the headers its user
+// must send; uploadToSignedUrl sends exactly those.
+import { uploadToSignedUrl } from '/pkg/oss_direct_upload.js';
 
-export function mount(el) {
-  el.innerHTML = `
-    <h2>Presign a URL</h2>
-    <p class="muted">Signs a V4 presigned URL in the page. Whoever uses it must send the headers listed with it.</p>
-    <div class="grid">
-      <label>Key <input name="key" value="uploads/hello.txt"></label>
-      <label>Method <select name="method"><option>PUT</option><option>GET</option></select></label>
-      <label>Content-Type <input name="type" value="text/plain"></label>
-      <label>Expires in (s) <input name="expires" type="number" value="900" min="1" max="604800"></label>
-    </div>
-    <div class="row"><button name="go">Presign</button></div>
-    <div class="result"></div>`;
-  const field = (n) => el.querySelector(`[name="${n}"]`);
-  const out = el.querySelector('.result');
-  field('go').addEventListener('click', async () => {
-    try {
-      const c = await credentials();
-      const method = field('method').value;
-      const headers = method === 'PUT' && field('type').value ? { 'Content-Type': field('type').value } : {};
-      const p = presignUrl({ ...settings(), method, key: field('key').value, headers,
-        expiresInSecs: Number(field('expires').value), credentials: c });
-      out.innerHTML = kvTable([
-        ['url', `<code>${escapeHtml(p.url)}</code>`],
-        ['expires', escapeHtml(p.expiresAt.toISOString())],
-        ['send these headers', `<code>${escapeHtml(JSON.stringify(p.headers))}</code>`],
-      ]);
-      log(`presigned ${method} ${field('key').value}`);
-    } catch (e) {
-      out.innerHTML = `<span class="err">${escapeHtml(describeError(e))}</span>`;
-      log(describeError(e), 'err');
-    }
-  });
+export const label = 'Presigned URL (signed here)';
+export const help = 'OssClient.presignUrl signs a PUT URL (its expiry capped at the credentials\' expiry), then the file is PUT to it with exactly the signed Content-Type.';
+
+export async function upload({ client, file, key, contentType, signal, log }) {
+  const type = contentType || file.type || 'application/octet-stream';
+  const p = await client.presignUrl(key, { method: 'PUT', contentType: type, expiresInSecs: 900 });
+  log(`presigned PUT ${key}, expires ${p.expiresAt.toLocaleTimeString()}${p.capped ? ' (capped at the credentials\' expiry)' : ''}`);
+  const r = await uploadToSignedUrl(p.url, file, { contentType: type, signal });
+  return { ...r, extra: [['presigned URL', p.url], ['headers to send', JSON.stringify(p.headers)]] };
 }
