@@ -32,7 +32,11 @@ function currentClient() {
   return client;
 }
 for (const id of ['bucket', 'region', 'endpoint', 'sts-url', 'share-tabs']) {
-  $(id).addEventListener('change', () => { client?.free(); client = null; showCredentials(); });
+  $(id).addEventListener('change', () => {
+    // A client still uploading is dropped, not freed: its calls finish on their own.
+    client = null;
+    showCredentials();
+  });
 }
 
 /** The credential panel: expiry, refreshes, clock offset — never the secret. */
