@@ -202,3 +202,18 @@ test('timeoutMs: a request OSS does not answer in time fails as a NetworkError s
   assert.ok(r.value.ms < 1500);
   assert.equal(r.value.retryable, true);
 });
+
+test('SignatureDoesNotMatch on a request signed here compares OSS\'s CanonicalRequest with ours', async () => {
+  const r = await inPage(page, async (lib, endpoint) => {
+    // Real STS keys with a wrong secret: what OSS received is exactly what was signed.
+    const sts = (await (await fetch('/sts')).json()).Credentials;
+    const c = new lib.OssClient({
+      region: 'cn-hangzhou', bucket: 'demo', endpoint,
+      credentials: async () => ({ accessKeyId: sts.AccessKeyId, accessKeySecret: 'not-the-secret', securityToken: sts.SecurityToken, expiration: sts.Expiration }),
+    });
+    try { await c.putObject('sig/wrong.txt', 'x'); return 'stored'; } catch (e) { return { code: e.code, diagnosis: e.diagnosis, id: sts.AccessKeyId, message: e.message }; }
+  }, emu.endpoint);
+  assert.equal(r.value.code, 'SignatureDoesNotMatch', JSON.stringify(r));
+  assert.equal(r.value.diagnosis, `the request OSS received is exactly the one signed, so the AccessKeySecret does not belong to AccessKeyId ${r.value.id}: check what the credential endpoint returns`);
+  assert.doesNotMatch(r.value.message, /not-the-secret/);
+});
