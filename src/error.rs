@@ -30,6 +30,13 @@ pub enum Error {
     InvalidResponse(String),
     /// A signed URL handed to the library had already expired; nothing was sent.
     SignedUrlExpired(String),
+    /// The CRC64 OSS computed differs from the data sent, after every retry (multipart).
+    CrcMismatch(String),
+    /// The browser hid a response header multipart uploads need (`ETag`): the bucket's CORS
+    /// rule must expose it. The message gives the rule.
+    CorsExposeHeadersMissing(String),
+    /// A multipart upload was paused; its uploadId and checkpoint are kept for `resume`.
+    UploadPaused(String),
 }
 
 /// An error answered by OSS (the parsed `<Error>` XML and response metadata).
@@ -68,8 +75,8 @@ impl Error {
     }
 
     /// The stable code: `InvalidArgument`, `CredentialProviderError`, `CredentialsExpired`,
-    /// `NetworkError`, `RequestAborted`, `InvalidResponse`, `SignedUrlExpired`, or the OSS code
-    /// verbatim.
+    /// `NetworkError`, `RequestAborted`, `InvalidResponse`, `SignedUrlExpired`, `CrcMismatch`,
+    /// `CorsExposeHeadersMissing`, `UploadPaused`, or the OSS code verbatim.
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidArgument { .. } => "InvalidArgument",
@@ -80,6 +87,9 @@ impl Error {
             Self::Service(e) => &e.code,
             Self::InvalidResponse(_) => "InvalidResponse",
             Self::SignedUrlExpired(_) => "SignedUrlExpired",
+            Self::CrcMismatch(_) => "CrcMismatch",
+            Self::CorsExposeHeadersMissing(_) => "CorsExposeHeadersMissing",
+            Self::UploadPaused(_) => "UploadPaused",
         }
     }
 
@@ -118,6 +128,8 @@ impl fmt::Display for Error {
             }
             Self::InvalidResponse(m) => write!(f, "unexpected response: {m}"),
             Self::SignedUrlExpired(m) => write!(f, "signed URL expired: {m}"),
+            Self::CrcMismatch(m) => write!(f, "CRC64 mismatch: {m}"),
+            Self::CorsExposeHeadersMissing(m) | Self::UploadPaused(m) => f.write_str(m),
         }
     }
 }

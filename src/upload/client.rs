@@ -712,5 +712,7 @@ impl Standalone<'_> {
     }
 }
 
+pub mod multipart;
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,631 @@
+//! Multipart uploads through the [`Client`]: Initiate, parts sent by a bounded number of workers
+//! (each part hashed, signed just before it is sent, retried, its CRC64 checked), checkpoints
+//! saved as parts finish, resume reconciled with ListParts, and a CompleteMultipartUpload that
+//! is never sent twice.
+
+use super::{cors_hint, Built, Client};
+use crate::credentials::cache::CredentialSource;
+use crate::error::{Error, Result};
+use crate::names::ObjectKey;
+use crate::signer;
+use crate::upload::multipart::{
+    complete_xml, join_all, object_crc, parse_initiate, parse_list_parts, reconcile, Checkpoint,
+    DonePart, Fingerprint, ListedPart, MultipartObserver, PartPlan, PartQueue, PartSource,
+    PartState, Phase,
+};
+use crate::upload::retry::is_retryable;
+use crate::upload::transport::{HttpRequest, HttpResponse, Transport};
+use crate::upload::xml;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::pin::Pin;
+use std::collections::BTreeMap;
+
+/// Extra rounds a part gets after the client's retry policy is exhausted (each round is a full
+/// set of attempts), so one flaky part does not fail a long upload.
+const PART_ROUNDS: u32 = 2;
+
+/// What [`Client::multipart_upload`] uploads.
+#[derive(Debug, Clone)]
+pub struct MultipartInput {
+    /// Object key.
+    pub key: String,
+    /// The resolved Content-Type (sent with InitiateMultipartUpload).
+    pub content_type: String,
+    /// Other upload headers (already checked), sent with InitiateMultipartUpload.
+    pub headers: Vec<(String, String)>,
+    /// Bytes per part; `None` chooses.
+    pub part_size: Option<u64>,
+    /// Parts in flight.
+    pub concurrency: usize,
+    /// The file (its size is the object's).
+    pub fingerprint: Fingerprint,
+    /// A checkpoint to resume from.
+    pub resume: Option<Checkpoint>,
+    /// The page's origin, for the CORS rule in error messages ("" when unknown).
+    pub origin: String,
+}
+
+/// The result of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartOutput {
+    /// Object key.
+    pub key: String,
+    /// The object's ETag (`"<HEX>-<N>"`).
+    pub etag: Option<String>,
+    /// `x-oss-request-id` of CompleteMultipartUpload.
+    pub request_id: Option<String>,
+    /// The object's CRC64 (decimal), computed here and checked against OSS's.
+    pub crc64: String,
+    /// The upload's id.
+    pub upload_id: String,
+    /// The object's URL (unsigned).
+    pub url: String,
+    /// Parts in all.
+    pub parts: u32,
+    /// Parts found already stored when resuming.
+    pub parts_reused: u32,
+}
+
+/// The error for a part answer whose ETag the browser hid, with the CORS rule to add.
+pub fn cors_expose_missing(origin: &str) -> Error {
+    let mut m = String::from(
+        "the browser cannot read the ETag of uploaded parts, so the upload could not be completed: \
+         the bucket's CORS rule does not expose it. Add this CORS rule to the bucket: ",
+    );
+    m.push_str(&cors_hint(origin, "GET, PUT, POST, DELETE, HEAD").replacen(
+        "if the bucket has no CORS rule for this page, add one: ",
+        "",
+        1,
+    ));
+    m.push_str(" (the ExposeHeader list must include at least ETag)");
+    Error::CorsExposeHeadersMissing(m)
+}
+
+fn is_code(e: &Error, code: &str) -> bool {
+    matches!(e, Error::Service(s) if s.code == code)
+}
+
+impl<S: CredentialSource> Client<S> {
+    /// Sends one request on `key` signed with fresh credentials on every attempt.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_signed<T: Transport>(
+        &self,
+        t: &T,
+        method: &str,
+        key: &str,
+        headers: Vec<(String, String)>,
+        query: Vec<(String, Option<String>)>,
+        body: Option<T::Body>,
+        idempotent: bool,
+    ) -> Result<HttpResponse> {
+        let req = self.request(method, key, headers, query)?;
+        self.exchange(t, idempotent, true, &mut |creds, now| {
+            let creds = creds.ok_or(Error::CredentialsExpired)?;
+            let mut keys = self.keys.borrow_mut();
+            let s = signer::sign_request(&req, creds, now, &mut keys);
+            Ok(Built {
+                req: HttpRequest {
+                    method: s.method,
+                    url: s.url,
+                    headers: s.headers,
+                    body: body.clone(),
+                },
+                signed: Some((s.canonical_request, s.string_to_sign)),
+            })
+        })
+        .await
+    }
+
+    /// InitiateMultipartUpload: returns the uploadId.
+    pub async fn initiate_multipart_upload<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        content_type: &str,
+        mut headers: Vec<(String, String)>,
+    ) -> Result<String> {
+        headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        let resp = self
+            .send_signed(
+                t,
+                "POST",
+                key,
+                headers,
+                vec![("uploads".to_owned(), None)],
+                None,
+                true,
+            )
+            .await?;
+        parse_initiate(&resp.body)
+    }
+
+    /// UploadPart: one attempt sequence for part `n` (retries on 5xx/429/network).
+    pub async fn upload_part<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        upload_id: &str,
+        n: u32,
+        body: T::Body,
+    ) -> Result<HttpResponse> {
+        self.send_signed(
+            t,
+            "PUT",
+            key,
+            Vec::new(),
+            vec![
+                ("partNumber".to_owned(), Some(n.to_string())),
+                ("uploadId".to_owned(), Some(upload_id.to_owned())),
+            ],
+            Some(body),
+            true,
+        )
+        .await
+    }
+
+    /// ListParts, every page.
+    pub async fn list_parts<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<ListedPart>> {
+        let mut all = Vec::new();
+        let mut marker: Option<u32> = None;
+        for _ in 0..20 {
+            let mut query = vec![
+                ("max-parts".to_owned(), Some("1000".to_owned())),
+                ("uploadId".to_owned(), Some(upload_id.to_owned())),
+            ];
+            if let Some(m) = marker {
+                query.push(("part-number-marker".to_owned(), Some(m.to_string())));
+            }
+            let resp = self
+                .send_signed(t, "GET", key, Vec::new(), query, None, true)
+                .await?;
+            let page = parse_list_parts(&resp.body)?;
+            all.extend(page.parts);
+            match (page.truncated, page.next_marker) {
+                (true, Some(m)) if Some(m) != marker => marker = Some(m),
+                _ => return Ok(all),
+            }
+        }
+        Ok(all)
+    }
+
+    /// AbortMultipartUpload: OSS deletes the upload and its parts.
+    pub async fn abort_multipart_upload<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<()> {
+        ObjectKey::new(key)?;
+        self.send_signed(
+            t,
+            "DELETE",
+            key,
+            Vec::new(),
+            vec![("uploadId".to_owned(), Some(upload_id.to_owned()))],
+            None,
+            true,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// CompleteMultipartUpload with the given XML body; network failures are not retried (the
+    /// first attempt may have landed, and a second one would answer NoSuchUpload).
+    async fn complete_multipart_upload<T: Transport, P: PartSource<Body = T::Body>>(
+        &self,
+        t: &T,
+        src: &P,
+        key: &str,
+        upload_id: &str,
+        xml_body: &str,
+    ) -> Result<HttpResponse> {
+        self.send_signed(
+            t,
+            "POST",
+            key,
+            vec![("Content-Type".to_owned(), "application/xml".to_owned())],
+            vec![("uploadId".to_owned(), Some(upload_id.to_owned()))],
+            Some(src.text(xml_body)),
+            false,
+        )
+        .await
+    }
+
+    /// HeadObject, to learn whether a CompleteMultipartUpload whose answer was lost landed:
+    /// `Some` when the object exists with the CRC64 `crc`.
+    async fn stored_with_crc<T: Transport>(
+        &self,
+        t: &T,
+        key: &str,
+        crc: u64,
+    ) -> Option<HttpResponse> {
+        let resp = self
+            .send_signed(t, "HEAD", key, Vec::new(), Vec::new(), None, true)
+            .await
+            .ok()?;
+        let stored: u64 = resp.header("x-oss-hash-crc64ecma")?.trim().parse().ok()?;
+        (stored == crc).then_some(resp)
+    }
+
+    /// Uploads a file in parts: initiates (or resumes `input.resume`, reconciled with
+    /// ListParts), sends the missing parts with `input.concurrency` in flight, saves a
+    /// checkpoint as parts finish, and completes once, checking the object's CRC64.
+    ///
+    /// On failure the uploadId and checkpoint are kept (the caller may resume or abort).
+    pub async fn multipart_upload<T, P, O>(
+        &self,
+        t: &T,
+        src: &P,
+        obs: &O,
+        input: MultipartInput,
+    ) -> Result<MultipartOutput>
+    where
+        T: Transport,
+        P: PartSource<Body = T::Body>,
+        O: MultipartObserver,
+    {
+        let key = ObjectKey::new(&input.key)?;
+        let size = input.fingerprint.size;
+        let concurrency = input.concurrency.clamp(1, 64);
+        obs.phase(Phase::Initiating);
+        let mut resumed: Option<(Checkpoint, Vec<ListedPart>)> = None;
+        if let Some(cp) = input.resume {
+            match self.list_parts(t, key.as_str(), &cp.upload_id).await {
+                Ok(listed) => resumed = Some((cp, listed)),
+                Err(e) if is_code(&e, "NoSuchUpload") => {
+                    // Completed (answer lost) or aborted/expired.
+                    if cp.completing {
+                        if let Some(out) = self.confirm_completed(t, obs, &key, &cp).await {
+                            return Ok(out);
+                        }
+                    }
+                    obs.discard(&cp.upload_id).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let now = t.now_ms();
+        let (mut cp, states) = if let Some((mut cp, listed)) = resumed {
+            let plan = PartPlan::new(size, Some(cp.part_size))?;
+            let states = reconcile(&plan, &cp.parts, &listed);
+            cp.completing = false;
+            (cp, states)
+        } else {
+            let plan = PartPlan::new(size, input.part_size)?;
+            let upload_id = self
+                .initiate_multipart_upload(t, key.as_str(), &input.content_type, input.headers)
+                .await?;
+            let cp = Checkpoint {
+                upload_id,
+                bucket: self.cfg.bucket.as_str().to_owned(),
+                key: key.as_str().to_owned(),
+                part_size: plan.part_size,
+                content_type: input.content_type,
+                fingerprint: input.fingerprint,
+                parts: Vec::new(),
+                completing: false,
+                created_ms: now,
+                updated_ms: now,
+            };
+            let n = plan.count as usize;
+            (cp, vec![PartState::Upload; n])
+        };
+        let plan = PartPlan::new(size, Some(cp.part_size))?;
+        cp.parts.clear();
+        let mut todo = Vec::new();
+        let mut verify = BTreeMap::new();
+        for (n, state) in (1..=plan.count).zip(states) {
+            match state {
+                PartState::Done(d) => cp.parts.push(d),
+                PartState::Verify { etag, crc64 } => {
+                    verify.insert(n, (etag, crc64));
+                    todo.push(n);
+                }
+                PartState::Upload => todo.push(n),
+            }
+        }
+        let reused = u32::try_from(cp.parts.len()).unwrap_or(0);
+        obs.started(&cp);
+        for p in &cp.parts {
+            obs.part_done(p.number, plan.len(p.number));
+        }
+        cp.updated_ms = t.now_ms();
+        obs.save(&cp).await;
+        obs.phase(Phase::Uploading);
+        let job = Job {
+            client: self,
+            t,
+            src,
+            obs,
+            key: &key,
+            plan,
+            origin: &input.origin,
+            queue: PartQueue::new(todo),
+            verify,
+            cp: RefCell::new(cp),
+            error: RefCell::new(None),
+            etag_seen: Cell::new(false),
+            saving: Cell::new(false),
+            dirty: Cell::new(false),
+        };
+        let workers: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = (0..concurrency)
+            .map(|_| Box::pin(job.worker()) as Pin<Box<dyn Future<Output = ()> + '_>>)
+            .collect();
+        join_all(workers).await;
+        let mut cp = job.cp.into_inner();
+        if let Some(e) = job.error.into_inner() {
+            cp.updated_ms = t.now_ms();
+            obs.save(&cp).await;
+            return Err(e);
+        }
+        t.check_aborted()?;
+        self.complete(t, src, obs, &key, &plan, cp, reused).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn complete<T, P, O>(
+        &self,
+        t: &T,
+        src: &P,
+        obs: &O,
+        key: &ObjectKey,
+        plan: &PartPlan,
+        mut cp: Checkpoint,
+        reused: u32,
+    ) -> Result<MultipartOutput>
+    where
+        T: Transport,
+        P: PartSource<Body = T::Body>,
+        O: MultipartObserver,
+    {
+        cp.parts.sort_by_key(|p| p.number);
+        let ours = object_crc(plan, &cp.parts);
+        cp.completing = true;
+        cp.updated_ms = t.now_ms();
+        obs.save(&cp).await;
+        obs.phase(Phase::Completing);
+        let body = complete_xml(cp.parts.iter().map(|p| (p.number, p.etag.as_str())));
+        let resp = match self
+            .complete_multipart_upload(t, src, key.as_str(), &cp.upload_id, &body)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if matches!(e, Error::Network(_)) || is_code(&e, "NoSuchUpload") => {
+                // The answer was lost (or an earlier attempt landed): look, never send it again.
+                let Some(head) = self.stored_with_crc(t, key.as_str(), ours).await else {
+                    cp.updated_ms = t.now_ms();
+                    obs.save(&cp).await;
+                    return Err(e);
+                };
+                head
+            }
+            Err(e) => {
+                cp.completing = false;
+                cp.updated_ms = t.now_ms();
+                obs.save(&cp).await;
+                return Err(e);
+            }
+        };
+        obs.discard(&cp.upload_id).await;
+        let stored = resp.header("x-oss-hash-crc64ecma").map(str::trim);
+        if let Some(s) = stored.filter(|s| !s.is_empty()) {
+            if s != ours.to_string() {
+                let mut m = String::from("the stored object ");
+                m.push_str(key.as_str());
+                m.push_str(" has CRC64 ");
+                m.push_str(s);
+                m.push_str(" but its parts as sent combine to ");
+                m.push_str(&ours.to_string());
+                m.push_str(": upload it again");
+                return Err(Error::CrcMismatch(m));
+            }
+        }
+        obs.phase(Phase::Done);
+        Ok(MultipartOutput {
+            key: key.as_str().to_owned(),
+            etag: resp
+                .header("etag")
+                .map(str::to_owned)
+                .or_else(|| xml::element(&resp.body, "ETag")),
+            request_id: resp.header("x-oss-request-id").map(str::to_owned),
+            crc64: ours.to_string(),
+            upload_id: cp.upload_id,
+            url: self.object_url(key),
+            parts: plan.count,
+            parts_reused: reused,
+        })
+    }
+
+    /// A checkpoint marked completing whose upload is gone: the object is ours if it exists with
+    /// the CRC64 of every part.
+    async fn confirm_completed<T: Transport, O: MultipartObserver>(
+        &self,
+        t: &T,
+        obs: &O,
+        key: &ObjectKey,
+        cp: &Checkpoint,
+    ) -> Option<MultipartOutput> {
+        let plan = PartPlan::new(cp.fingerprint.size, Some(cp.part_size)).ok()?;
+        if cp.parts.len() != plan.count as usize {
+            return None;
+        }
+        let crc = object_crc(&plan, &cp.parts);
+        let head = self.stored_with_crc(t, key.as_str(), crc).await?;
+        obs.discard(&cp.upload_id).await;
+        obs.phase(Phase::Done);
+        Some(MultipartOutput {
+            key: key.as_str().to_owned(),
+            etag: head.header("etag").map(str::to_owned),
+            request_id: head.header("x-oss-request-id").map(str::to_owned),
+            crc64: crc.to_string(),
+            upload_id: cp.upload_id.clone(),
+            url: self.object_url(key),
+            parts: plan.count,
+            parts_reused: plan.count,
+        })
+    }
+}
+
+/// One running upload's shared state.
+struct Job<'a, S, T: Transport, P, O> {
+    client: &'a Client<S>,
+    t: &'a T,
+    src: &'a P,
+    obs: &'a O,
+    key: &'a ObjectKey,
+    plan: PartPlan,
+    origin: &'a str,
+    queue: PartQueue,
+    verify: BTreeMap<u32, (String, Option<u64>)>,
+    cp: RefCell<Checkpoint>,
+    error: RefCell<Option<Error>>,
+    etag_seen: Cell<bool>,
+    saving: Cell<bool>,
+    dirty: Cell<bool>,
+}
+
+impl<S, T, P, O> Job<'_, S, T, P, O>
+where
+    S: CredentialSource,
+    T: Transport,
+    P: PartSource<Body = T::Body>,
+    O: MultipartObserver,
+{
+    async fn worker(&self) {
+        while let Some(n) = self.queue.pop() {
+            match self.part(n).await {
+                Ok(done) => self.record(done).await,
+                Err(e) => {
+                    self.queue.stop();
+                    let mut slot = self.error.borrow_mut();
+                    // Keep the first real cause; an abort seen by others is a consequence.
+                    if slot.is_none() || matches!(*slot, Some(Error::Aborted)) {
+                        *slot = Some(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hashes, sends and checks part `n`.
+    async fn part(&self, n: u32) -> Result<DonePart> {
+        let (start, end) = self.plan.range(n);
+        self.t.check_aborted()?;
+        let crc = self.src.crc64(start, end).await?;
+        if let Some((etag, listed)) = self.verify.get(&n) {
+            if listed.map_or(true, |c| c == crc) {
+                return Ok(DonePart {
+                    number: n,
+                    etag: etag.clone(),
+                    crc64: crc,
+                });
+            }
+        }
+        let upload_id = self.cp.borrow().upload_id.clone();
+        let retry = self.client.cfg.retry;
+        let mut round = 0u32;
+        let mut crc_failures = 0u32;
+        loop {
+            self.t.check_aborted()?;
+            self.obs.part_started(n);
+            let sent = self
+                .client
+                .upload_part(
+                    self.t,
+                    self.key.as_str(),
+                    &upload_id,
+                    n,
+                    self.src.slice(start, end),
+                )
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) if round < PART_ROUNDS && is_retryable(&e, true) => {
+                    self.t
+                        .sleep(retry.delay_ms(round + 2, self.t.jitter()))
+                        .await;
+                    round += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(etag) = resp.header("etag").filter(|e| !e.is_empty()) else {
+                return Err(if self.etag_seen.get() {
+                    Error::InvalidResponse(String::from("UploadPart answered without an ETag"))
+                } else {
+                    cors_expose_missing(self.origin)
+                });
+            };
+            self.etag_seen.set(true);
+            let stored = resp
+                .header("x-oss-hash-crc64ecma")
+                .and_then(|c| c.trim().parse::<u64>().ok());
+            match stored {
+                Some(s) if s != crc => {
+                    crc_failures += 1;
+                    if crc_failures < retry.max_attempts.max(2) {
+                        continue;
+                    }
+                    let mut m = String::from("part ");
+                    m.push_str(&n.to_string());
+                    m.push_str(" was stored with CRC64 ");
+                    m.push_str(&s.to_string());
+                    m.push_str(" but the bytes sent have CRC64 ");
+                    m.push_str(&crc.to_string());
+                    m.push_str(", after every retry");
+                    return Err(Error::CrcMismatch(m));
+                }
+                _ => {
+                    return Ok(DonePart {
+                        number: n,
+                        etag: etag.to_owned(),
+                        crc64: crc,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Records a finished part and saves the checkpoint.
+    async fn record(&self, done: DonePart) {
+        self.obs.part_done(done.number, self.plan.len(done.number));
+        {
+            let mut cp = self.cp.borrow_mut();
+            let at = cp.parts.partition_point(|p| p.number < done.number);
+            cp.parts.insert(at, done);
+        }
+        self.persist().await;
+    }
+
+    /// Saves the checkpoint, one save at a time: updates made during a save are written by the
+    /// save that follows it, in order.
+    async fn persist(&self) {
+        if self.saving.get() {
+            self.dirty.set(true);
+            return;
+        }
+        self.saving.set(true);
+        loop {
+            self.dirty.set(false);
+            let snapshot = {
+                let mut cp = self.cp.borrow_mut();
+                cp.updated_ms = self.t.now_ms();
+                cp.clone()
+            };
+            self.obs.save(&snapshot).await;
+            if !self.dirty.get() {
+                break;
+            }
+        }
+        self.saving.set(false);
+    }
+}
+
+#[cfg(test)]
+mod tests;

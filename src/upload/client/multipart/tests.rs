@@ -1,0 +1,539 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::many_single_char_names,
+    clippy::too_many_lines,
+    clippy::map_unwrap_or,
+    clippy::format_push_string,
+    clippy::cast_possible_truncation,
+    clippy::cloned_ref_to_slice_refs
+)]
+
+use super::*;
+use crate::names::{Bucket, Region};
+use crate::upload::client::ClientConfig;
+use crate::upload::multipart::MIN_PART_SIZE;
+use crate::upload::retry::RetryPolicy;
+use crate::upload::testing::{
+    header, http_date, oss_error, run_one, FakeSource, FakeTransport, ManualClock,
+};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+const T0: i64 = 1_700_000_000_000;
+const PARTS: u64 = 11;
+
+fn config() -> ClientConfig {
+    ClientConfig {
+        region: Region::new("cn-hangzhou").unwrap(),
+        bucket: Bucket::new("demo").unwrap(),
+        endpoint: Some("http://localhost:9000".into()),
+        cname: false,
+        path_style: false,
+        refresh_before_secs: 60,
+        retry: RetryPolicy::default(),
+        allow_insecure_http: false,
+    }
+}
+
+enum Fault {
+    Status(u16, &'static str),
+    Network,
+}
+
+/// A fake OSS with just enough multipart behaviour, recording what it was asked.
+#[derive(Default)]
+struct Oss {
+    uploads: BTreeMap<String, BTreeMap<u32, (String, Vec<u8>)>>,
+    objects: BTreeMap<String, Vec<u8>>,
+    next_id: u32,
+    completes: u32,
+    aborts: u32,
+    /// (part number, answer time) of every UploadPart that reached OSS.
+    part_puts: Vec<(u32, i64)>,
+    faults: Vec<(u32, Fault)>,
+    bad_crc: BTreeMap<u32, u32>,
+    hide_etag: bool,
+    lose_complete_answer: bool,
+    tokens: Vec<String>,
+}
+
+fn query(url: &str) -> BTreeMap<String, String> {
+    url.split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_owned(), crate::encode::uri_decode(v).unwrap())
+        })
+        .collect()
+}
+
+fn resp(status: u16, now: i64, headers: Vec<(&str, String)>, body: String) -> HttpResponse {
+    let mut h: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    h.push(("date".into(), http_date(now)));
+    h.push(("x-oss-request-id".into(), "RID".into()));
+    HttpResponse {
+        status,
+        headers: h,
+        body,
+    }
+}
+
+fn handle(oss: &RefCell<Oss>, req: &HttpRequest<Rc<Vec<u8>>>, now: i64) -> Result<HttpResponse> {
+    let q = query(&req.url);
+    let key = req
+        .url
+        .split_once("localhost:9000/")
+        .map(|(_, r)| r.split('?').next().unwrap_or(""))
+        .unwrap_or("")
+        .to_owned();
+    let mut o = oss.borrow_mut();
+    if let Some(tok) = header(req, "x-oss-security-token") {
+        o.tokens.push(tok.to_owned());
+    }
+    let no_upload = || Ok(oss_error(404, "NoSuchUpload", "", now));
+    match (req.method.as_str(), q.get("uploadId")) {
+        ("POST", None) => {
+            o.next_id += 1;
+            let id = format!("UP{}", o.next_id);
+            o.uploads.insert(id.clone(), BTreeMap::new());
+            Ok(resp(
+                200,
+                now,
+                vec![],
+                format!("<InitiateMultipartUploadResult><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"),
+            ))
+        }
+        ("PUT", Some(id)) => {
+            let n: u32 = q["partNumber"].parse().unwrap();
+            o.part_puts.push((n, now));
+            if let Some(i) = o.faults.iter().position(|(p, _)| *p == n) {
+                let (_, f) = o.faults.remove(i);
+                return match f {
+                    Fault::Status(s, c) => Ok(oss_error(s, c, "", now)),
+                    Fault::Network => Err(Error::Network("connection dropped".into())),
+                };
+            }
+            let body = req.body.as_ref().unwrap().to_vec();
+            let mut crc = crate::crc64::checksum(&body);
+            if let Some(left) = o.bad_crc.get_mut(&n) {
+                if *left > 0 {
+                    *left -= 1;
+                    crc ^= 1;
+                }
+            }
+            let etag = format!("\"E{n}-{}\"", body.len());
+            let hide = o.hide_etag;
+            let Some(up) = o.uploads.get_mut(id) else {
+                return no_upload();
+            };
+            up.insert(n, (etag.clone(), body));
+            let mut h = vec![("x-oss-hash-crc64ecma", crc.to_string())];
+            if !hide {
+                h.push(("etag", etag));
+            }
+            Ok(resp(200, now, h, String::new()))
+        }
+        ("GET", Some(id)) => {
+            let Some(up) = o.uploads.get(id) else {
+                return no_upload();
+            };
+            let mut body = String::from("<ListPartsResult><IsTruncated>false</IsTruncated>");
+            for (n, (etag, data)) in up {
+                body.push_str(&format!(
+                    "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag><HashCrc64ecma>{}</HashCrc64ecma><Size>{}</Size></Part>",
+                    crate::crc64::checksum(data),
+                    data.len()
+                ));
+            }
+            body.push_str("</ListPartsResult>");
+            Ok(resp(200, now, vec![], body))
+        }
+        ("POST", Some(id)) => {
+            let Some(up) = o.uploads.remove(id) else {
+                return no_upload();
+            };
+            let xml = String::from_utf8(req.body.as_ref().unwrap().to_vec()).unwrap();
+            let mut data = Vec::new();
+            for (n, (etag, part)) in &up {
+                assert!(xml.contains(&format!("<PartNumber>{n}</PartNumber><ETag>{etag}</ETag>")));
+                data.extend_from_slice(part);
+            }
+            let crc = crate::crc64::checksum(&data);
+            o.objects.insert(key, data);
+            o.completes += 1;
+            if o.lose_complete_answer {
+                return Err(Error::Network("connection reset".into()));
+            }
+            Ok(resp(
+                200,
+                now,
+                vec![("x-oss-hash-crc64ecma", crc.to_string())],
+                "<CompleteMultipartUploadResult><ETag>\"OBJ-11\"</ETag></CompleteMultipartUploadResult>".into(),
+            ))
+        }
+        ("DELETE", Some(id)) => {
+            if o.uploads.remove(id).is_none() {
+                return no_upload();
+            }
+            o.aborts += 1;
+            Ok(resp(204, now, vec![], String::new()))
+        }
+        ("HEAD", None) => match o.objects.get(&key) {
+            Some(d) => Ok(resp(
+                200,
+                now,
+                vec![
+                    (
+                        "x-oss-hash-crc64ecma",
+                        crate::crc64::checksum(d).to_string(),
+                    ),
+                    ("etag", "\"OBJ-11\"".into()),
+                ],
+                String::new(),
+            )),
+            None => Ok(oss_error(404, "NoSuchKey", "", now)),
+        },
+        _ => panic!("unexpected {} {}", req.method, req.url),
+    }
+}
+
+struct Bytes(Rc<Vec<u8>>);
+
+impl PartSource for Bytes {
+    type Body = Rc<Vec<u8>>;
+    fn slice(&self, start: u64, end: u64) -> Rc<Vec<u8>> {
+        Rc::new(self.0[start as usize..end as usize].to_vec())
+    }
+    fn text(&self, text: &str) -> Rc<Vec<u8>> {
+        Rc::new(text.as_bytes().to_vec())
+    }
+    async fn crc64(&self, start: u64, end: u64) -> Result<u64> {
+        Ok(crate::crc64::checksum(
+            &self.0[start as usize..end as usize],
+        ))
+    }
+}
+
+#[derive(Default)]
+struct Obs<'a> {
+    saves: RefCell<Vec<Checkpoint>>,
+    discarded: RefCell<Vec<String>>,
+    phases: RefCell<Vec<Phase>>,
+    done: RefCell<Vec<u32>>,
+    abort_after: Option<(usize, &'a FakeTransport)>,
+}
+
+impl MultipartObserver for Obs<'_> {
+    fn started(&self, _: &Checkpoint) {}
+    fn phase(&self, phase: Phase) {
+        self.phases.borrow_mut().push(phase);
+    }
+    fn part_started(&self, _: u32) {}
+    fn part_done(&self, n: u32, _: u64) {
+        self.done.borrow_mut().push(n);
+        if let Some((k, t)) = self.abort_after {
+            if self.done.borrow().len() >= k {
+                t.aborted.set(true);
+            }
+        }
+    }
+    async fn save(&self, cp: &Checkpoint) {
+        self.saves.borrow_mut().push(cp.clone());
+    }
+    async fn discard(&self, id: &str) {
+        self.discarded.borrow_mut().push(id.to_owned());
+    }
+}
+
+impl Obs<'_> {
+    fn last(&self) -> Checkpoint {
+        self.saves.borrow().last().unwrap().clone()
+    }
+}
+
+struct World {
+    clock: Rc<ManualClock>,
+    oss: Rc<RefCell<Oss>>,
+    t: FakeTransport,
+    client: Client<FakeSource>,
+    data: Rc<Vec<u8>>,
+}
+
+fn world() -> World {
+    let clock = ManualClock::at(T0);
+    let oss = Rc::new(RefCell::new(Oss::default()));
+    let o = Rc::clone(&oss);
+    let t = FakeTransport::new(&clock, Box::new(move |req, now| handle(&o, req, now)));
+    let client = Client::new(config(), FakeSource::new(&clock, 900_000)).unwrap();
+    let data: Vec<u8> = (0..(PARTS - 1) * MIN_PART_SIZE + 5)
+        .map(|i| (i * 131 % 251) as u8)
+        .collect();
+    World {
+        clock,
+        oss,
+        t,
+        client,
+        data: Rc::new(data),
+    }
+}
+
+fn input(w: &World, resume: Option<Checkpoint>) -> MultipartInput {
+    MultipartInput {
+        key: "big/file.bin".into(),
+        content_type: "application/octet-stream".into(),
+        headers: Vec::new(),
+        part_size: Some(MIN_PART_SIZE),
+        concurrency: 4,
+        fingerprint: Fingerprint {
+            name: "file.bin".into(),
+            size: w.data.len() as u64,
+            ..Fingerprint::default()
+        },
+        resume,
+        origin: "http://localhost:8080".into(),
+    }
+}
+
+fn upload(w: &World, obs: &Obs<'_>, resume: Option<Checkpoint>) -> Result<MultipartOutput> {
+    let src = Bytes(Rc::clone(&w.data));
+    run_one(
+        &w.clock,
+        w.client.multipart_upload(&w.t, &src, obs, input(w, resume)),
+    )
+}
+
+fn puts(w: &World) -> Vec<u32> {
+    w.oss.borrow().part_puts.iter().map(|(n, _)| *n).collect()
+}
+
+#[test]
+fn parts_go_four_at_a_time_and_complete_once_with_the_whole_crc() {
+    let w = world();
+    let obs = Obs::default();
+    let out = upload(&w, &obs, None).unwrap();
+    let oss = w.oss.borrow();
+    assert_eq!(oss.objects["big/file.bin"], *w.data);
+    assert_eq!(oss.completes, 1);
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+    assert_eq!(out.etag.as_deref(), Some("\"OBJ-11\""));
+    assert_eq!((out.parts, out.parts_reused), (11, 0));
+    let mut sent = puts(&w);
+    sent.sort_unstable();
+    assert_eq!(sent, (1..=11).collect::<Vec<_>>());
+    let mut per_instant: BTreeMap<i64, usize> = BTreeMap::new();
+    for (_, at) in &oss.part_puts {
+        *per_instant.entry(*at).or_default() += 1;
+    }
+    assert_eq!(per_instant.values().max(), Some(&4), "{per_instant:?}");
+    assert_eq!(
+        *obs.phases.borrow(),
+        [
+            Phase::Initiating,
+            Phase::Uploading,
+            Phase::Completing,
+            Phase::Done
+        ]
+    );
+    assert_eq!(*obs.discarded.borrow(), [out.upload_id.clone()]);
+    // Checkpoints hold no credential of any kind.
+    for cp in obs.saves.borrow().iter() {
+        let text = cp.encode();
+        assert!(!text.contains("secret") && !text.contains("token") && !text.contains("STS."));
+    }
+}
+
+#[test]
+fn parts_failing_with_503_500_and_dropped_connections_recover_intact() {
+    let w = world();
+    w.oss.borrow_mut().faults = vec![
+        (2, Fault::Status(503, "ServiceUnavailable")),
+        (2, Fault::Status(503, "ServiceUnavailable")),
+        (3, Fault::Status(500, "InternalError")),
+        // More failures than one retry policy allows: the part-level round takes over.
+        (5, Fault::Network),
+        (5, Fault::Network),
+        (5, Fault::Network),
+        (5, Fault::Network),
+    ];
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap();
+    let oss = w.oss.borrow();
+    assert_eq!(oss.objects["big/file.bin"], *w.data);
+    assert_eq!(oss.completes, 1);
+    assert!(oss.faults.is_empty());
+}
+
+#[test]
+fn a_part_out_of_retries_fails_the_upload_keeping_it_then_resume_sends_only_what_is_missing() {
+    let w = world();
+    w.oss.borrow_mut().faults = vec![(7, Fault::Status(403, "AccessDenied"))];
+    let obs = Obs::default();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "AccessDenied");
+    assert_eq!(w.oss.borrow().completes, 0);
+    assert!(obs.discarded.borrow().is_empty(), "checkpoint kept");
+    assert_eq!(w.oss.borrow().uploads.len(), 1, "uploadId kept");
+    let mut cp = obs.last();
+    assert!(!cp.parts.iter().any(|p| p.number == 7));
+    let stored: Vec<u32> = w
+        .oss
+        .borrow()
+        .uploads
+        .values()
+        .next()
+        .unwrap()
+        .keys()
+        .copied()
+        .collect();
+    // A part that finished after the last save (a reload) is found by ListParts, not re-sent.
+    let forgotten = cp.parts.remove(0).number;
+    let before = puts(&w).len();
+    let obs2 = Obs::default();
+    let out = upload(&w, &obs2, Some(cp.clone())).unwrap();
+    let resent = &puts(&w)[before..];
+    assert!(
+        resent.iter().all(|n| !stored.contains(n)),
+        "{resent:?} vs {stored:?}"
+    );
+    assert!(resent.contains(&7));
+    assert!(!resent.contains(&forgotten));
+    assert_eq!(out.upload_id, cp.upload_id);
+    assert_eq!(out.parts_reused as usize, stored.len() - 1);
+    let oss = w.oss.borrow();
+    assert_eq!(oss.completes, 1);
+    assert_eq!(oss.objects["big/file.bin"], *w.data);
+}
+
+#[test]
+fn a_wrong_part_crc_is_resent_and_a_persistent_one_fails_with_crc_mismatch() {
+    let w = world();
+    w.oss.borrow_mut().bad_crc.insert(2, 1);
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap();
+    assert_eq!(puts(&w).iter().filter(|n| **n == 2).count(), 2);
+
+    let w = world();
+    w.oss.borrow_mut().bad_crc.insert(3, 100);
+    let obs = Obs::default();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "CrcMismatch");
+    assert!(err.to_string().contains("part 3"), "{err}");
+    assert_eq!(w.oss.borrow().completes, 0);
+}
+
+#[test]
+fn a_lost_complete_answer_is_confirmed_by_head_and_never_resent() {
+    let w = world();
+    w.oss.borrow_mut().lose_complete_answer = true;
+    let obs = Obs::default();
+    let out = upload(&w, &obs, None).unwrap();
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+    assert_eq!(w.oss.borrow().completes, 1);
+    let completes_sent =
+        w.t.sent
+            .borrow()
+            .iter()
+            .filter(|r| r.method == "POST" && r.url.contains("uploadId="))
+            .count();
+    assert_eq!(completes_sent, 1);
+}
+
+#[test]
+fn resuming_a_checkpoint_whose_complete_landed_does_not_complete_again() {
+    let w = world();
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap();
+    let completing = obs
+        .saves
+        .borrow()
+        .iter()
+        .find(|c| c.completing)
+        .cloned()
+        .unwrap();
+    let sent_before = w.t.sent.borrow().len();
+    let obs2 = Obs::default();
+    let out = upload(&w, &obs2, Some(completing)).unwrap();
+    assert_eq!(out.parts_reused, 11);
+    assert_eq!(w.oss.borrow().completes, 1);
+    let methods: Vec<String> = w.t.sent.borrow()[sent_before..]
+        .iter()
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["GET", "HEAD"]);
+}
+
+#[test]
+fn a_resumed_upload_that_oss_forgot_starts_over() {
+    let w = world();
+    let obs = Obs::default();
+    let mut cp = Checkpoint {
+        upload_id: "GONE".into(),
+        bucket: "demo".into(),
+        key: "big/file.bin".into(),
+        part_size: MIN_PART_SIZE,
+        ..Checkpoint::default()
+    };
+    cp.fingerprint.size = w.data.len() as u64;
+    let out = upload(&w, &obs, Some(cp)).unwrap();
+    assert_ne!(out.upload_id, "GONE");
+    assert!(obs.discarded.borrow().contains(&"GONE".to_owned()));
+    assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
+}
+
+#[test]
+fn a_hidden_part_etag_stops_with_the_cors_rule() {
+    let w = world();
+    w.oss.borrow_mut().hide_etag = true;
+    let obs = Obs::default();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "CorsExposeHeadersMissing");
+    let m = err.to_string();
+    assert!(m.contains("AllowedOrigin http://localhost:8080"), "{m}");
+    assert!(
+        m.contains("ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma"),
+        "{m}"
+    );
+    assert!(puts(&w).len() <= 4, "no part after the first answers");
+}
+
+#[test]
+fn an_abort_stops_sending_parts_and_never_completes() {
+    let w = world();
+    let obs = Obs {
+        abort_after: Some((3, &w.t)),
+        ..Obs::default()
+    };
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "RequestAborted");
+    assert!(puts(&w).len() < 11);
+    assert_eq!(w.oss.borrow().completes, 0);
+    assert!(
+        obs.last().parts.len() >= 3,
+        "finished parts kept for resume"
+    );
+}
+
+#[test]
+fn short_lived_credentials_are_renewed_during_a_long_upload() {
+    let mut w = world();
+    w.client = Client::new(config(), FakeSource::new(&w.clock, 20_000)).unwrap();
+    w.t.latency_ms = 6_000; // each part takes 6 s: the upload lasts ~18 s per 4 parts
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap();
+    let oss = w.oss.borrow();
+    let distinct: std::collections::BTreeSet<&String> = oss.tokens.iter().collect();
+    assert!(distinct.len() >= 2, "{distinct:?}");
+    assert_eq!(oss.objects["big/file.bin"], *w.data);
+    // Every part was signed when it was sent: its x-oss-date is the send instant.
+    for r in w.t.sent.borrow().iter() {
+        assert!(header(r, "x-oss-date").is_some());
+    }
+}
