@@ -15,15 +15,20 @@ fn is_unreserved(b: u8) -> bool {
 /// `keep_slash` (paths), otherwise it becomes `%2F` (query names and values).
 pub fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
     out.reserve(s.len());
-    for &b in s.as_bytes() {
+    let bytes = s.as_bytes();
+    let mut run = 0; // start of the pending run of bytes kept as they are
+    for (i, &b) in bytes.iter().enumerate() {
         if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(hex_digit(b >> 4));
-            out.push(hex_digit(b & 15));
+            continue;
         }
+        // Runs of kept bytes are ASCII, so every boundary here is a char boundary.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        out.push('%');
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b & 15));
+        run = i + 1;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// `s` percent-encoded (see [`uri_encode_into`]).

@@ -179,6 +179,19 @@ impl Parser<'_> {
         self.i += 1; // opening quote
         let mut out: Vec<u8> = Vec::new();
         loop {
+            // Copy the run of plain bytes up to the next quote, escape or control character at
+            // once (tokens and secrets are long runs).
+            let start = self.i;
+            while self
+                .b
+                .get(self.i)
+                .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+            {
+                self.i += 1;
+            }
+            if let Some(run) = self.b.get(start..self.i) {
+                out.extend_from_slice(run);
+            }
             let c = self
                 .peek()
                 .ok_or_else(|| syntax(self.i, "truncated string"))?;
