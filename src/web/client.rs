@@ -237,8 +237,10 @@ async fn finish(
 #[wasm_bindgen(js_name = OssClient)]
 #[derive(Debug)]
 pub struct OssClient {
-    core: Rc<Client<JsSource>>,
-    timeout_ms: u32,
+    /// The shared core: configuration, credential cache, clock, keys.
+    pub(crate) core: Rc<Client<JsSource>>,
+    /// Per-request timeout.
+    pub(crate) timeout_ms: u32,
 }
 
 #[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
