@@ -109,5 +109,7 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = postMessage)]
     pub fn post_message(this: &BroadcastChannel, msg: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method, setter)]
-    pub fn set_onmessage(this: &BroadcastChannel, f: &Function);
+    pub fn set_onmessage(this: &BroadcastChannel, f: &JsValue);
+    #[wasm_bindgen(method)]
+    pub fn close(this: &BroadcastChannel);
 }

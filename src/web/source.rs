@@ -305,7 +305,7 @@ impl Shared {
                 r.at_ms = now_ms();
             }
         });
-        channel.set_onmessage(on_message.as_ref().unchecked_ref());
+        channel.set_onmessage(on_message.as_ref());
         Some(Self {
             inner,
             channel,
@@ -403,6 +403,14 @@ impl Shared {
         };
         let _ = release.call0(&JsValue::NULL);
         result
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Detach before the closure goes, so a late message cannot call a dropped closure.
+        self.channel.set_onmessage(&JsValue::NULL);
+        self.channel.close();
     }
 }
 

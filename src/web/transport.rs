@@ -274,6 +274,15 @@ impl WebTransport {
         xhr.send(req.body.as_ref().unwrap_or(&JsValue::NULL))
             .map_err(|e| cancel.error(&e, &req.method, &req.url, self.timeout_ms))?;
         let _ = JsFuture::from(done).await;
+        // Detach every handler before its closure is dropped: a late event must find none.
+        let _ = Reflect::set(
+            &xhr.upload(),
+            &JsValue::from_str("onprogress"),
+            &JsValue::NULL,
+        );
+        for name in ["onload", "onerror", "onabort"] {
+            let _ = Reflect::set(&xhr, &JsValue::from_str(name), &JsValue::NULL);
+        }
         drop(handlers);
         drop(progress);
         match outcome.get() {
