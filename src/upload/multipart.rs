@@ -11,7 +11,6 @@ use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::collections::BTreeMap;
 
 /// Smallest part OSS accepts (every part but the last): 100 KB.
 pub const MIN_PART_SIZE: u64 = 100 * 1024;
@@ -427,16 +426,43 @@ pub enum PartState {
 /// `plan`. A part counts only if OSS has it with the planned size; the checkpoint is trusted
 /// only where its ETag equals OSS's (and its CRC64 equals OSS's, when listed).
 pub fn reconcile(plan: &PartPlan, saved: &[DonePart], listed: &[ListedPart]) -> Vec<PartState> {
-    let listed: BTreeMap<u32, &ListedPart> = listed.iter().map(|p| (p.number, p)).collect();
-    let saved: BTreeMap<u32, &DonePart> = saved.iter().map(|p| (p.number, p)).collect();
+    // OSS lists parts in ascending order and checkpoints keep them so: binary search then,
+    // a linear scan otherwise (no sort code in the wasm).
+    let listed_sorted = listed
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.number < b.number));
+    let saved_sorted = saved
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.number < b.number));
+    let find_listed = |n: u32| {
+        if listed_sorted {
+            listed
+                .binary_search_by_key(&n, |p| p.number)
+                .ok()
+                .and_then(|i| listed.get(i))
+        } else {
+            listed.iter().find(|p| p.number == n)
+        }
+    };
+    let find_saved = |n: u32| {
+        if saved_sorted {
+            saved
+                .binary_search_by_key(&n, |p| p.number)
+                .ok()
+                .and_then(|i| saved.get(i))
+        } else {
+            saved.iter().find(|p| p.number == n)
+        }
+    };
     (1..=plan.count)
         .map(|n| {
-            let Some(l) = listed.get(&n).filter(|l| l.size == plan.len(n)) else {
+            let l = find_listed(n).filter(|l| l.size == plan.len(n));
+            let Some(l) = l else {
                 return PartState::Upload;
             };
-            match saved.get(&n) {
+            match find_saved(n) {
                 Some(s) if etag_eq(&s.etag, &l.etag) && l.crc64.map_or(true, |c| c == s.crc64) => {
-                    PartState::Done((*s).clone())
+                    PartState::Done(s.clone())
                 }
                 _ => PartState::Verify {
                     etag: l.etag.clone(),
@@ -510,7 +536,7 @@ pub struct Tracker {
     parts_total: u32,
     done_bytes: u64,
     parts_done: u32,
-    in_flight: BTreeMap<u32, u64>,
+    in_flight: Vec<(u32, u64)>,
     phase: Phase,
     samples: Vec<(i64, u64)>,
 }
@@ -526,7 +552,7 @@ impl Tracker {
             parts_total,
             done_bytes: 0,
             parts_done: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: Vec::new(),
             phase: Phase::Initiating,
             samples: Vec::new(),
         }
@@ -544,25 +570,28 @@ impl Tracker {
 
     /// `loaded` bytes of part `n` are on the wire.
     pub fn part_loaded(&mut self, n: u32, loaded: u64, now_ms: i64) {
-        self.in_flight.insert(n, loaded);
+        match self.in_flight.iter_mut().find(|(p, _)| *p == n) {
+            Some(slot) => slot.1 = loaded,
+            None => self.in_flight.push((n, loaded)),
+        }
         self.sample(now_ms);
     }
 
     /// Part `n` failed an attempt: its bytes on the wire no longer count.
     pub fn part_reset(&mut self, n: u32) {
-        self.in_flight.remove(&n);
+        self.in_flight.retain(|(p, _)| *p != n);
     }
 
     /// Part `n` of `len` bytes is stored.
     pub fn part_done(&mut self, n: u32, len: u64, now_ms: i64) {
-        self.in_flight.remove(&n);
+        self.in_flight.retain(|(p, _)| *p != n);
         self.done_bytes += len;
         self.parts_done += 1;
         self.sample(now_ms);
     }
 
     fn loaded(&self) -> u64 {
-        (self.done_bytes + self.in_flight.values().sum::<u64>()).min(self.total)
+        (self.done_bytes + self.in_flight.iter().map(|(_, b)| b).sum::<u64>()).min(self.total)
     }
 
     fn sample(&mut self, now_ms: i64) {

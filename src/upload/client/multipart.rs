@@ -19,7 +19,6 @@ use crate::upload::xml;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
-use std::collections::BTreeMap;
 
 /// Extra rounds a part gets after the client's retry policy is exhausted (each round is a full
 /// set of attempts), so one flaky part does not fail a long upload.
@@ -258,15 +257,20 @@ impl<S: CredentialSource> Client<S> {
     /// checkpoint as parts finish, and completes once, checking the object's CRC64.
     ///
     /// On failure the uploadId and checkpoint are kept (the caller may resume or abort).
-    pub async fn multipart_upload<T, P, O>(
+    ///
+    /// `part_t(n)` makes the transport that sends part `n` (the browser's carries that part's
+    /// upload events); everything else goes through `t`.
+    pub async fn multipart_upload<T, PT, P, O>(
         &self,
         t: &T,
+        part_t: &dyn Fn(u32) -> PT,
         src: &P,
         obs: &O,
         input: MultipartInput,
     ) -> Result<MultipartOutput>
     where
         T: Transport,
+        PT: Transport<Body = T::Body>,
         P: PartSource<Body = T::Body>,
         O: MultipartObserver,
     {
@@ -319,12 +323,12 @@ impl<S: CredentialSource> Client<S> {
         let plan = PartPlan::new(size, Some(cp.part_size))?;
         cp.parts.clear();
         let mut todo = Vec::new();
-        let mut verify = BTreeMap::new();
+        let mut verify = Vec::new();
         for (n, state) in (1..=plan.count).zip(states) {
             match state {
                 PartState::Done(d) => cp.parts.push(d),
                 PartState::Verify { etag, crc64 } => {
-                    verify.insert(n, (etag, crc64));
+                    verify.push((n, etag, crc64));
                     todo.push(n);
                 }
                 PartState::Upload => todo.push(n),
@@ -341,6 +345,7 @@ impl<S: CredentialSource> Client<S> {
         let job = Job {
             client: self,
             t,
+            part_t,
             src,
             obs,
             key: &key,
@@ -384,7 +389,7 @@ impl<S: CredentialSource> Client<S> {
         P: PartSource<Body = T::Body>,
         O: MultipartObserver,
     {
-        cp.parts.sort_by_key(|p| p.number);
+        // Parts are kept in ascending order (`Job::record`, `reconcile`).
         let ours = object_crc(plan, &cp.parts);
         cp.completing = true;
         cp.updated_ms = t.now_ms();
@@ -473,16 +478,18 @@ impl<S: CredentialSource> Client<S> {
 }
 
 /// One running upload's shared state.
-struct Job<'a, S, T: Transport, P, O> {
+struct Job<'a, S, T: Transport, PT, P, O> {
     client: &'a Client<S>,
     t: &'a T,
+    part_t: &'a dyn Fn(u32) -> PT,
     src: &'a P,
     obs: &'a O,
     key: &'a ObjectKey,
     plan: PartPlan,
     origin: &'a str,
     queue: PartQueue,
-    verify: BTreeMap<u32, (String, Option<u64>)>,
+    /// `(part, ETag, CRC64)` listed by OSS but unknown to the checkpoint, ascending.
+    verify: Vec<(u32, String, Option<u64>)>,
     cp: RefCell<Checkpoint>,
     error: RefCell<Option<Error>>,
     etag_seen: Cell<bool>,
@@ -490,10 +497,11 @@ struct Job<'a, S, T: Transport, P, O> {
     dirty: Cell<bool>,
 }
 
-impl<S, T, P, O> Job<'_, S, T, P, O>
+impl<S, T, PT, P, O> Job<'_, S, T, PT, P, O>
 where
     S: CredentialSource,
     T: Transport,
+    PT: Transport<Body = T::Body>,
     P: PartSource<Body = T::Body>,
     O: MultipartObserver,
 {
@@ -518,7 +526,12 @@ where
         let (start, end) = self.plan.range(n);
         self.t.check_aborted()?;
         let crc = self.src.crc64(start, end).await?;
-        if let Some((etag, listed)) = self.verify.get(&n) {
+        let listed = self
+            .verify
+            .binary_search_by_key(&n, |v| v.0)
+            .ok()
+            .and_then(|i| self.verify.get(i));
+        if let Some((_, etag, listed)) = listed {
             if listed.map_or(true, |c| c == crc) {
                 return Ok(DonePart {
                     number: n,
@@ -534,10 +547,11 @@ where
         loop {
             self.t.check_aborted()?;
             self.obs.part_started(n);
+            let pt = (self.part_t)(n);
             let sent = self
                 .client
                 .upload_part(
-                    self.t,
+                    &pt,
                     self.key.as_str(),
                     &upload_id,
                     n,

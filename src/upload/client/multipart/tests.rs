@@ -302,11 +302,38 @@ fn input(w: &World, resume: Option<Checkpoint>) -> MultipartInput {
     }
 }
 
+/// The part transport: the same fake, borrowed.
+struct Part<'a>(&'a FakeTransport);
+
+impl Transport for Part<'_> {
+    type Body = Rc<Vec<u8>>;
+    async fn send(&self, req: HttpRequest<Self::Body>) -> Result<HttpResponse> {
+        self.0.send(req).await
+    }
+    async fn sleep(&self, ms: u32) {
+        self.0.sleep(ms).await;
+    }
+    fn now_ms(&self) -> i64 {
+        self.0.now_ms()
+    }
+    fn jitter(&self) -> u32 {
+        self.0.jitter()
+    }
+    fn check_aborted(&self) -> Result<()> {
+        self.0.check_aborted()
+    }
+    fn form(&self, fields: &[(String, String)], file: &Self::Body) -> Self::Body {
+        self.0.form(fields, file)
+    }
+}
+
 fn upload(w: &World, obs: &Obs<'_>, resume: Option<Checkpoint>) -> Result<MultipartOutput> {
     let src = Bytes(Rc::clone(&w.data));
+    let part_t = |_: u32| Part(&w.t);
     run_one(
         &w.clock,
-        w.client.multipart_upload(&w.t, &src, obs, input(w, resume)),
+        w.client
+            .multipart_upload(&w.t, &part_t, &src, obs, input(w, resume)),
     )
 }
 

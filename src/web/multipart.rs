@@ -1,0 +1,810 @@
+//! Multipart uploads from the browser (wasm exports): `multipartUpload`, `pause`, `resume`,
+//! `abortMultipartUpload`, `listParts`, `listResumableUploads`, `discardResumableUpload`, and
+//! the `crc64` function.
+//!
+//! Parts are `Blob.slice`s handed to fetch (or XMLHttpRequest when `onProgress` is given, for
+//! upload events), so the file is never read whole: only the part being hashed passes through
+//! wasm memory, 1 MiB at a time.
+
+// Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
+#![allow(unreachable_pub)]
+
+use super::bindings::{AbortController, AbortSignal, Blob};
+use super::checkpoint::{self, Store};
+use super::client::OssClient;
+use super::input::{set, Obj};
+use super::transport::{js_message, now_ms, origin, sleep_ms, WebTransport};
+use crate::error::{Error, Result};
+use crate::upload::client::multipart::{MultipartInput, MultipartOutput};
+use crate::upload::content_type;
+use crate::upload::multipart::{
+    find_resumable, Checkpoint, Fingerprint, MultipartObserver, PartPlan, PartSource, Phase,
+    Tracker,
+};
+use core::cell::{Cell, RefCell};
+use js_sys::futures::JsFuture;
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_MULTIPART: &str = r#"
+export interface MultipartProgress {
+  /** Bytes stored plus bytes of parts on the wire (XMLHttpRequest upload events). */
+  loaded: number;
+  total: number;
+  partsDone: number;
+  partsTotal: number;
+  /** Upload rate over the last 5 seconds. */
+  bytesPerSec: number;
+  phase: "initiating" | "uploading" | "completing" | "done";
+  /** Known once the upload is initiated or resumed: pass it to pause/resume/abortMultipartUpload. */
+  uploadId?: string;
+}
+
+/** Where checkpoints are kept when not in IndexedDB. Methods may return Promises. */
+export interface CheckpointStore {
+  get(uploadId: string): ResumableUpload | undefined | Promise<ResumableUpload | undefined>;
+  set(uploadId: string, record: ResumableUpload): void | Promise<void>;
+  delete(uploadId: string): void | Promise<void>;
+  list(): ResumableUpload[] | Promise<ResumableUpload[]>;
+}
+
+export interface MultipartUploadOptions {
+  /** Bytes per part: 102400 (100 KB) to 5 GiB. Default 8 MiB, more when the file needs over 10,000 parts.
+   *  A resumed upload keeps the part size it started with. */
+  partSize?: number;
+  /** Parts in flight (1 to 32, default 4). Memory used is about concurrency × partSize at most. */
+  concurrency?: number;
+  contentType?: string;
+  /** As for putObject, except Content-MD5 (each part is checked by CRC64 instead). */
+  headers?: Record<string, string>;
+  /** Aborting cancels the parts in flight and sends AbortMultipartUpload (needs oss:AbortMultipartUpload). */
+  signal?: AbortSignal;
+  /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
+  onProgress?: (p: MultipartProgress) => void;
+  /** Default "indexeddb": a checkpoint (never credentials) lets the same file resume after a reload. */
+  checkpoint?: "indexeddb" | false | CheckpointStore;
+}
+
+export interface MultipartResult {
+  key: string;
+  etag?: string;
+  requestId?: string;
+  /** The object's CRC64 (decimal), computed here from every part and equal to OSS's. */
+  crc64: string;
+  uploadId: string;
+  url: string;
+  parts: number;
+  /** Parts already stored by an earlier attempt (resume). */
+  partsReused: number;
+}
+
+/** A checkpoint, as listed by listResumableUploads. */
+export interface ResumableUpload {
+  uploadId: string; bucket: string; key: string; fileName: string; size: number; partSize: number;
+  partsDone: number; partsTotal: number; bytesDone: number; completing: boolean;
+  createdAt: number; updatedAt: number;
+}
+
+export interface ListedPart { partNumber: number; etag: string; size: number; crc64?: string; lastModified?: string }
+
+export interface CheckpointOptions { checkpoint?: "indexeddb" | false | CheckpointStore }
+export interface DiscardOptions extends CheckpointOptions {
+  /** Also send AbortMultipartUpload (default false: only the local checkpoint is forgotten). */
+  abort?: boolean;
+}
+"#;
+
+/// Why a running upload was stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    None,
+    Pause,
+    /// The caller's signal: abort on OSS too.
+    Signal,
+    /// `abortMultipartUpload` is sending the abort itself.
+    Api,
+}
+
+/// What a started upload needs to run again (in-page `resume`).
+struct Job {
+    key: String,
+    file: Blob,
+    content_type: String,
+    headers: Vec<(String, String)>,
+    part_size: Option<u64>,
+    concurrency: usize,
+    on_progress: Option<Function>,
+    signal: Option<AbortSignal>,
+    store: Store,
+    /// The latest checkpoint (kept in memory even with `checkpoint: false`).
+    last: RefCell<Option<Checkpoint>>,
+    controller: RefCell<AbortController>,
+    stop: Cell<Stop>,
+    running: Cell<bool>,
+}
+
+thread_local! {
+    /// Uploads started in this page, by uploadId: running, paused or failed.
+    static JOBS: RefCell<Vec<(String, Rc<Job>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn job(upload_id: &str) -> Option<Rc<Job>> {
+    JOBS.with(|j| {
+        j.borrow()
+            .iter()
+            .find(|(id, _)| id == upload_id)
+            .map(|(_, job)| Rc::clone(job))
+    })
+}
+
+fn forget(upload_id: &str) {
+    JOBS.with(|j| j.borrow_mut().retain(|(id, _)| id != upload_id));
+}
+
+fn remember(upload_id: &str, job: &Rc<Job>) {
+    forget(upload_id);
+    JOBS.with(|j| j.borrow_mut().push((upload_id.to_owned(), Rc::clone(job))));
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, js_name = arrayBuffer)]
+    fn array_buffer(this: &Blob) -> Promise;
+}
+
+/// Parts of a Blob: slices to send, CRC64 read 1 MiB at a time.
+struct BlobSource {
+    blob: Blob,
+}
+
+const READ_CHUNK: u64 = 1 << 20;
+
+#[allow(clippy::cast_precision_loss)]
+fn num(n: u64) -> f64 {
+    n as f64
+}
+
+impl PartSource for BlobSource {
+    type Body = JsValue;
+
+    fn slice(&self, start: u64, end: u64) -> JsValue {
+        // No type: the browser then sends no Content-Type, as signed.
+        self.blob.slice(num(start), num(end), "").into()
+    }
+
+    fn text(&self, text: &str) -> JsValue {
+        let opts = Object::new();
+        set(&opts, "type", &JsValue::from_str("application/xml"));
+        Blob::new(&Array::of1(&JsValue::from_str(text)), &opts)
+            .map_or_else(|_| JsValue::from_str(text), Into::into)
+    }
+
+    async fn crc64(&self, start: u64, end: u64) -> Result<u64> {
+        let mut crc = 0u64;
+        let mut buf = Vec::new();
+        let mut at = start;
+        while at < end {
+            let to = end.min(at + READ_CHUNK);
+            let ab = JsFuture::from(self.blob.slice(num(at), num(to), "").array_buffer())
+                .await
+                .map_err(|e| {
+                    let mut m = String::from("reading the file failed: ");
+                    m.push_str(&js_message(&e));
+                    Error::invalid("file", m)
+                })?;
+            let view = Uint8Array::new(&ab);
+            buf.resize(usize::try_from(view.length()).unwrap_or(0), 0);
+            view.copy_to(&mut buf);
+            crc = crate::crc64::update(crc, &buf);
+            at = to;
+        }
+        Ok(crc)
+    }
+}
+
+/// Progress state shared by the observer and the transport (XHR upload events).
+struct Reporter {
+    tracker: RefCell<Tracker>,
+    on_progress: Option<Function>,
+    upload_id: RefCell<String>,
+}
+
+impl Reporter {
+    fn emit(&self) {
+        let Some(f) = &self.on_progress else { return };
+        let p = self.tracker.borrow().snapshot();
+        let o = Object::new();
+        set(&o, "loaded", &JsValue::from_f64(num(p.loaded)));
+        set(&o, "total", &JsValue::from_f64(num(p.total)));
+        set(&o, "partsDone", &JsValue::from(p.parts_done));
+        set(&o, "partsTotal", &JsValue::from(p.parts_total));
+        set(
+            &o,
+            "bytesPerSec",
+            &JsValue::from_f64(p.bytes_per_sec.round()),
+        );
+        set(&o, "phase", &JsValue::from_str(p.phase.as_str()));
+        let id = self.upload_id.borrow();
+        if !id.is_empty() {
+            set(&o, "uploadId", &JsValue::from_str(&id));
+        }
+        drop(id);
+        // A throwing callback must not break the upload.
+        let _ = f.call1(&JsValue::NULL, &o);
+    }
+}
+
+struct Observer<'a> {
+    job: &'a Rc<Job>,
+    reporter: &'a Rc<Reporter>,
+}
+
+impl MultipartObserver for Observer<'_> {
+    fn started(&self, cp: &Checkpoint) {
+        self.reporter
+            .upload_id
+            .borrow_mut()
+            .clone_from(&cp.upload_id);
+        let size = cp.fingerprint.size;
+        self.reporter
+            .tracker
+            .borrow_mut()
+            .reset(size, cp.parts_total());
+        *self.job.last.borrow_mut() = Some(cp.clone());
+        remember(&cp.upload_id, self.job);
+    }
+
+    fn phase(&self, phase: Phase) {
+        self.reporter.tracker.borrow_mut().set_phase(phase);
+        self.reporter.emit();
+    }
+
+    fn part_started(&self, n: u32) {
+        self.reporter.tracker.borrow_mut().part_reset(n);
+    }
+
+    fn part_done(&self, n: u32, len: u64) {
+        self.reporter
+            .tracker
+            .borrow_mut()
+            .part_done(n, len, now_ms());
+        self.reporter.emit();
+    }
+
+    async fn save(&self, cp: &Checkpoint) {
+        *self.job.last.borrow_mut() = Some(cp.clone());
+        let _ = self.job.store.put(cp).await;
+    }
+
+    async fn discard(&self, upload_id: &str) {
+        let _ = self.job.store.delete(upload_id).await;
+    }
+}
+
+fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
+    match v {
+        Some(v) if !v.is_undefined() && !v.is_null() => Obj::root(v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn signal_of(o: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
+    let Some(v) = o.and_then(|o| o.get("signal")) else {
+        return Ok(None);
+    };
+    if !v.is_instance_of::<AbortSignal>() {
+        return Err(Error::invalid("signal", "must be an AbortSignal"));
+    }
+    Ok(Some(v.unchecked_into()))
+}
+
+fn function_of(o: Option<&Obj<'_>>, name: &str) -> Result<Option<Function>> {
+    match o.and_then(|o| o.get(name)) {
+        None => Ok(None),
+        Some(f) => f
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| Error::invalid(name, "must be a function")),
+    }
+}
+
+fn store_of(o: Option<&Obj<'_>>) -> Result<Store> {
+    Store::from_option(o.and_then(|o| o.get("checkpoint")))
+}
+
+fn blob_of(file: &JsValue) -> Result<Blob> {
+    if file.is_instance_of::<Blob>() {
+        Ok(file.clone().unchecked_into())
+    } else {
+        Err(Error::invalid("file", "must be a File or Blob"))
+    }
+}
+
+/// The file's fingerprint: name, size, lastModified and the CRC64 of its first and last MiB.
+async fn fingerprint(blob: &Blob) -> Result<Fingerprint> {
+    let src = BlobSource { blob: blob.clone() };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let size = blob.size().max(0.0) as u64;
+    let [head, tail] = Fingerprint::ranges(size);
+    let head_crc = src.crc64(head.0, head.1).await?;
+    let tail_crc = src.crc64(tail.0, tail.1).await?;
+    let prop = |n: &str| Reflect::get(blob, &JsValue::from_str(n)).ok();
+    #[allow(clippy::cast_possible_truncation)]
+    let last_modified = prop("lastModified")
+        .and_then(|v| v.as_f64())
+        .map_or(0, |v| v as i64);
+    Ok(Fingerprint {
+        name: prop("name").and_then(|v| v.as_string()).unwrap_or_default(),
+        size,
+        last_modified,
+        head_crc,
+        tail_crc,
+    })
+}
+
+fn result_of(out: &MultipartOutput) -> JsValue {
+    let o = Object::new();
+    set(&o, "key", &JsValue::from_str(&out.key));
+    if let Some(e) = &out.etag {
+        set(&o, "etag", &JsValue::from_str(e));
+    }
+    if let Some(r) = &out.request_id {
+        set(&o, "requestId", &JsValue::from_str(r));
+    }
+    set(&o, "crc64", &JsValue::from_str(&out.crc64));
+    set(&o, "uploadId", &JsValue::from_str(&out.upload_id));
+    set(&o, "url", &JsValue::from_str(&out.url));
+    set(&o, "parts", &JsValue::from(out.parts));
+    set(&o, "partsReused", &JsValue::from(out.parts_reused));
+    o.into()
+}
+
+/// A JS error carrying the uploadId (when known), so the caller can resume or abort.
+fn js_error(e: Error, upload_id: &str) -> JsValue {
+    let v = JsValue::from(e);
+    if !upload_id.is_empty() {
+        set(v.unchecked_ref(), "uploadId", &JsValue::from_str(upload_id));
+    }
+    v
+}
+
+impl OssClient {
+    /// Runs (or re-runs) `job` with an optional checkpoint to resume.
+    #[allow(clippy::too_many_lines)]
+    async fn run(
+        &self,
+        job: Rc<Job>,
+        fp: Fingerprint,
+        resume: Option<Checkpoint>,
+    ) -> Result<JsValue, JsValue> {
+        let controller = AbortController::new();
+        *job.controller.borrow_mut() = controller.clone();
+        job.stop.set(Stop::None);
+        job.running.set(true);
+        // The caller's signal aborts the job (and the upload on OSS).
+        let on_abort = job.signal.as_ref().map(|s| {
+            let j = Rc::clone(&job);
+            let cl = Closure::<dyn FnMut()>::new(move || {
+                if j.stop.get() == Stop::None {
+                    j.stop.set(Stop::Signal);
+                }
+                j.controller.borrow().abort();
+            });
+            s.add_event_listener("abort", cl.as_ref().unchecked_ref());
+            if s.aborted() {
+                job.stop.set(Stop::Signal);
+                controller.abort();
+            }
+            cl
+        });
+        let plan_parts = PartPlan::new(fp.size, job.part_size).map_or(1, |p| p.count);
+        let reporter = Rc::new(Reporter {
+            tracker: RefCell::new(Tracker::new(fp.size, plan_parts)),
+            on_progress: job.on_progress.clone(),
+            upload_id: RefCell::new(String::new()),
+        });
+        let signal = controller.signal();
+        let t = WebTransport::new(Some(signal.clone()), self.timeout_ms, None);
+        // One callback for every part's upload events: each part's transport carries its part
+        // number in `total` (the field progress events echo), so bytes land on the right part.
+        let progress = reporter.on_progress.as_ref().map(|_| {
+            let rep = Rc::clone(&reporter);
+            Closure::<dyn FnMut(JsValue)>::new(move |info: JsValue| {
+                let field = |k: &str| {
+                    Reflect::get(&info, &JsValue::from_str(k))
+                        .ok()
+                        .and_then(|v| v.as_f64())
+                        .unwrap_or(0.0)
+                };
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let (n, loaded) = (field("total") as u32, field("loaded") as u64);
+                rep.tracker.borrow_mut().part_loaded(n, loaded, now_ms());
+                rep.emit();
+            })
+        });
+        let progress_fn: Option<Function> = progress
+            .as_ref()
+            .map(|c| c.as_ref().unchecked_ref::<Function>().clone());
+        let timeout_ms = self.timeout_ms;
+        let part_t = move |n: u32| {
+            let pt = WebTransport::new(Some(signal.clone()), timeout_ms, progress_fn.clone());
+            pt.set_total(f64::from(n));
+            pt
+        };
+        let src = BlobSource {
+            blob: job.file.clone(),
+        };
+        let obs = Observer {
+            job: &job,
+            reporter: &reporter,
+        };
+        let input = MultipartInput {
+            key: job.key.clone(),
+            content_type: job.content_type.clone(),
+            headers: job.headers.clone(),
+            part_size: job.part_size,
+            concurrency: job.concurrency,
+            fingerprint: fp,
+            resume,
+            origin: origin(),
+        };
+        let out = self
+            .core
+            .multipart_upload(&t, &part_t, &src, &obs, input)
+            .await;
+        drop(progress);
+        if let (Some(s), Some(cl)) = (&job.signal, &on_abort) {
+            s.remove_event_listener("abort", cl.as_ref().unchecked_ref());
+        }
+        drop(on_abort);
+        job.running.set(false);
+        let upload_id = reporter.upload_id.borrow().clone();
+        match out {
+            Ok(o) => {
+                forget(&o.upload_id);
+                Ok(result_of(&o))
+            }
+            Err(Error::Aborted) => match job.stop.get() {
+                Stop::Pause => {
+                    let mut m = String::from("upload ");
+                    m.push_str(&upload_id);
+                    m.push_str(" paused: call resume(uploadId) to go on");
+                    Err(js_error(Error::UploadPaused(m), &upload_id))
+                }
+                Stop::Signal if !upload_id.is_empty() => {
+                    let fresh = WebTransport::new(None, self.timeout_ms, None);
+                    let _ = self
+                        .core
+                        .abort_multipart_upload(&fresh, &job.key, &upload_id)
+                        .await;
+                    let _ = job.store.delete(&upload_id).await;
+                    forget(&upload_id);
+                    Err(js_error(Error::Aborted, &upload_id))
+                }
+                _ => Err(js_error(Error::Aborted, &upload_id)),
+            },
+            Err(e) => Err(js_error(e, &upload_id)),
+        }
+    }
+}
+
+/// Hashes a chunked copy of `a` (1 MiB at a time through wasm memory).
+fn crc_of_bytes(a: &Uint8Array, mut crc: u64) -> u64 {
+    let len = a.length();
+    let mut at = 0u32;
+    let mut buf = Vec::new();
+    while at < len {
+        let end = len.min(at.saturating_add(1 << 20));
+        buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
+        a.subarray(at, end).copy_to(&mut buf);
+        crc = crate::crc64::update(crc, &buf);
+        at = end;
+    }
+    crc
+}
+
+/// The CRC-64/ECMA-182 of `data` as OSS computes it (`x-oss-hash-crc64ecma`), in decimal;
+/// `previous` continues an earlier result (`crc64(b, crc64(a)) === crc64(a + b)`).
+#[wasm_bindgen(js_name = crc64)]
+pub fn crc64_js(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] data: &JsValue,
+    previous: Option<String>,
+) -> Result<String, Error> {
+    let prev = match previous {
+        None => 0,
+        Some(p) => p
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid("previous", "must be a decimal CRC64 string"))?,
+    };
+    let crc = if let Some(s) = data.as_string() {
+        crate::crc64::update(prev, s.as_bytes())
+    } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
+        crc_of_bytes(a, prev)
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        crc_of_bytes(&Uint8Array::new(data), prev)
+    } else {
+        return Err(Error::invalid(
+            "data",
+            "must be a Uint8Array, ArrayBuffer or string",
+        ));
+    };
+    Ok(crc.to_string())
+}
+
+#[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
+impl OssClient {
+    /// Uploads `file` in parts, several at once, resuming a checkpointed upload of the same
+    /// file and key if there is one. Rejections carry `uploadId` once it is known.
+    #[wasm_bindgen(js_name = multipartUpload, unchecked_return_type = "MultipartResult")]
+    pub async fn multipart_upload(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<JsValue, JsValue> {
+        let (job, fp, resume) = self.prepare(key, &file, options.as_ref()).await?;
+        self.run(job, fp, resume).await
+    }
+
+    /// Stops a running upload, keeping its uploadId and checkpoint (no delete permission
+    /// needed): its `multipartUpload` rejects with `UploadPaused`. Returns whether it was running.
+    pub fn pause(&self, #[wasm_bindgen(js_name = uploadId)] upload_id: &str) -> bool {
+        match job(upload_id) {
+            Some(j) if j.running.get() => {
+                j.stop.set(Stop::Pause);
+                j.controller.borrow().abort();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
+    /// reload with the same file (checked against the checkpoint's fingerprint).
+    #[wasm_bindgen(unchecked_return_type = "MultipartResult")]
+    pub async fn resume(
+        &self,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "File | Blob")] file: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<JsValue, JsValue> {
+        let file = file.filter(|f| !f.is_undefined() && !f.is_null());
+        if let (Some(j), None) = (job(&upload_id), &file) {
+            if j.running.get() {
+                return Err(Error::invalid("uploadId", "is already running").into());
+            }
+            let cp = j.last.borrow().clone();
+            let fp = fingerprint(&j.file).await?;
+            return self.run(j, fp, cp).await;
+        }
+        let Some(file) = file else {
+            return Err(Error::invalid(
+                "file",
+                "is required to resume an upload not started in this page",
+            )
+            .into());
+        };
+        let opts = opts_of(options.as_ref())?;
+        let store = store_of(opts.as_ref())?;
+        let cp = store
+            .get(&upload_id)
+            .await?
+            .as_ref()
+            .and_then(checkpoint::checkpoint_of)
+            .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint to resume"))?;
+        let (job, fp, _) = self
+            .prepare(cp.key.clone(), &file, options.as_ref())
+            .await?;
+        if !cp.matches(self.core.config().bucket.as_str(), &cp.key, &fp) {
+            return Err(Error::invalid(
+                "file",
+                "is not the file this upload started with (name, size, lastModified or content differ)",
+            )
+            .into());
+        }
+        self.run(job, fp, Some(cp)).await
+    }
+
+    /// Sends AbortMultipartUpload (stopping the upload first if it runs in this page) and
+    /// forgets its checkpoint.
+    #[wasm_bindgen(js_name = abortMultipartUpload, unchecked_return_type = "undefined")]
+    pub async fn abort_multipart_upload(
+        &self,
+        key: String,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(options.as_ref())?;
+        let mut store = store_of(opts.as_ref())?;
+        if let Some(j) = job(&upload_id) {
+            j.stop.set(Stop::Api);
+            j.controller.borrow().abort();
+            store = j.store.clone();
+            // Let the parts in flight see the abort before OSS forgets the upload.
+            sleep_ms(0).await;
+        }
+        let t = WebTransport::new(None, self.timeout_ms, None);
+        self.core
+            .abort_multipart_upload(&t, &key, &upload_id)
+            .await?;
+        forget(&upload_id);
+        let _ = store.delete(&upload_id).await;
+        Ok(JsValue::UNDEFINED)
+    }
+
+    /// The parts OSS holds for an upload (every page of ListParts).
+    #[wasm_bindgen(js_name = listParts, unchecked_return_type = "ListedPart[]")]
+    pub async fn list_parts(
+        &self,
+        key: String,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+    ) -> Result<JsValue, Error> {
+        let t = WebTransport::new(None, self.timeout_ms, None);
+        let parts = self.core.list_parts(&t, &key, &upload_id).await?;
+        let out = Array::new();
+        for p in parts {
+            let o = Object::new();
+            set(&o, "partNumber", &JsValue::from(p.number));
+            set(&o, "etag", &JsValue::from_str(&p.etag));
+            set(&o, "size", &JsValue::from_f64(num(p.size)));
+            if let Some(c) = p.crc64 {
+                set(&o, "crc64", &JsValue::from_str(&c.to_string()));
+            }
+            if let Some(m) = &p.last_modified {
+                set(&o, "lastModified", &JsValue::from_str(m));
+            }
+            out.push(&o);
+        }
+        Ok(out.into())
+    }
+
+    /// Checkpoints of this bucket that `multipartUpload` or `resume` can continue.
+    #[wasm_bindgen(js_name = listResumableUploads, unchecked_return_type = "ResumableUpload[]")]
+    pub async fn list_resumable_uploads(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(options.as_ref())?;
+        let store = store_of(opts.as_ref())?;
+        let bucket = self.core.config().bucket.as_str();
+        let out = Array::new();
+        for cp in store.checkpoints().await? {
+            if cp.bucket == bucket {
+                out.push(&checkpoint::summary(&cp));
+            }
+        }
+        Ok(out.into())
+    }
+
+    /// Forgets a checkpoint; with `{ abort: true }` also sends AbortMultipartUpload.
+    #[wasm_bindgen(js_name = discardResumableUpload, unchecked_return_type = "undefined")]
+    pub async fn discard_resumable_upload(
+        &self,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "DiscardOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, Error> {
+        let opts = opts_of(options.as_ref())?;
+        let store = store_of(opts.as_ref())?;
+        let abort = match &opts {
+            Some(o) => o.opt_bool("abort")?,
+            None => false,
+        };
+        if abort {
+            let key = match store
+                .get(&upload_id)
+                .await?
+                .as_ref()
+                .and_then(checkpoint::checkpoint_of)
+            {
+                Some(cp) => cp.key,
+                None => job(&upload_id)
+                    .map(|j| j.key.clone())
+                    .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint"))?,
+            };
+            if let Some(j) = job(&upload_id) {
+                j.stop.set(Stop::Api);
+                j.controller.borrow().abort();
+            }
+            let t = WebTransport::new(None, self.timeout_ms, None);
+            self.core
+                .abort_multipart_upload(&t, &key, &upload_id)
+                .await?;
+        } else if let Some(j) = job(&upload_id) {
+            if j.running.get() {
+                return Err(Error::invalid(
+                    "uploadId",
+                    "is running: pause or abort it first",
+                ));
+            }
+        }
+        forget(&upload_id);
+        store.delete(&upload_id).await?;
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
+impl OssClient {
+    /// Reads the options, fingerprints the file and finds its checkpoint.
+    async fn prepare(
+        &self,
+        key: String,
+        file: &JsValue,
+        options: Option<&JsValue>,
+    ) -> Result<(Rc<Job>, Fingerprint, Option<Checkpoint>)> {
+        let opts = opts_of(options)?;
+        let o = opts.as_ref();
+        crate::names::ObjectKey::new(&key)?;
+        let blob = blob_of(file)?;
+        #[allow(clippy::cast_sign_loss)]
+        let part_size = match o {
+            Some(o) => o
+                .opt_int("partSize", 0, 5 * 1024 * 1024 * 1024)?
+                .map(|n| n as u64),
+            None => None,
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let concurrency = match o {
+            Some(o) => o.opt_int("concurrency", 1, 32)?.map_or(4, |n| n as usize),
+            None => 4,
+        };
+        let (headers, header_type) = content_type::upload_headers(match o {
+            Some(o) => o.string_map("headers")?,
+            None => Vec::new(),
+        })?;
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-md5"))
+        {
+            return Err(Error::invalid(
+                "headers.Content-MD5",
+                "is not supported by multipart uploads (each part is checked by CRC64)",
+            ));
+        }
+        let explicit = match o {
+            Some(o) => o.opt_string("contentType")?,
+            None => None,
+        }
+        .or(header_type);
+        let own = Some(blob.blob_type()).filter(|t| !t.is_empty());
+        let content_type = content_type::resolve(explicit.as_deref(), own.as_deref(), &key)?;
+        let on_progress = function_of(o, "onProgress")?;
+        let signal = signal_of(o)?;
+        let store = store_of(o)?;
+        let fp = fingerprint(&blob).await?;
+        PartPlan::new(fp.size, part_size)?;
+        let bucket = self.core.config().bucket.as_str();
+        let resume = match store.checkpoints().await {
+            Ok(all) => find_resumable(&all, bucket, &key, &fp).cloned(),
+            Err(_) => None,
+        };
+        let resume = resume.filter(|cp| job(&cp.upload_id).map_or(true, |j| !j.running.get()));
+        let job = Rc::new(Job {
+            key,
+            file: blob,
+            content_type,
+            headers,
+            part_size,
+            concurrency,
+            on_progress,
+            signal,
+            store,
+            last: RefCell::new(None),
+            controller: RefCell::new(AbortController::new()),
+            stop: Cell::new(Stop::None),
+            running: Cell::new(false),
+        });
+        Ok((job, fp, resume))
+    }
+}
