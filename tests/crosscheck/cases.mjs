@@ -325,8 +325,8 @@ export function namedCases() {
   return out;
 }
 
-/** The official vectors (oss-v4-sdk-vectors.json) that our API can express (not CloudBox). */
-export function vectorCases(file = new URL('../../../shared/reference/oss-v4-sdk-vectors.json', import.meta.url)) {
+/** The official vectors (tests/vectors/, a copy of shared/reference/oss-v4-sdk-vectors.json) our API can express (not CloudBox). */
+export function vectorCases(file = new URL('../vectors/oss-v4-sdk-vectors.json', import.meta.url)) {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   const out = [];
   for (const v of doc.vectors) {
