@@ -3,7 +3,8 @@
 //
 //   node bench/sign.mjs [--rounds 5] [--ms 1000]
 //
-// Serves the repository root on 127.0.0.1 (port chosen by the OS), opens a page that loads
+// Serves the repository root on 127.0.0.1 (port chosen by the OS), opens a page (Debian's headless
+// Chromium driven over a DevTools pipe, bench/lib/cdp.mjs) that loads
 // node_modules/ali-oss/dist/aliyun-oss-sdk.min.js (global OSS) and pkg/oss_direct_upload.js, checks
 // both sign the same request to the same bytes, then runs each contender for about 1 s, in
 // alternating order, for several rounds, and reports the medians. The table also goes to
@@ -12,7 +13,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT_DIR, PKG, ROOT, aliVersion, launchBrowser, machineInfo, openBenchPage, requireFiles, serve } from './lib/common.mjs';
+import { OUT_DIR, PKG, ROOT, aliVersion, machineInfo, requireFiles, serve } from './lib/common.mjs';
+import { launch, openBenchPage } from './lib/cdp.mjs';
 import { SIGN_PAGE, measureSigning, signingMarkdown } from './lib/signing.mjs';
 
 const args = process.argv.slice(2);
@@ -29,17 +31,16 @@ async function main() {
     path.join(ROOT, 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js')]);
   const ver = aliVersion();
   const { server, base } = await serve({ pages: { '/bench.html': SIGN_PAGE } });
-  const browser = await launchBrowser();
+  const browser = await launch();
   try {
-    const { page, errors } = await openBenchPage(browser, `${base}/bench.html`);
+    const page = await openBenchPage(browser, `${base}/bench.html`);
     const res = await measureSigning(page, { rounds: ROUNDS, ms: MS, log: (s) => process.stderr.write(`${s}\n`) });
-    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     const m = machineInfo();
     const { table, notes, details } = signingMarkdown(res, { aliVersion: ver });
     const md = [
       `## Signing throughput in headless Chromium: oss-direct-upload vs ali-oss ${ver}`,
       '',
-      `Chromium ${browser.version()}; CPU ${m.cpu} (${m.logicalCpus} logical CPUs); node ${m.node}; ${new Date().toISOString()}.`,
+      `Chromium ${browser.version}; CPU ${m.cpu} (${m.logicalCpus} logical CPUs); node ${m.node}; ${new Date().toISOString()}.`,
       '',
       table,
       '',

@@ -1,6 +1,6 @@
 // Shared node-side plumbing for the benchmarks (bench/run.mjs, bench/sign.mjs): the machine,
 // Debian's headless Chromium, a static server for the bench pages, the release emulator, and the
-// small statistics every table uses. Nothing here is timed.
+// small statistics every table uses. Nothing here is timed. The browser driver is bench/lib/cdp.mjs.
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -9,7 +9,6 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const OUT_DIR = path.join(ROOT, 'bench', 'out');
@@ -62,25 +61,6 @@ export function machineInfo() {
 
 export const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-// --- Chromium --------------------------------------------------------------------------------
-
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
-
-/** Opens `url` in a fresh context (or `context`) and waits for `window.benchReady`. */
-export async function openBenchPage(browser, url, { context, timeout = 30_000 } = {}) {
-  const ctx = context ?? await browser.newContext();
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.waitForFunction(() => window.benchReady || window.benchError, null, { timeout });
-  const setupError = await page.evaluate(() => window.benchError);
-  if (setupError) throw new Error(`page setup failed: ${setupError}`);
-  return { page, context: ctx, errors };
-}
-
 // --- /proc: renderer processes of this benchmark's Chromium -------------------------------------
 
 function procTable() {
@@ -107,13 +87,25 @@ export function rendererPids() {
     const stack = [process.pid];
     while (stack.length) {
       for (const r of kids.get(stack.pop()) ?? []) {
-        if (r.cmd.includes('--type=renderer')) out.push(r.pid);
+        // --top-chrome-webui renderers belong to the browser's own UI, not to a page
+        if (r.cmd.includes('--type=renderer') && !r.cmd.includes('--top-chrome-webui')) out.push(r.pid);
         stack.push(r.pid);
       }
     }
     return out;
   } catch {
     return [];
+  }
+}
+
+/** CPU time (user + system, clock ticks) of `pid`, or 0. */
+export function procCpu(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
   }
 }
 
@@ -177,7 +169,7 @@ export function serve({ pages = {}, routes = {} } = {}) {
  * Starts the release `oss-emulator --port 0 --fast-etag` with its data on tmpfs (`dataDir`,
  * removed by `stop()`). Resolves once it prints its URL.
  */
-export async function startEmulator({ dataDir, stsTtl = 3600, fastEtag = true } = {}) {
+export async function startEmulator({ dataDir, stsTtl = 3600, fastEtag = true, onLine = () => {} } = {}) {
   if (!fs.existsSync(EMULATOR_BIN)) throw new Error(`${EMULATOR_BIN} is missing: cargo build --release -p oss-emulator`);
   const dir = dataDir ?? fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'oss-bench-'));
   const args = ['--port', '0', '--bucket', 'demo', '--region', 'cn-hangzhou', '--sts-ttl', String(stsTtl), '--data-dir', dir];
@@ -193,7 +185,7 @@ export async function startEmulator({ dataDir, stsTtl = 3600, fastEtag = true } 
       if (m) resolve(Number(m[1])); else reject(new Error(`unexpected first line: ${line}`));
     });
   });
-  lines.on('line', () => {}); // keep draining the request log
+  lines.on('line', onLine); // keep draining the request log
   const admin = async (p, method = 'GET', body) => {
     const res = await fetch(`http://127.0.0.1:${port}/_emulator/${p}`, {
       method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,

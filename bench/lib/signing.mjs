@@ -22,7 +22,7 @@ export const SIGN_OPS = [
  * for `ms` in `rounds` alternating rounds. Returns per-contender samples and medians (ops/s).
  */
 export async function measureSigning(page, { rounds = 5, ms = 1000, log = () => {} } = {}) {
-  const chk = await page.evaluate(() => window.signBench.check());
+  const chk = await page.call('window.signBench.check');
   if (chk.headerOurs !== chk.headerAliSignOnly) {
     throw new Error(`Authorization differs:\n  ours    ${chk.headerOurs}\n  ali-oss ${chk.headerAliSignOnly}`);
   }
@@ -31,7 +31,7 @@ export async function measureSigning(page, { rounds = 5, ms = 1000, log = () => 
   }
   const names = [...new Set(SIGN_OPS.flatMap((o) => [o.ours, o.ali, o.aliPath].filter(Boolean)))];
   const samples = Object.fromEntries(names.map((n) => [n, []]));
-  const run = (n, t) => page.evaluate(([name, tt]) => window.signBench.run(name, tt), [n, t]);
+  const run = (n, t) => page.call('window.signBench.run', n, t);
   for (const n of names) await run(n, Math.min(300, ms)); // warm-up: JIT, wasm tier-up
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...names].reverse() : names; // alternate who goes first
