@@ -228,23 +228,26 @@ impl<'a> Obj<'a> {
 
     /// `endpoint?`, `endpointType?: "public" | "internal" | "accelerate"`, `cname?`, `pathStyle?`.
     pub(crate) fn endpoint<'s>(&self, endpoint: Option<&'s str>) -> Result<EndpointOptions<'s>> {
-        let kind = match self.opt_string("endpointType")?.as_deref() {
-            None | Some("public") => EndpointKind::Public,
-            Some("internal") => EndpointKind::Internal,
-            Some("accelerate") => EndpointKind::Accelerate,
-            Some(_) => {
-                return Err(Error::invalid(
-                    "endpointType",
-                    "must be \"public\", \"internal\" or \"accelerate\"",
-                ));
-            }
-        };
+        let kind = endpoint_kind(self.opt_string("endpointType")?.as_deref())?;
         Ok(EndpointOptions {
             endpoint,
             kind,
             cname: self.opt_bool("cname")?,
             path_style: self.opt_bool("pathStyle")?,
         })
+    }
+}
+
+/// `endpointType`: `"public"` (default), `"internal"` or `"accelerate"`.
+pub(crate) fn endpoint_kind(name: Option<&str>) -> Result<EndpointKind> {
+    match name {
+        None | Some("public") => Ok(EndpointKind::Public),
+        Some("internal") => Ok(EndpointKind::Internal),
+        Some("accelerate") => Ok(EndpointKind::Accelerate),
+        Some(_) => Err(Error::invalid(
+            "endpointType",
+            "must be \"public\", \"internal\" or \"accelerate\"",
+        )),
     }
 }
 

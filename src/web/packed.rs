@@ -6,7 +6,7 @@
 //! The same rules and messages as `input::Obj`: every rejection names its field.
 
 use crate::credentials::Credentials;
-use crate::endpoint::{EndpointKind, EndpointOptions};
+use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
 use crate::signer::push_json_string;
@@ -239,17 +239,7 @@ impl<'a> Packed<'a> {
 
     /// `endpoint?`, `endpointType?`, `cname?`, `pathStyle?`.
     pub(crate) fn endpoint<'s>(&self, endpoint: Option<&'s str>) -> Result<EndpointOptions<'s>> {
-        let kind = match self.opt_string("endpointType")?.as_deref() {
-            None | Some("public") => EndpointKind::Public,
-            Some("internal") => EndpointKind::Internal,
-            Some("accelerate") => EndpointKind::Accelerate,
-            Some(_) => {
-                return Err(Error::invalid(
-                    "endpointType",
-                    "must be \"public\", \"internal\" or \"accelerate\"",
-                ));
-            }
-        };
+        let kind = super::input::endpoint_kind(self.opt_string("endpointType")?.as_deref())?;
         Ok(EndpointOptions {
             endpoint,
             kind,
