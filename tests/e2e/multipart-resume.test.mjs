@@ -1,0 +1,219 @@
+// Multipart resilience in headless Chromium against the emulator: reload in the middle and resume
+// (no finished part sent again), 20-second credentials during a longer upload, parts failing with
+// 503, 500 and dropped connections, abort (nothing left behind), pause then resume (one Complete),
+// and the CORS self-check when ETag is hidden.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+
+const MIB = 1 << 20;
+let emu, browser, page;
+
+before(async () => {
+  emu = await startEmulator({ extra: ['--fast-etag'] });
+  browser = await launchBrowser();
+  page = await openPage(browser, emu);
+  await page.evaluate(HELPERS);
+});
+after(async () => {
+  await browser?.close();
+  await emu?.stop();
+});
+
+/** In the page: a deterministic File of `mib` MiB (a repeated Blob), its CRC64, and a client. */
+function HELPERS() {
+  window.bigFile = (mib, name = 'f.bin') => {
+    const block = new Uint8Array((1 << 20) - 8);
+    let x = 88172645;
+    for (let i = 0; i < block.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; block[i] = x & 255; }
+    const blk = new Blob([block]);
+    const parts = [];
+    for (let i = 0; i < mib; i++) parts.push(String(i).padStart(8, '0'), blk);
+    return new File(parts, name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+  };
+  window.crcOf = async (blob) => {
+    let crc;
+    for (let at = 0; at < blob.size; at += 8 << 20) {
+      crc = window.lib.crc64(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + (8 << 20))).arrayBuffer()), crc);
+    }
+    return crc ?? '0';
+  };
+  window.client = () => new window.lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' });
+  window.until = async (cond, ms = 30000) => {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+}
+
+/** Counts requests matching `match` with a no-op fault rule (delayMs keeps it a fault). */
+async function counter(match, delayMs = 1) {
+  const { id } = await emu.admin('faults', 'POST', { ...match, delayMs, times: 1_000_000 });
+  return async () => {
+    const f = (await emu.admin('faults')).faults.find((r) => r.id === id);
+    return 1_000_000 - (f ? f.times : 0);
+  };
+}
+
+const uploadsOf = async (key) => (await emu.admin('uploads')).uploads.filter((u) => u.key === key);
+
+test('reload in the middle, then the same file resumes: no finished part is sent again', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/reload.bin';
+  const puts = await counter({ method: 'PUT', path: 'uploadId=' }, 250);
+  const started = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    window.last = null;
+    window.pending = oss.multipartUpload(key, window.bigFile(24), { partSize: 1 << 20, onProgress: (p) => { window.last = p; } })
+      .catch((e) => { window.failed = e; });
+    await window.until(() => window.last?.partsDone >= 8);
+    return window.last.uploadId;
+  }, key);
+  assert.ok(started.ok, JSON.stringify(started.error));
+  const uploadId = started.value;
+  await page.reload();
+  await page.waitForFunction(() => window.ready === true);
+  await page.evaluate(HELPERS);
+  await new Promise((r) => setTimeout(r, 800)); // let OSS finish or drop what was in flight
+  const before = await puts();
+  const stored = (await uploadsOf(key))[0].parts.map((p) => p.partNumber);
+  assert.ok(stored.length >= 8 && stored.length < 24, `stored ${stored.length}`);
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const listed = await oss.listResumableUploads();
+    const file = window.bigFile(24);
+    const out = await oss.multipartUpload(key, file, { partSize: 1 << 20 });
+    return { listed, out, crc: await window.crcOf(file), after: await oss.listResumableUploads() };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const { listed, out, crc, after: left } = r.value;
+  const sentAfter = (await puts()) - before;
+  console.log(`# reload: ${stored.length} of 24 parts stored before the reload; after it ${sentAfter} part requests, ${out.partsReused} parts reused`);
+  assert.equal(listed.filter((c) => c.key === key && c.uploadId === uploadId).length, 1, 'the checkpoint survived the reload');
+  assert.ok(!('data' in listed[0]) && !JSON.stringify(listed).match(/secret|token/i), 'no credentials in checkpoints');
+  assert.equal(out.uploadId, uploadId, 'same upload resumed');
+  assert.equal(out.partsReused, stored.length);
+  assert.equal(sentAfter, 24 - stored.length, 'only the missing parts were sent');
+  assert.equal(out.crc64, crc);
+  assert.equal((await emu.object(key)).crc64, crc);
+  assert.equal(left.filter((c) => c.key === key).length, 0, 'checkpoint discarded once complete');
+  await emu.admin('faults', 'DELETE');
+});
+
+test('parts failing with 503, 500 and dropped connections are retried; the object is intact', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/faults.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', partNumber: 2, times: 2, status: 503, code: 'ServiceUnavailable' });
+  await emu.admin('faults', 'POST', { method: 'PUT', partNumber: 3, status: 500, code: 'InternalError' });
+  await emu.admin('faults', 'POST', { method: 'PUT', partNumber: 4, times: 2, dropAfterBytes: 300000 });
+  await emu.admin('faults', 'POST', { method: 'PUT', partNumber: 5, dropAfterBytes: 0 });
+  const r = await inPage(page, async (lib, key) => {
+    const file = window.bigFile(8);
+    const out = await window.client().multipartUpload(key, file, { partSize: 1 << 20, checkpoint: false, onProgress: () => {} });
+    return { out, crc: await window.crcOf(file) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.out.crc64, r.value.crc);
+  assert.equal((await emu.object(key)).crc64, r.value.crc);
+  assert.deepEqual((await emu.admin('faults')).faults, [], 'every fault was hit');
+});
+
+test('abort cancels the parts in flight: no upload left, no object', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/abort.bin';
+  const puts = await counter({ method: 'PUT', path: 'uploadId=' }, 400);
+  const r = await inPage(page, async (lib, key) => {
+    const ac = new AbortController();
+    let last;
+    const p = window.client().multipartUpload(key, window.bigFile(16), { partSize: 1 << 20, signal: ac.signal, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 3);
+    ac.abort();
+    try { await p; return 'resolved'; } catch (e) { return { code: e.code, uploadId: e.uploadId, checkpoints: (await window.client().listResumableUploads()).filter((c) => c.key === key).length }; }
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.code, 'RequestAborted');
+  assert.ok(r.value.uploadId);
+  assert.equal(r.value.checkpoints, 0);
+  const sent = await puts();
+  await new Promise((res) => setTimeout(res, 600));
+  assert.equal(await puts(), sent, 'no part sent after the abort');
+  assert.deepEqual(await uploadsOf(key), [], 'ListMultipartUploads has nothing');
+  assert.equal(await emu.object(key), undefined, 'no object');
+  await emu.admin('faults', 'DELETE');
+});
+
+test('pause keeps the upload; resume completes it once', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/pause.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 200, times: 1_000_000 });
+  const completes = await counter({ method: 'POST', path: 'uploadId=' });
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(16);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 4);
+    const uploadId = last.uploadId;
+    const paused = oss.pause(uploadId);
+    let err;
+    try { await p; } catch (e) { err = { code: e.code, uploadId: e.uploadId }; }
+    const parts = await oss.listParts(key, uploadId);
+    const out = await oss.resume(uploadId);
+    return { paused, err, listed: parts.length, out, crc: await window.crcOf(file), again: oss.pause(uploadId) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  assert.equal(v.paused, true);
+  assert.equal(v.err.code, 'UploadPaused');
+  assert.equal(v.err.uploadId, v.out.uploadId);
+  assert.ok(v.listed >= 4, `listParts: ${v.listed}`);
+  assert.equal(v.out.crc64, v.crc);
+  assert.equal(v.again, false);
+  assert.equal(await completes(), 1, 'CompleteMultipartUpload sent once');
+  assert.deepEqual(await uploadsOf(key), []);
+  assert.equal((await emu.object(key)).crc64, v.crc);
+  await emu.admin('faults', 'DELETE');
+});
+
+test('a hidden ETag stops the upload with CorsExposeHeadersMissing and the rule to add', async () => {
+  await emu.admin('buckets/demo/cors/hide-etag', 'POST');
+  try {
+    const r = await inPage(page, (lib) => window.client().multipartUpload('resume/cors.bin', window.bigFile(2), { partSize: 1 << 20, checkpoint: false }));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'CorsExposeHeadersMissing');
+    assert.match(r.error.message, /ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma/);
+    assert.match(r.error.message, /AllowedOrigin http:\/\/localhost:\d+/);
+  } finally {
+    await emu.admin('buckets/demo/cors/reset', 'POST');
+  }
+});
+
+test('credentials living 20 s during a longer upload: refreshed, no failure', async () => {
+  const short = await startEmulator({ stsTtl: 20, extra: ['--fast-etag'] });
+  const p2 = await openPage(browser, short);
+  try {
+    await p2.evaluate(HELPERS);
+    // 48 parts of 256 KiB, each held 1.8 s by the emulator, 4 at a time: about 22 s.
+    await short.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 1800, times: 1_000_000 });
+    setTimeout(() => { short.admin('sts/expire-all', 'POST').catch(() => {}); }, 3000); // and a revocation early on
+    const t0 = Date.now();
+    const r = await inPage(p2, async (lib) => {
+      const file = window.bigFile(12);
+      const out = await window.client().multipartUpload('resume/sts.bin', file, { partSize: 256 << 10, checkpoint: false });
+      return { out, crc: await window.crcOf(file) };
+    });
+    const secs = (Date.now() - t0) / 1000;
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const fetched = await short.stsCount();
+    console.log(`# 20 s credentials: upload took ${secs.toFixed(1)} s, ${fetched} credential fetches`);
+    assert.ok(secs > 20, `the upload outlived the credentials (${secs} s)`);
+    assert.ok(fetched >= 3, 'first fetch, refetch after the revocation, refresh before expiry');
+    assert.equal(r.value.out.crc64, r.value.crc);
+    assert.equal((await short.object('resume/sts.bin')).crc64, r.value.crc);
+  } finally {
+    await p2.close();
+    await short.stop();
+  }
+});
