@@ -228,7 +228,7 @@ async function section2(ctx) {
       const a = aliBest(sz);
       const okRaw = r >= TARGETS.uploadVsRaw;
       const okAli = !Number.isFinite(a) || v > a;
-      const parts = [okRaw ? `≥ ${TARGETS.uploadVsRaw}× raw` : `missed by ${((TARGETS.uploadVsRaw - r) * 100).toFixed(0)} pts of raw`];
+      const parts = [okRaw ? `≥ ${TARGETS.uploadVsRaw}× raw` : `${fmtRatio(r)} raw, short by ${((TARGETS.uploadVsRaw - r) * 100).toFixed(1)} points`];
       parts.push(Number.isFinite(a) ? (okAli ? `ahead of ali-oss (${fmtRatio(v / a)})` : `behind ali-oss's best (${fmtRatio(v / a)})`) : 'ali-oss n/a');
       return `${mib(out.sizes[sz].mib)}: ${okRaw && okAli ? 'met' : 'MISSED'}, ${parts.join(', ')}`;
     }).join('; ');
