@@ -99,7 +99,7 @@ function showError(e) {
   if (e.ec) rows.push(['EC', escapeHtml(e.ec)]);
   if (e.retryable !== undefined) rows.push(['retryable', String(e.retryable)]);
   $('result').innerHTML = '<p class="err">Upload failed</p>' + kvTable(rows);
-  log(`${e.code || e.name}: ${e.message}`, 'err');
+  log(e.code && !String(e.message).startsWith(e.code) ? `${e.code}: ${e.message}` : String(e.message), 'err');
 }
 
 $('go').addEventListener('click', async () => {
