@@ -90,6 +90,10 @@ export interface ResumableUpload {
 
 export interface ListedPart { partNumber: number; etag: string; size: number; crc64?: string; lastModified?: string }
 
+/** What multipartUpload and resume reject with: an OssError, plus the uploadId once known (to resume
+ *  or abort). Codes of note: "UploadPaused", "RequestAborted", "CrcMismatch", "CorsExposeHeadersMissing". */
+export interface MultipartError extends OssError { uploadId?: string }
+
 export interface CheckpointOptions { checkpoint?: "indexeddb" | false | CheckpointStore }
 export interface DiscardOptions extends CheckpointOptions {
   /** Also send AbortMultipartUpload (default false: only the local checkpoint is forgotten). */
