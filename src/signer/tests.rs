@@ -389,3 +389,39 @@ fn path_style_and_cname_keep_bucket_in_canonical_uri() {
         assert!(s.canonical_request.starts_with("GET\n/bucket/a%20b\n"));
     }
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+proptest::proptest! {
+    /// Canonicalisation and signing never panic, whatever the key, headers and query; bad input
+    /// is an `InvalidArgument`, good input signs.
+    #[test]
+    fn canonicalization_never_panics(
+        key in proptest::prelude::any::<String>(),
+        header_name in "[ -~]{0,12}",
+        header_value in proptest::prelude::any::<String>(),
+        query in proptest::collection::vec((proptest::prelude::any::<String>(), proptest::option::of(proptest::prelude::any::<String>())), 0..4),
+        additional in proptest::collection::vec("[ -~]{0,8}", 0..3),
+    ) {
+        let parts = RequestParts {
+            method: "PUT",
+            bucket: "bucket",
+            key: Some(&key),
+            region: "cn-hangzhou",
+            headers: vec![(header_name, header_value)],
+            query,
+            additional_headers: additional,
+            ..Default::default()
+        };
+        match Request::new(parts) {
+            Ok(req) => {
+                let creds = Credentials::new("ak", "sk", Some("tok".into())).unwrap();
+                let now = UnixTime::from_secs(1_702_743_657).unwrap();
+                let mut cache = SigningKeyCache::new();
+                let s = sign_request(&req, &creds, now, &mut cache);
+                proptest::prop_assert!(s.canonical_request.ends_with("UNSIGNED-PAYLOAD"));
+                let _ = presign(&req, &creds, now, 60, &mut cache);
+            }
+            Err(e) => proptest::prop_assert_eq!(e.code(), "InvalidArgument"),
+        }
+    }
+}
