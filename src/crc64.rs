@@ -7,11 +7,16 @@ use std::sync::OnceLock;
 /// The reflected ECMA-182 polynomial.
 const POLY: u64 = 0xC96C_5795_D787_0F42;
 
-#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // fixed-size arrays, indices < 8 and < 256
 /// Bytes consumed per step: 16 table lookups per 16 bytes, independent of each other, which
 /// keeps wasm engines above 1 GB/s where slicing-by-8 stays below.
 const SLICES: usize = 16;
 
+// 32 KB of tables, built once on the heap; indices are constants below SLICES or masked bytes.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::large_stack_arrays
+)]
 fn tables() -> &'static [[u64; 256]; SLICES] {
     static TABLES: OnceLock<Box<[[u64; 256]; SLICES]>> = OnceLock::new();
     TABLES.get_or_init(|| {
@@ -39,7 +44,7 @@ fn tables() -> &'static [[u64; 256]; SLICES] {
 
 /// The CRC of `data` continued from the CRC `crc` of the bytes before it (`0` to start):
 /// `update(update(0, a), b) == update(0, a ‖ b)`.
-#[allow(clippy::indexing_slicing)] // indices are masked to 0..=255
+#[allow(clippy::indexing_slicing, clippy::many_single_char_names)] // indices are masked to 0..=255
 pub fn update(crc: u64, data: &[u8]) -> u64 {
     let t = tables();
     let mut c = !crc;

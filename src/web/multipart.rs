@@ -376,14 +376,15 @@ fn js_error(e: Error, upload_id: &str) -> JsValue {
 }
 
 impl OssClient {
-    /// Runs (or re-runs) `job` with an optional checkpoint to resume.
+    /// Runs (or re-runs) `job` with an optional checkpoint to resume; also returns the uploadId
+    /// (empty if the upload never started).
     #[allow(clippy::too_many_lines)]
-    async fn run(
+    async fn run_raw(
         &self,
         job: Rc<Job>,
         fp: Fingerprint,
         resume: Option<Checkpoint>,
-    ) -> Result<JsValue, JsValue> {
+    ) -> (Result<JsValue>, String) {
         let controller = AbortController::new();
         *job.controller.borrow_mut() = controller.clone();
         job.stop.set(Stop::None);
@@ -466,7 +467,7 @@ impl OssClient {
         drop(on_abort);
         job.running.set(false);
         let upload_id = reporter.upload_id.borrow().clone();
-        match out {
+        let result = match out {
             Ok(o) => {
                 forget(&o.upload_id);
                 Ok(result_of(&o))
@@ -476,7 +477,7 @@ impl OssClient {
                     let mut m = String::from("upload ");
                     m.push_str(&upload_id);
                     m.push_str(" paused: call resume(uploadId) to go on");
-                    Err(js_error(Error::UploadPaused(m), &upload_id))
+                    Err(Error::UploadPaused(m))
                 }
                 Stop::Signal if !upload_id.is_empty() => {
                     let fresh = WebTransport::new(None, self.timeout_ms, None);
@@ -486,14 +487,80 @@ impl OssClient {
                         .await;
                     let _ = job.store.delete(&upload_id).await;
                     forget(&upload_id);
-                    Err(js_error(Error::Aborted, &upload_id))
+                    Err(Error::Aborted)
                 }
-                _ => Err(js_error(Error::Aborted, &upload_id)),
+                _ => Err(Error::Aborted),
             },
-            Err(e) => Err(js_error(e, &upload_id)),
+            Err(e) => Err(e),
+        };
+        (result, upload_id)
+    }
+
+    /// [`OssClient::run_raw`] with the uploadId on the JS error.
+    async fn run(
+        &self,
+        job: Rc<Job>,
+        fp: Fingerprint,
+        resume: Option<Checkpoint>,
+    ) -> Result<JsValue, JsValue> {
+        let (result, upload_id) = self.run_raw(job, fp, resume).await;
+        result.map_err(|e| js_error(e, &upload_id))
+    }
+
+    /// For `putObject`: whether `body` should go up in parts — a File or Blob of at least
+    /// `multipartThreshold` bytes (default 100 MiB; `0` or `Infinity` never), without
+    /// Content-MD5 (which only a single PutObject can check).
+    #[allow(dead_code)] // called by putObject once it is wired (web/client.rs)
+    pub(crate) fn wants_multipart(body: &JsValue, options: Option<&JsValue>) -> Result<bool> {
+        let Some(blob) = body.dyn_ref::<Blob>() else {
+            return Ok(false);
+        };
+        let opts = opts_of(options)?;
+        let threshold = match opts.as_ref().and_then(|o| o.get("multipartThreshold")) {
+            None => DEFAULT_MULTIPART_THRESHOLD,
+            Some(v) => match v.as_f64() {
+                Some(n) if n >= 0.0 => n,
+                _ => {
+                    return Err(Error::invalid(
+                        "multipartThreshold",
+                        "must be a number of bytes (0 or Infinity: never)",
+                    ))
+                }
+            },
+        };
+        if threshold == 0.0 || blob.size() < threshold.max(1.0) {
+            return Ok(false);
         }
+        let md5 = match &opts {
+            Some(o) => o
+                .string_map("headers")?
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-md5")),
+            None => false,
+        };
+        Ok(!md5)
+    }
+
+    /// `putObject` of a large Blob: a multipart upload whose result also has `status` (200).
+    #[allow(dead_code)] // called by putObject once it is wired (web/client.rs)
+    pub(crate) async fn put_object_in_parts(
+        &self,
+        key: String,
+        body: &JsValue,
+        options: Option<&JsValue>,
+    ) -> Result<JsValue> {
+        let (job, fp, resume) = self.prepare(key, body, options).await?;
+        let (result, _) = self.run_raw(job, fp, resume).await;
+        let out = result?;
+        set(out.unchecked_ref(), "status", &JsValue::from(200));
+        Ok(out)
     }
 }
+
+/// Size from which `putObject` uploads a File or Blob in parts, unless `multipartThreshold` says
+/// otherwise.
+#[allow(dead_code)]
+pub(crate) const DEFAULT_MULTIPART_THRESHOLD: f64 = 100.0 * 1024.0 * 1024.0;
 
 /// Hashes a chunked copy of `a` (1 MiB at a time through wasm memory).
 fn crc_of_bytes(a: &Uint8Array, mut crc: u64) -> u64 {
