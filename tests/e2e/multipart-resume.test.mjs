@@ -190,6 +190,50 @@ test('a hidden ETag stops the upload with CorsExposeHeadersMissing and the rule 
   }
 });
 
+test('bad multipart input is rejected naming the option', async () => {
+  const r = await inPage(page, async (lib) => {
+    const oss = window.client();
+    const f = window.bigFile(1);
+    const codes = [];
+    for (const [file, opts] of [
+      ['not a file', {}],
+      [f, { partSize: 1000 }],
+      [f, { concurrency: 0 }],
+      [f, { checkpoint: 'localStorage' }],
+      [f, { headers: { 'Content-MD5': 'x' } }],
+      [f, { onProgress: 5 }],
+    ]) {
+      try { await oss.multipartUpload('bad/input.bin', file, opts); codes.push('resolved'); } catch (e) { codes.push(`${e.code}:${e.field}`); }
+    }
+    return codes;
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual(r.value, ['InvalidArgument:file', 'InvalidArgument:partSize', 'InvalidArgument:concurrency',
+    'InvalidArgument:checkpoint', 'InvalidArgument:headers.Content-MD5', 'InvalidArgument:onProgress']);
+});
+
+test('a custom CheckpointStore gets every save and the final delete, never a credential', async () => {
+  const r = await inPage(page, async (lib) => {
+    const map = new Map();
+    const calls = { set: 0, delete: 0 };
+    const store = {
+      get: (id) => map.get(id),
+      set: async (id, rec) => { calls.set++; map.set(id, structuredClone(rec)); window.lastRecord = JSON.stringify(rec); },
+      delete: (id) => { calls.delete++; map.delete(id); },
+      list: () => [...map.values()],
+    };
+    const out = await window.client().multipartUpload('resume/store.bin', window.bigFile(3), { partSize: 1 << 20, checkpoint: store });
+    return { calls, left: map.size, record: window.lastRecord, parts: out.parts };
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const { calls, left, record, parts } = r.value;
+  assert.ok(calls.set >= parts + 1, `saves: ${calls.set}`);
+  assert.equal(calls.delete, 1);
+  assert.equal(left, 0);
+  assert.match(record, /"uploadId"/);
+  assert.doesNotMatch(record, /STS\.|secret|securityToken|accessKey/i);
+});
+
 test('credentials living 20 s during a longer upload: refreshed, no failure', async () => {
   const short = await startEmulator({ stsTtl: 20, extra: ['--fast-etag'] });
   const p2 = await openPage(browser, short);
