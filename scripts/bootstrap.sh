@@ -58,7 +58,9 @@ fi
 # npm dev dependencies (ali-oss for the cross-check and benchmarks, playwright-core for e2e).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev dependencies"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # `npm install` honours package-lock.json like `npm ci`, but tolerates the optional
+  # platform packages (rollup's) that this machine's registry does not serve.
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
   did+=("npm dependencies")
 fi
 
