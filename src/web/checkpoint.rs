@@ -171,17 +171,34 @@ impl Store {
         ))
     }
 
+    /// One operation: `(IndexedDB method, store method, writes)`, with `args` as IndexedDB takes
+    /// them (`put(record, id)`; a store object gets `set(id, record)`). One function for all
+    /// four keeps the wasm small.
+    async fn op(&self, idb: &str, js: &str, write: bool, args: &[&JsValue]) -> Result<JsValue> {
+        match self {
+            Self::Off => Ok(JsValue::UNDEFINED),
+            Self::IndexedDb => {
+                let store = idb_store(if write { "readwrite" } else { "readonly" }).await?;
+                let req = call(&store, idb, args).map_err(|e| idb_error(&e))?;
+                request(&req).await.map_err(|e| idb_error(&e))
+            }
+            Self::Js(o) => {
+                let swapped;
+                let args = match args {
+                    [record, id] => {
+                        swapped = [*id, *record];
+                        &swapped[..]
+                    }
+                    _ => args,
+                };
+                settle(call(o, js, args)).await
+            }
+        }
+    }
+
     /// Every record.
     pub(crate) async fn list(&self) -> Result<Vec<JsValue>> {
-        let all = match self {
-            Self::Off => return Ok(Vec::new()),
-            Self::IndexedDb => {
-                let store = idb_store("readonly").await?;
-                let req = call(&store, "getAll", &[]).map_err(|e| idb_error(&e))?;
-                request(&req).await.map_err(|e| idb_error(&e))?
-            }
-            Self::Js(o) => settle(call(o, "list", &[])).await?,
-        };
+        let all = self.op("getAll", "list", false, &[]).await?;
         Ok(if Array::is_array(&all) {
             Array::from(&all).iter().collect()
         } else {
@@ -191,51 +208,25 @@ impl Store {
 
     /// The record of `upload_id`.
     pub(crate) async fn get(&self, upload_id: &str) -> Result<Option<JsValue>> {
-        let id = JsValue::from_str(upload_id);
-        let v = match self {
-            Self::Off => return Ok(None),
-            Self::IndexedDb => {
-                let store = idb_store("readonly").await?;
-                let req = call(&store, "get", &[&id]).map_err(|e| idb_error(&e))?;
-                request(&req).await.map_err(|e| idb_error(&e))?
-            }
-            Self::Js(o) => settle(call(o, "get", &[&id])).await?,
-        };
+        let v = self
+            .op("get", "get", false, &[&JsValue::from_str(upload_id)])
+            .await?;
         Ok((!v.is_undefined() && !v.is_null()).then_some(v))
     }
 
     /// Saves `cp`.
     pub(crate) async fn put(&self, cp: &Checkpoint) -> Result<()> {
         let id = JsValue::from_str(&cp.upload_id);
-        match self {
-            Self::Off => {}
-            Self::IndexedDb => {
-                let store = idb_store("readwrite").await?;
-                let req = call(&store, "put", &[&record(cp), &id]).map_err(|e| idb_error(&e))?;
-                request(&req).await.map_err(|e| idb_error(&e))?;
-            }
-            Self::Js(o) => {
-                settle(call(o, "set", &[&id, &record(cp)])).await?;
-            }
-        }
-        Ok(())
+        self.op("put", "set", true, &[&record(cp), &id])
+            .await
+            .map(drop)
     }
 
     /// Forgets `upload_id`.
     pub(crate) async fn delete(&self, upload_id: &str) -> Result<()> {
-        let id = JsValue::from_str(upload_id);
-        match self {
-            Self::Off => {}
-            Self::IndexedDb => {
-                let store = idb_store("readwrite").await?;
-                let req = call(&store, "delete", &[&id]).map_err(|e| idb_error(&e))?;
-                request(&req).await.map_err(|e| idb_error(&e))?;
-            }
-            Self::Js(o) => {
-                settle(call(o, "delete", &[&id])).await?;
-            }
-        }
-        Ok(())
+        self.op("delete", "delete", true, &[&JsValue::from_str(upload_id)])
+            .await
+            .map(drop)
     }
 
     /// Every checkpoint that parses.
