@@ -177,6 +177,37 @@ test('pause keeps the upload; resume completes it once', async () => {
   await emu.admin('faults', 'DELETE');
 });
 
+test('abortMultipartUpload stops a running upload and deletes it; discardResumableUpload forgets a checkpoint', async () => {
+  await emu.admin('faults', 'DELETE');
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 300, times: 1_000_000 });
+  const r = await inPage(page, async (lib) => {
+    const oss = window.client();
+    let last;
+    const p = oss.multipartUpload('resume/api-abort.bin', window.bigFile(12), { partSize: 1 << 20, onProgress: (x) => { last = x; } })
+      .then(() => 'resolved', (e) => e.code);
+    await window.until(() => last?.partsDone >= 2);
+    await oss.abortMultipartUpload('resume/api-abort.bin', last.uploadId);
+    const code = await p;
+    // A second upload, paused, then forgotten locally (OSS keeps it until aborted).
+    let l2;
+    const p2 = oss.multipartUpload('resume/discard.bin', window.bigFile(12), { partSize: 1 << 20, onProgress: (x) => { l2 = x; } });
+    await window.until(() => l2?.partsDone >= 2);
+    oss.pause(l2.uploadId);
+    await p2.catch(() => {});
+    const before = (await oss.listResumableUploads()).filter((c) => c.uploadId === l2.uploadId).length;
+    await oss.discardResumableUpload(l2.uploadId, { abort: true });
+    const after = (await oss.listResumableUploads()).filter((c) => c.uploadId === l2.uploadId).length;
+    const checkpoints = (await oss.listResumableUploads()).filter((c) => c.key === 'resume/api-abort.bin').length;
+    return { code, before, after, checkpoints };
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual(r.value, { code: 'RequestAborted', before: 1, after: 0, checkpoints: 0 });
+  assert.deepEqual(await uploadsOf('resume/api-abort.bin'), []);
+  assert.deepEqual(await uploadsOf('resume/discard.bin'), []);
+  assert.equal(await emu.object('resume/api-abort.bin'), undefined);
+  await emu.admin('faults', 'DELETE');
+});
+
 test('a hidden ETag stops the upload with CorsExposeHeadersMissing and the rule to add', async () => {
   await emu.admin('buckets/demo/cors/hide-etag', 'POST');
   try {
