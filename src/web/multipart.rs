@@ -128,6 +128,17 @@ struct Job {
     controller: RefCell<AbortController>,
     stop: Cell<Stop>,
     running: Cell<bool>,
+    /// While paused: the caller's signal still aborts the upload on OSS.
+    paused_abort: RefCell<Option<Closure<dyn FnMut()>>>,
+}
+
+impl Job {
+    /// Stops listening for aborts while paused.
+    fn unwatch(&self) {
+        if let (Some(s), Some(cl)) = (&self.signal, self.paused_abort.borrow_mut().take()) {
+            s.remove_event_listener("abort", cl.as_ref().unchecked_ref());
+        }
+    }
 }
 
 thread_local! {
@@ -145,7 +156,14 @@ fn job(upload_id: &str) -> Option<Rc<Job>> {
 }
 
 fn forget(upload_id: &str) {
-    JOBS.with(|j| j.borrow_mut().retain(|(id, _)| id != upload_id));
+    let removed = JOBS.with(|j| {
+        let mut jobs = j.borrow_mut();
+        let at = jobs.iter().position(|(id, _)| id == upload_id)?;
+        Some(jobs.remove(at).1)
+    });
+    if let Some(job) = removed {
+        job.unwatch();
+    }
 }
 
 fn remember(upload_id: &str, job: &Rc<Job>) {
@@ -389,6 +407,7 @@ impl OssClient {
         *job.controller.borrow_mut() = controller.clone();
         job.stop.set(Stop::None);
         job.running.set(true);
+        job.unwatch();
         // The caller's signal aborts the job (and the upload on OSS).
         let on_abort = job.signal.as_ref().map(|s| {
             let j = Rc::clone(&job);
@@ -474,6 +493,7 @@ impl OssClient {
             }
             Err(Error::Aborted) => match job.stop.get() {
                 Stop::Pause => {
+                    self.watch_paused(&job, &upload_id);
                     let mut m = String::from("upload ");
                     m.push_str(&upload_id);
                     m.push_str(" paused: call resume(uploadId) to go on");
@@ -494,6 +514,26 @@ impl OssClient {
             Err(e) => Err(e),
         };
         (result, upload_id)
+    }
+
+    /// A paused upload whose signal fires is aborted on OSS and forgotten.
+    fn watch_paused(&self, job: &Rc<Job>, upload_id: &str) {
+        let Some(signal) = &job.signal else { return };
+        let core = Rc::clone(&self.core);
+        let timeout_ms = self.timeout_ms;
+        let (key, id, store) = (job.key.clone(), upload_id.to_owned(), job.store.clone());
+        let cl = Closure::<dyn FnMut()>::new(move || {
+            let (core, key, id, store) = (Rc::clone(&core), key.clone(), id.clone(), store.clone());
+            js_sys::futures::spawn_local(async move {
+                // Not in the listener itself: forgetting the job drops this closure.
+                forget(&id);
+                let t = WebTransport::new(None, timeout_ms, None);
+                let _ = core.abort_multipart_upload(&t, &key, &id).await;
+                let _ = store.delete(&id).await;
+            });
+        });
+        signal.add_event_listener("abort", cl.as_ref().unchecked_ref());
+        *job.paused_abort.borrow_mut() = Some(cl);
     }
 
     /// [`OssClient::run_raw`] with the uploadId on the JS error.
@@ -875,6 +915,7 @@ impl OssClient {
             controller: RefCell::new(AbortController::new()),
             stop: Cell::new(Stop::None),
             running: Cell::new(false),
+            paused_abort: RefCell::new(None),
         });
         Ok((job, fp, resume))
     }

@@ -208,6 +208,29 @@ test('abortMultipartUpload stops a running upload and deletes it; discardResumab
   await emu.admin('faults', 'DELETE');
 });
 
+test('the signal still aborts a paused upload on OSS', async () => {
+  await emu.admin('faults', 'DELETE');
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 300, times: 1_000_000 });
+  const key = 'resume/paused-abort.bin';
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const ac = new AbortController();
+    let last;
+    const p = oss.multipartUpload(key, window.bigFile(12), { partSize: 1 << 20, signal: ac.signal, onProgress: (x) => { last = x; } })
+      .then(() => 'resolved', (e) => e.code);
+    await window.until(() => last?.partsDone >= 2);
+    oss.pause(last.uploadId);
+    const code = await p;
+    ac.abort();
+    await new Promise((res) => setTimeout(res, 500));
+    return { code, left: (await oss.listResumableUploads()).filter((c) => c.key === key).length, resumed: oss.pause(last.uploadId) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual(r.value, { code: 'UploadPaused', left: 0, resumed: false });
+  assert.deepEqual(await uploadsOf(key), []);
+  await emu.admin('faults', 'DELETE');
+});
+
 test('a hidden ETag stops the upload with CorsExposeHeadersMissing and the rule to add', async () => {
   await emu.admin('buckets/demo/cors/hide-etag', 'POST');
   try {
