@@ -102,9 +102,9 @@ export async function upload({ client, file, key, contentType, signal, onProgres
         buttons(false);
         await new Promise((resolve, reject) => {
           state.resume = () => { state.resume = null; resolve(); };
+          // The library aborts a paused upload on OSS when its signal fires.
           signal.addEventListener('abort', () => {
-            client.abortMultipartUpload(key, state.uploadId).then(
-              () => reject(Object.assign(new Error('aborted: the upload was deleted on OSS'), { code: 'RequestAborted' })), reject);
+            reject(Object.assign(new Error('aborted: the upload was deleted on OSS'), { code: 'RequestAborted' }));
           }, { once: true });
         });
         buttons(true);
