@@ -181,7 +181,10 @@ async function section2(ctx) {
         // the raw PUT goes first once so the reference CRC exists
         const list = refCrc ? order : [active[0], ...order.filter((u) => u !== active[0])];
         for (const u of list) {
-          if (errors[u.id]) continue;
+          // Hygiene between contenders, outside the timing: collect the previous one's garbage (ali-oss put
+          // leaves GBs of ArrayBuffers behind at 1 GiB) and let the browser settle.
+          await p.page.send('HeapProfiler.collectGarbage').catch(() => {});
+          await new Promise((r) => setTimeout(r, s.mib >= 256 ? 1000 : 200));
           try {
             const ms = await p.page.call('window.uploadBench.upload', u.name, key, bytes, u.arg ?? null);
             const crc = await verify(ctx.emu, key, bytes, refCrc);
@@ -190,9 +193,10 @@ async function section2(ctx) {
             if (r >= warm) samples[u.id].push(mbps);
             log(`  ${mib(s.mib)} ${r < warm ? 'warm-up' : `round ${r + 1 - warm}/${s.rounds}`}: ${u.id} ${fmtFixed(mbps, 0)} MB/s (${fmtInt(ms)} ms)`);
           } catch (e) {
-            errors[u.id] = String(e.message || e).split('\n')[0].slice(0, 200);
-            log(`  ${u.id}: FAILED ${errors[u.id]}`);
-            if (p.page.crashed || /crash|exited|closed/i.test(errors[u.id])) {
+            const msg = String(e.message || e).split('\n')[0].slice(0, 200);
+            errors[u.id] = { count: (errors[u.id]?.count ?? 0) + (r >= warm ? 1 : 0), msg };
+            log(`  ${mib(s.mib)} ${r < warm ? 'warm-up' : `round ${r + 1 - warm}/${s.rounds}`}: ${u.id} FAILED ${msg}`);
+            if (p.page.crashed || /crash|exited|closed/i.test(msg)) {
               await p.close().catch(() => {});
               p = await openUploadPage(ctx);
               await p.page.call('window.uploadBench.makeBlob', bytes);
@@ -213,9 +217,11 @@ async function section2(ctx) {
   const cell = (sz, u) => {
     const d = out.sizes[sz];
     if (u.multipart && !hasMp) return ['n/a (not in this build)', ''];
-    if (d.errors[u.id]) return [`failed: ${d.errors[u.id].replace(/\|/g, '/')}`, ''];
     const v = d.medians[u.id];
-    return [fmtInt(v), u.id === 'raw' ? '1.00×' : fmtRatio(v / d.medians.raw)];
+    const err = d.errors[u.id];
+    const note = err ? ` (${err.count} of ${d.rounds} rounds failed: ${err.msg.replace(/\|/g, '/')})` : '';
+    if (!Number.isFinite(v)) return [`failed${note}`, ''];
+    return [`${fmtInt(v)}${note}`, u.id === 'raw' ? '1.00×' : fmtRatio(v / d.medians.raw)];
   };
   const aliBest = (sz) => Math.max(...UPLOADS.filter((u) => u.lib === 'ali').map((u) => out.sizes[sz].medians[u.id]).filter(Number.isFinite));
   const verdict = (u) => {
@@ -270,20 +276,21 @@ async function section3(ctx) {
         out.runs[run.id] = { na: 'not in this build' };
         continue;
       }
-      // A new context brings a few spare renderers; the page's is the one that does the work, so it is
-      // chosen at the end by CPU time. RSS is sampled for all of them meanwhile.
-      const pids = rendererPids().filter((x) => !before.has(x));
-      const cdp = p.page;
+      const candidates = rendererPids().filter((x) => !before.has(x));
       const key = `bench/memory-${run.id}`;
       await p.page.call('window.uploadBench.makeBlob', bytes);
+      // A new context brings a few spare renderers; the page's is the one that did the work (the Blob).
+      const pagePid = candidates.reduce((best, x) => (best === null || procCpu(x) > procCpu(best) ? x : best), null);
+      const cdp = p.page;
       await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
+      await new Promise((r) => setTimeout(r, 500));
       const sample = async () => {
         const h = await cdp.send('Runtime.getHeapUsage');
         const w = await cdp.evaluate('window.uploadBench.wasmBytes()');
         return { used: h.usedSize, backing: h.backingStorageSize ?? NaN, wasm: w };
       };
-      const rssNow = () => Object.fromEntries(pids.map((x) => [x, procMemory(x)?.rss ?? 0]));
-      const base = { ...(await sample()) };
+      const rssNow = () => (pagePid ? procMemory(pagePid)?.rss ?? NaN : NaN);
+      const base = { ...(await sample()), rss: rssNow() };
       const samples = [];
       const rss = [];
       let done = false;
@@ -306,8 +313,6 @@ async function section3(ctx) {
       clearInterval(rssTimer);
       await sampler;
       const peak = (f) => Math.max(...samples.map(f));
-      const pagePid = pids.reduce((best, x) => (procCpu(x) > procCpu(best ?? x) ? x : best ?? x), null);
-      const hwm = pagePid ? procMemory(pagePid)?.hwm ?? NaN : NaN;
       const r = {
         samples: samples.length,
         ms,
@@ -317,12 +322,12 @@ async function section3(ctx) {
         peakBacking: peak((s) => s.backing),
         peakWasm: peak((s) => s.wasm),
         peakHeapPlusWasm: peak((s) => s.used + (Number.isFinite(s.backing) ? s.backing : 0) + s.wasm),
-        peakRss: pagePid ? Math.max(0, ...rss.map((m) => m[pagePid] ?? 0)) : NaN,
-        rendererHwm: hwm || NaN,
+        peakRss: Math.max(base.rss, ...rss.filter(Number.isFinite)),
+        rssGrowth: Math.max(base.rss, ...rss.filter(Number.isFinite)) - base.rss,
         rendererPid: pagePid,
       };
       out.runs[run.id] = r;
-      log(`  ${run.id}: ${samples.length} samples, peak JS heap ${fmtMB(r.peakUsed)}, ArrayBuffers ${fmtMB(r.peakBacking)}, wasm ${fmtMB(r.peakWasm)}, renderer RSS ${fmtMB(r.peakRss)}${error ? `, FAILED ${error}` : ''}`);
+      log(`  ${run.id}: ${samples.length} samples, peak JS heap ${fmtMB(r.peakUsed)}, ArrayBuffers ${fmtMB(r.peakBacking)}, wasm ${fmtMB(r.peakWasm)}, renderer RSS ${fmtMB(base.rss)} → ${fmtMB(r.peakRss)}${error ? `, FAILED ${error}` : ''}`);
     } finally {
       await p.close();
     }
@@ -333,16 +338,17 @@ async function section3(ctx) {
     if (r.na) return [run.label, 'n/a', 'n/a', 'n/a', `n/a (${r.na})`, 'n/a', run.target ? 'n/a' : ''];
     const total = r.peakHeapPlusWasm;
     const v = run.target ? (total <= target ? `met (${fmtMB(target - total)} to spare)` : `MISSED by ${fmtMB(total - target)}`) : '';
-    return [run.label + (r.error ? ` (failed: ${r.error.replace(/\|/g, '/')})` : ''), fmtMB(r.peakUsed), fmtMB(r.peakBacking), fmtMB(r.peakWasm), `**${fmtMB(total)}**`, fmtMB(r.rendererHwm), v];
+    return [run.label + (r.error ? ` (failed: ${r.error.replace(/\|/g, '/')})` : ''), fmtMB(r.peakUsed), fmtMB(r.peakBacking), fmtMB(r.peakWasm), `**${fmtMB(total)}**`, `+${fmtMB(r.rssGrowth)}`, v];
   });
   const table = mdTable([`${mib(BIG_MIB)} upload, part size ${PART_MIB} MiB`, 'peak JS heap used', 'peak ArrayBuffer backing stores', 'wasm memory', 'peak heap + ArrayBuffers + wasm',
-    'renderer peak RSS', `target < ${MEM_CONCURRENCY} × ${PART_MIB} MiB + 32 MiB = ${fmtMB(target)}`], rows, 'lrrrrrl');
+    'renderer RSS growth', `target < ${MEM_CONCURRENCY} × ${PART_MIB} MiB + 32 MiB = ${fmtMB(target)}`], rows, 'lrrrrrl');
   md[3] = [`## 3. Page memory during a ${mib(BIG_MIB)} upload (target: under concurrency × partSize + 32 MiB)`, '', table, '',
     'A fresh page (new browser context, new renderer) per run with only that library loaded; the Blob is generated first',
     '(its bytes live in the browser process\'s blob store, not in the page). Sampled every ~50 ms during the upload over CDP:',
     '`Runtime.getHeapUsage` (usedSize = V8 heap; backingStorageSize = ArrayBuffer and external-string backing stores) and the',
-    'package\'s exported `memory.buffer.byteLength` (wasm linear memory: it only grows). Renderer peak RSS is VmHWM of the',
-    'page\'s renderer process from /proc (everything the tab holds, including Blink and V8 baselines; not compared with the target).',
+    'package\'s exported `memory.buffer.byteLength` (wasm linear memory: it only grows). Renderer RSS growth is the peak VmRSS of',
+    'the page\'s renderer process (/proc, every 50 ms) during the upload minus its value just before (after the Blob was built and',
+    'a forced GC): everything the tab added, whatever kind of memory; not compared with the target.',
     `MB = 10^6 bytes. Baseline before the upload: ${MEM_RUNS.map((run) => {
       const r = out.runs[run.id];
       return r.na ? null : `${run.id} ${fmtMB(r.base.used + (Number.isFinite(r.base.backing) ? r.base.backing : 0) + r.base.wasm)}`;
@@ -547,7 +553,8 @@ function chartPanels() {
         label: u.label.replace('oss-direct-upload ', 'ours ').replace(' of the Blob to a presigned URL (the limit)', ' (limit)').replace('multipartUpload', 'multipart').replace(', concurrency ', ' c').replace(', parallel ', ' c'),
         value: d.medians[u.id],
         color: COLORS[u.lib],
-        text: u.multipart && !s.upload.hasMultipart ? 'n/a (not in this build)' : d.errors[u.id] ? 'failed' : `${fmtInt(d.medians[u.id])} MB/s`,
+        text: u.multipart && !s.upload.hasMultipart ? 'n/a (not in this build)' : !Number.isFinite(d.medians[u.id]) ? 'failed'
+          : `${fmtInt(d.medians[u.id])} MB/s${d.errors[u.id] ? ` (${d.errors[u.id].count} failed)` : ''}`,
       }));
       const lines = Number.isFinite(d.medians.raw) ? [{ value: d.medians.raw * TARGETS.uploadVsRaw, label: `${TARGETS.uploadVsRaw}× raw` }] : [];
       panels.push(hbars({ title: `2. Upload throughput, ${mib(d.mib)} body`, unit: 'MB/s, higher is better', bars, lines }));
