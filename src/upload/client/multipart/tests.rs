@@ -56,6 +56,7 @@ struct Oss {
     bad_crc: BTreeMap<u32, u32>,
     hide_etag: bool,
     lose_complete_answer: bool,
+    complete_then_503: bool,
     tokens: Vec<String>,
 }
 
@@ -171,6 +172,10 @@ fn handle(oss: &RefCell<Oss>, req: &HttpRequest<Rc<Vec<u8>>>, now: i64) -> Resul
             o.completes += 1;
             if o.lose_complete_answer {
                 return Err(Error::Network("connection reset".into()));
+            }
+            if o.complete_then_503 {
+                o.complete_then_503 = false;
+                return Ok(oss_error(503, "ServiceUnavailable", "", now));
             }
             Ok(resp(
                 200,
@@ -471,6 +476,17 @@ fn a_lost_complete_answer_is_confirmed_by_head_and_never_resent() {
             .filter(|r| r.method == "POST" && r.url.contains("uploadId="))
             .count();
     assert_eq!(completes_sent, 1);
+}
+
+#[test]
+fn a_complete_that_landed_but_answered_503_is_confirmed_not_repeated_into_an_error() {
+    let w = world();
+    w.oss.borrow_mut().complete_then_503 = true;
+    let obs = Obs::default();
+    let out = upload(&w, &obs, None).unwrap();
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+    assert_eq!(w.oss.borrow().completes, 1);
+    assert_eq!(w.t.count("HEAD"), 1, "confirmed with HeadObject");
 }
 
 #[test]
