@@ -2,6 +2,7 @@
 // ETA, pause / resume in the page, abort (AbortMultipartUpload), and resume after a reload: the
 // checkpoint (never credentials) lives in IndexedDB, so choosing the same file again under the
 // same key uploads only the missing parts.
+import { OssClient } from '/pkg/oss_direct_upload.js';
 import { escapeHtml } from '../lib.js';
 
 export const label = 'Multipart (large files)';
@@ -118,8 +119,23 @@ export async function upload({ client, file, key, contentType, signal, onProgres
   }
 }
 
-// Show the panel only with this mode selected; list leftovers once the page loads.
+/** A client for listing checkpoints (no credentials are fetched for that). */
+let lister = null;
+function listingClient() {
+  return lister ??= new OssClient({
+    region: $('region').value.trim(), bucket: $('bucket').value.trim(),
+    endpoint: $('endpoint').value.trim() || location.origin, credentials: $('sts-url').value.trim(),
+  });
+}
+
+// Show the panel only with this mode selected, with the uploads a reload left unfinished.
 const modes = $('modes');
-const sync = () => show(modes?.querySelector('input[name="mode"]:checked')?.value === 'multipart');
+const sync = () => {
+  const on = modes?.querySelector('input[name="mode"]:checked')?.value === 'multipart';
+  show(on);
+  if (on) {
+    try { refreshResumable(listingClient()); } catch { /* the package is still loading */ }
+  }
+};
 modes?.addEventListener('change', sync);
 queueMicrotask(sync);
