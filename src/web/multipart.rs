@@ -22,6 +22,8 @@ use crate::upload::multipart::{
     Tracker,
 };
 use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::pin::Pin;
 use js_sys::futures::JsFuture;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use std::rc::Rc;
@@ -602,6 +604,17 @@ impl OssClient {
 #[allow(dead_code)]
 pub(crate) const DEFAULT_MULTIPART_THRESHOLD: f64 = 100.0 * 1024.0 * 1024.0;
 
+/// One promise type for the small async methods (one `future_to_promise` in the wasm, not one
+/// per method).
+fn promise(f: Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
+    js_sys::futures::future_to_promise(async move { f.await.map_err(JsValue::from) })
+}
+
+/// The promise of `multipartUpload` and `resume` (their errors carry the uploadId).
+fn promise_js(f: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    js_sys::futures::future_to_promise(f)
+}
+
 /// Hashes a chunked copy of `a` (1 MiB at a time through wasm memory).
 fn crc_of_bytes(a: &Uint8Array, mut crc: u64) -> u64 {
     let len = a.length();
@@ -650,17 +663,20 @@ pub fn crc64_js(
 impl OssClient {
     /// Uploads `file` in parts, several at once, resuming a checkpointed upload of the same
     /// file and key if there is one. Rejections carry `uploadId` once it is known.
-    #[wasm_bindgen(js_name = multipartUpload, unchecked_return_type = "MultipartResult")]
-    pub async fn multipart_upload(
+    #[wasm_bindgen(js_name = multipartUpload, unchecked_return_type = "Promise<MultipartResult>")]
+    pub fn multipart_upload(
         &self,
         key: String,
         #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<JsValue, JsValue> {
-        let (job, fp, resume) = self.prepare(key, &file, options.as_ref()).await?;
-        self.run(job, fp, resume).await
+    ) -> Promise {
+        let me = self.handle();
+        promise_js(Box::pin(async move {
+            let (job, fp, resume) = me.prepare(key, &file, options.as_ref()).await?;
+            me.run(job, fp, resume).await
+        }))
     }
 
     /// Stops a running upload, keeping its uploadId and checkpoint (no delete permission
@@ -678,14 +694,36 @@ impl OssClient {
 
     /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
     /// reload with the same file (checked against the checkpoint's fingerprint).
-    #[wasm_bindgen(unchecked_return_type = "MultipartResult")]
-    pub async fn resume(
+    #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
+    pub fn resume(
         &self,
         #[wasm_bindgen(js_name = uploadId)] upload_id: String,
         #[wasm_bindgen(unchecked_optional_param_type = "File | Blob")] file: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
             JsValue,
         >,
+    ) -> Promise {
+        let me = self.handle();
+        promise_js(Box::pin(async move {
+            me.resume_now(upload_id, file, options).await
+        }))
+    }
+}
+
+impl OssClient {
+    /// A second handle on the same client, for a future that outlives `&self`.
+    fn handle(&self) -> Self {
+        Self {
+            core: Rc::clone(&self.core),
+            timeout_ms: self.timeout_ms,
+        }
+    }
+
+    async fn resume_now(
+        &self,
+        upload_id: String,
+        file: Option<JsValue>,
+        options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let file = file.filter(|f| !f.is_undefined() && !f.is_null());
         if let (Some(j), None) = (job(&upload_id), &file) {
@@ -723,126 +761,140 @@ impl OssClient {
         }
         self.run(job, fp, Some(cp)).await
     }
+}
 
+#[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
+impl OssClient {
     /// Sends AbortMultipartUpload (stopping the upload first if it runs in this page) and
     /// forgets its checkpoint.
-    #[wasm_bindgen(js_name = abortMultipartUpload, unchecked_return_type = "undefined")]
-    pub async fn abort_multipart_upload(
+    #[wasm_bindgen(js_name = abortMultipartUpload, unchecked_return_type = "Promise<void>")]
+    pub fn abort_multipart_upload(
         &self,
         key: String,
         #[wasm_bindgen(js_name = uploadId)] upload_id: String,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<JsValue, Error> {
-        let opts = opts_of(options.as_ref())?;
-        let mut store = store_of(opts.as_ref())?;
-        if let Some(j) = job(&upload_id) {
-            j.stop.set(Stop::Api);
-            j.controller.borrow().abort();
-            store = j.store.clone();
-            // Let the parts in flight see the abort before OSS forgets the upload.
-            sleep_ms(0).await;
-        }
-        let t = WebTransport::new(None, self.timeout_ms, None);
-        self.core
-            .abort_multipart_upload(&t, &key, &upload_id)
-            .await?;
-        forget(&upload_id);
-        let _ = store.delete(&upload_id).await;
-        Ok(JsValue::UNDEFINED)
-    }
-
-    /// The parts OSS holds for an upload (every page of ListParts).
-    #[wasm_bindgen(js_name = listParts, unchecked_return_type = "ListedPart[]")]
-    pub async fn list_parts(
-        &self,
-        key: String,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
-    ) -> Result<JsValue, Error> {
-        let t = WebTransport::new(None, self.timeout_ms, None);
-        let parts = self.core.list_parts(&t, &key, &upload_id).await?;
-        let out = Array::new();
-        for p in parts {
-            let o = Object::new();
-            set(&o, "partNumber", &JsValue::from(p.number));
-            set(&o, "etag", &JsValue::from_str(&p.etag));
-            set(&o, "size", &JsValue::from_f64(num(p.size)));
-            if let Some(c) = p.crc64 {
-                set(&o, "crc64", &JsValue::from_str(&c.to_string()));
-            }
-            if let Some(m) = &p.last_modified {
-                set(&o, "lastModified", &JsValue::from_str(m));
-            }
-            out.push(&o);
-        }
-        Ok(out.into())
-    }
-
-    /// Checkpoints of this bucket that `multipartUpload` or `resume` can continue.
-    #[wasm_bindgen(js_name = listResumableUploads, unchecked_return_type = "ResumableUpload[]")]
-    pub async fn list_resumable_uploads(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
-            JsValue,
-        >,
-    ) -> Result<JsValue, Error> {
-        let opts = opts_of(options.as_ref())?;
-        let store = store_of(opts.as_ref())?;
-        let bucket = self.core.config().bucket.as_str();
-        let out = Array::new();
-        for cp in store.checkpoints().await? {
-            if cp.bucket == bucket {
-                out.push(&checkpoint::summary(&cp));
-            }
-        }
-        Ok(out.into())
-    }
-
-    /// Forgets a checkpoint; with `{ abort: true }` also sends AbortMultipartUpload.
-    #[wasm_bindgen(js_name = discardResumableUpload, unchecked_return_type = "undefined")]
-    pub async fn discard_resumable_upload(
-        &self,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "DiscardOptions")] options: Option<JsValue>,
-    ) -> Result<JsValue, Error> {
-        let opts = opts_of(options.as_ref())?;
-        let store = store_of(opts.as_ref())?;
-        let abort = match &opts {
-            Some(o) => o.opt_bool("abort")?,
-            None => false,
-        };
-        if abort {
-            let key = match store
-                .get(&upload_id)
-                .await?
-                .as_ref()
-                .and_then(checkpoint::checkpoint_of)
-            {
-                Some(cp) => cp.key,
-                None => job(&upload_id)
-                    .map(|j| j.key.clone())
-                    .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint"))?,
-            };
+    ) -> Promise {
+        let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
+        promise(Box::pin(async move {
+            let opts = opts_of(options.as_ref())?;
+            let mut store = store_of(opts.as_ref())?;
             if let Some(j) = job(&upload_id) {
                 j.stop.set(Stop::Api);
                 j.controller.borrow().abort();
+                store = j.store.clone();
+                // Let the parts in flight see the abort before OSS forgets the upload.
+                sleep_ms(0).await;
             }
-            let t = WebTransport::new(None, self.timeout_ms, None);
-            self.core
-                .abort_multipart_upload(&t, &key, &upload_id)
-                .await?;
-        } else if let Some(j) = job(&upload_id) {
-            if j.running.get() {
-                return Err(Error::invalid(
-                    "uploadId",
-                    "is running: pause or abort it first",
-                ));
+            let t = WebTransport::new(None, timeout_ms, None);
+            core.abort_multipart_upload(&t, &key, &upload_id).await?;
+            forget(&upload_id);
+            let _ = store.delete(&upload_id).await;
+            Ok(JsValue::UNDEFINED)
+        }))
+    }
+
+    /// The parts OSS holds for an upload (every page of ListParts).
+    #[wasm_bindgen(js_name = listParts, unchecked_return_type = "Promise<ListedPart[]>")]
+    pub fn list_parts(
+        &self,
+        key: String,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+    ) -> Promise {
+        let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
+        promise(Box::pin(async move {
+            let t = WebTransport::new(None, timeout_ms, None);
+            let parts = core.list_parts(&t, &key, &upload_id).await?;
+            let out = Array::new();
+            for p in parts {
+                let o = Object::new();
+                set(&o, "partNumber", &JsValue::from(p.number));
+                set(&o, "etag", &JsValue::from_str(&p.etag));
+                set(&o, "size", &JsValue::from_f64(num(p.size)));
+                if let Some(c) = p.crc64 {
+                    set(&o, "crc64", &JsValue::from_str(&c.to_string()));
+                }
+                if let Some(m) = &p.last_modified {
+                    set(&o, "lastModified", &JsValue::from_str(m));
+                }
+                out.push(&o);
             }
-        }
-        forget(&upload_id);
-        store.delete(&upload_id).await?;
-        Ok(JsValue::UNDEFINED)
+            Ok(out.into())
+        }))
+    }
+
+    /// Checkpoints of this bucket that `multipartUpload` or `resume` can continue.
+    #[wasm_bindgen(
+        js_name = listResumableUploads,
+        unchecked_return_type = "Promise<ResumableUpload[]>"
+    )]
+    pub fn list_resumable_uploads(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Promise {
+        let core = Rc::clone(&self.core);
+        promise(Box::pin(async move {
+            let opts = opts_of(options.as_ref())?;
+            let store = store_of(opts.as_ref())?;
+            let bucket = core.config().bucket.as_str();
+            let out = Array::new();
+            for cp in store.checkpoints().await? {
+                if cp.bucket == bucket {
+                    out.push(&checkpoint::summary(&cp));
+                }
+            }
+            Ok(out.into())
+        }))
+    }
+
+    /// Forgets a checkpoint; with `{ abort: true }` also sends AbortMultipartUpload.
+    #[wasm_bindgen(js_name = discardResumableUpload, unchecked_return_type = "Promise<void>")]
+    pub fn discard_resumable_upload(
+        &self,
+        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "DiscardOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
+        promise(Box::pin(async move {
+            let opts = opts_of(options.as_ref())?;
+            let store = store_of(opts.as_ref())?;
+            let abort = match &opts {
+                Some(o) => o.opt_bool("abort")?,
+                None => false,
+            };
+            if abort {
+                let key = match store
+                    .get(&upload_id)
+                    .await?
+                    .as_ref()
+                    .and_then(checkpoint::checkpoint_of)
+                {
+                    Some(cp) => cp.key,
+                    None => job(&upload_id)
+                        .map(|j| j.key.clone())
+                        .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint"))?,
+                };
+                if let Some(j) = job(&upload_id) {
+                    j.stop.set(Stop::Api);
+                    j.controller.borrow().abort();
+                }
+                let t = WebTransport::new(None, timeout_ms, None);
+                core.abort_multipart_upload(&t, &key, &upload_id).await?;
+            } else if let Some(j) = job(&upload_id) {
+                if j.running.get() {
+                    return Err(Error::invalid(
+                        "uploadId",
+                        "is running: pause or abort it first",
+                    ));
+                }
+            }
+            forget(&upload_id);
+            store.delete(&upload_id).await?;
+            Ok(JsValue::UNDEFINED)
+        }))
     }
 }
 
