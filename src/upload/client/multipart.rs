@@ -24,6 +24,13 @@ use core::pin::Pin;
 /// set of attempts), so one flaky part does not fail a long upload.
 const PART_ROUNDS: u32 = 2;
 
+/// Above this many parts, checkpoints are saved at most every [`THROTTLED_SAVE_MS`]: each save
+/// writes every finished part, so saving after each of 10,000 parts would write gigabytes. Parts
+/// finished since the last save are found again by ListParts and kept after a local CRC64 check.
+const SAVE_EVERY_PART_UP_TO: u32 = 500;
+/// Minimum interval between checkpoint saves of uploads with many parts.
+const THROTTLED_SAVE_MS: i64 = 2_000;
+
 /// What [`Client::multipart_upload`] uploads.
 #[derive(Debug, Clone)]
 pub struct MultipartInput {
@@ -260,6 +267,7 @@ impl<S: CredentialSource> Client<S> {
     ///
     /// `part_t(n)` makes the transport that sends part `n` (the browser's carries that part's
     /// upload events); everything else goes through `t`.
+    #[allow(clippy::too_many_lines)] // one sequence: resume or initiate, parts, complete
     pub async fn multipart_upload<T, PT, P, O>(
         &self,
         t: &T,
@@ -358,11 +366,14 @@ impl<S: CredentialSource> Client<S> {
             etag_seen: Cell::new(false),
             saving: Cell::new(false),
             dirty: Cell::new(false),
+            last_save: Cell::new(t.now_ms()),
+            verified: Cell::new(0),
         };
         let workers: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = (0..concurrency)
             .map(|_| Box::pin(job.worker()) as Pin<Box<dyn Future<Output = ()> + '_>>)
             .collect();
         join_all(workers).await;
+        let reused = reused + job.verified.get();
         let mut cp = job.cp.into_inner();
         if let Some(e) = job.error.into_inner() {
             cp.updated_ms = t.now_ms();
@@ -495,6 +506,9 @@ struct Job<'a, S, T: Transport, PT, P, O> {
     etag_seen: Cell<bool>,
     saving: Cell<bool>,
     dirty: Cell<bool>,
+    last_save: Cell<i64>,
+    /// Parts found stored by ListParts, not in the checkpoint, kept after a CRC64 check.
+    verified: Cell<u32>,
 }
 
 impl<S, T, PT, P, O> Job<'_, S, T, PT, P, O>
@@ -533,6 +547,7 @@ where
             .and_then(|i| self.verify.get(i));
         if let Some((_, etag, listed)) = listed {
             if listed.map_or(true, |c| c == crc) {
+                self.verified.set(self.verified.get() + 1);
                 return Ok(DonePart {
                     number: n,
                     etag: etag.clone(),
@@ -624,6 +639,11 @@ where
             self.dirty.set(true);
             return;
         }
+        if self.plan.count > SAVE_EVERY_PART_UP_TO
+            && self.t.now_ms() - self.last_save.get() < THROTTLED_SAVE_MS
+        {
+            return; // a later part, or the final save, writes it
+        }
         self.saving.set(true);
         loop {
             self.dirty.set(false);
@@ -633,6 +653,7 @@ where
                 cp.clone()
             };
             self.obs.save(&snapshot).await;
+            self.last_save.set(self.t.now_ms());
             if !self.dirty.get() {
                 break;
             }

@@ -438,7 +438,11 @@ fn a_part_out_of_retries_fails_the_upload_keeping_it_then_resume_sends_only_what
     assert!(resent.contains(&7));
     assert!(!resent.contains(&forgotten));
     assert_eq!(out.upload_id, cp.upload_id);
-    assert_eq!(out.parts_reused as usize, stored.len() - 1);
+    assert_eq!(
+        out.parts_reused as usize,
+        stored.len(),
+        "the forgotten part counts: verified, not sent"
+    );
     let oss = w.oss.borrow();
     assert_eq!(oss.completes, 1);
     assert_eq!(oss.objects["big/file.bin"], *w.data);
@@ -579,4 +583,17 @@ fn short_lived_credentials_are_renewed_during_a_long_upload() {
     for r in w.t.sent.borrow().iter() {
         assert!(header(r, "x-oss-date").is_some());
     }
+}
+
+#[test]
+fn uploads_with_many_parts_save_their_checkpoint_at_most_every_two_seconds() {
+    let mut w = world();
+    let data: Vec<u8> = (0..600 * MIN_PART_SIZE).map(|i| (i % 253) as u8).collect();
+    w.data = Rc::new(data);
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap();
+    let saves = obs.saves.borrow().len();
+    // 600 parts, 4 at a time, 20 ms each: 3 s of uploading.
+    assert!((3..=8).contains(&saves), "{saves} saves");
+    assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
 }
