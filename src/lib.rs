@@ -11,10 +11,11 @@
 //! - [`credentials`]: redacted secrets, credential-endpoint responses (read by the small,
 //!   depth-limited [`json`] reader), and the cache with single-flight refresh;
 //! - [`upload`]: OSS XML errors, retry policy, Content-Type resolution, clock skew, signature
-//!   diagnosis, and one upload's orchestration through a [`upload::Transport`] — tested natively
-//!   with a fake transport and a manual clock;
+//!   diagnosis, multipart plans, checkpoints and resume, and the orchestration of single-request
+//!   and multipart uploads through a [`upload::Transport`] — tested natively with a fake
+//!   transport and a manual clock;
 //! - `web` (wasm32): the global-`fetch` transport, credential sources (URL, function, shared
-//!   across tabs), and the `OssClient` class.
+//!   across tabs), IndexedDB checkpoints, and the `OssClient` class.
 //!
 //! ```
 //! use oss_direct_upload::{credentials::Credentials, signer, time::UnixTime};

@@ -1,6 +1,6 @@
-//! Single-request uploads: OSS XML parsing, retry policy, Content-Type resolution, clock skew,
-//! CRC64, diagnosis, server-signed uploads, and the orchestration of one upload through a
-//! [`Transport`].
+//! Uploads: OSS XML parsing, retry policy, Content-Type resolution, clock skew, CRC64,
+//! diagnosis, server-signed uploads, the pure pieces of multipart uploads ([`multipart`]), and
+//! the orchestration of single-request and multipart uploads through a [`Transport`].
 
 pub mod client;
 pub mod content_type;
