@@ -412,6 +412,13 @@ impl<S: CredentialSource> Client<S> {
             .await
         {
             Ok(r) => r,
+            Err(Error::Aborted) => {
+                // Paused or aborted mid-Complete: it may have landed, so it stays "completing"
+                // (a resume looks before it sends anything).
+                cp.updated_ms = t.now_ms();
+                obs.save(&cp).await;
+                return Err(Error::Aborted);
+            }
             Err(e) if matches!(e, Error::Network(_)) || is_code(&e, "NoSuchUpload") => {
                 // The answer was lost (or an earlier attempt landed): look, never send it again.
                 let Some(head) = self.stored_with_crc(t, key.as_str(), ours).await else {

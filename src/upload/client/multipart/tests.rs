@@ -234,12 +234,16 @@ struct Obs<'a> {
     phases: RefCell<Vec<Phase>>,
     done: RefCell<Vec<u32>>,
     abort_after: Option<(usize, &'a FakeTransport)>,
+    abort_when_completing: Option<&'a FakeTransport>,
 }
 
 impl MultipartObserver for Obs<'_> {
     fn started(&self, _: &Checkpoint) {}
     fn phase(&self, phase: Phase) {
         self.phases.borrow_mut().push(phase);
+        if let (Phase::Completing, Some(t)) = (phase, self.abort_when_completing) {
+            t.aborted.set(true);
+        }
     }
     fn part_started(&self, _: u32) {}
     fn part_done(&self, n: u32, _: u64) {
@@ -595,5 +599,25 @@ fn uploads_with_many_parts_save_their_checkpoint_at_most_every_two_seconds() {
     let saves = obs.saves.borrow().len();
     // 600 parts, 4 at a time, 20 ms each: 3 s of uploading.
     assert!((3..=8).contains(&saves), "{saves} saves");
+    assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
+}
+
+#[test]
+fn a_pause_during_complete_keeps_the_checkpoint_completing_and_resume_finishes_once() {
+    let w = world();
+    let obs = Obs {
+        abort_when_completing: Some(&w.t),
+        ..Obs::default()
+    };
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "RequestAborted");
+    let cp = obs.last();
+    assert!(cp.completing, "it may have landed: never assume it did not");
+    assert_eq!(cp.parts.len(), 11);
+    w.t.aborted.set(false);
+    let obs2 = Obs::default();
+    let out = upload(&w, &obs2, Some(cp)).unwrap();
+    assert_eq!(out.parts_reused, 11);
+    assert_eq!(w.oss.borrow().completes, 1);
     assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
 }
