@@ -87,7 +87,7 @@ async function main() {
   try {
     results.meta = {
       date: started.toISOString(), quick: QUICK, chromium: browser.version, aliOss: aliVersion(), ...machine,
-      package: path.relative(ROOT, PKG) || PKG, sizes: { smallMiB: SMALL_MIB, bigMiB: BIG_MIB, partMiB: PART_MIB },
+      package: path.relative(ROOT, PKG) || PKG, commit: gitCommit(), sizes: { smallMiB: SMALL_MIB, bigMiB: BIG_MIB, partMiB: PART_MIB },
     };
     if (SECTIONS.has(1)) await section1(ctx);
     if (SECTIONS.has(2)) await section2(ctx);
@@ -105,6 +105,15 @@ async function main() {
   }
 }
 
+function gitCommit() {
+  try {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'emulator', 'Cargo.toml'], { cwd: ROOT }).toString().trim() ? '+local changes' : '';
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim() + dirty;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function header() {
   const m = results.meta;
   return [
@@ -112,7 +121,7 @@ function header() {
     '',
     `Machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB RAM, ${m.kernel}; load average ${m.loadAvg.join(' ')} at start,`,
     `${(m.loadAvgEnd ?? []).join(' ')} at the end. Chromium ${m.chromium} (headless, Debian), node ${m.node}, ali-oss ${m.aliOss}.`,
-    `Date ${m.date}; ${m.seconds ?? '?'} s. Every figure below comes from \`${m.quick ? 'npm run bench:quick' : 'npm run bench'}\` (bench/run.mjs); nothing is typed in.`,
+    `Date ${m.date}; ${m.seconds ?? '?'} s; source at commit ${m.commit}, package from ${m.package}. Every figure below comes from \`${m.quick ? 'npm run bench:quick' : 'npm run bench'}\` (bench/run.mjs); nothing is typed in.`,
   ].join('\n');
 }
 
