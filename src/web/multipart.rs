@@ -229,6 +229,9 @@ impl PartSource for BlobSource {
     }
 }
 
+/// The upload-events callback of one part.
+type ProgressCallback = Closure<dyn FnMut(JsValue)>;
+
 /// Progress state shared by the observer and the transport (XHR upload events).
 struct Reporter {
     tracker: RefCell<Tracker>,
@@ -434,31 +437,33 @@ impl OssClient {
         });
         let signal = controller.signal();
         let t = WebTransport::new(Some(signal.clone()), self.timeout_ms, None);
-        // One callback for every part's upload events: each part's transport carries its part
-        // number in `total` (the field progress events echo), so bytes land on the right part.
-        let progress = reporter.on_progress.as_ref().map(|_| {
-            let rep = Rc::clone(&reporter);
-            Closure::<dyn FnMut(JsValue)>::new(move |info: JsValue| {
-                let field = |k: &str| {
-                    Reflect::get(&info, &JsValue::from_str(k))
+        // Each part's upload events go to a callback that knows its part number (kept until
+        // the upload ends: a retried part reuses its callback).
+        let callbacks: RefCell<Vec<(u32, ProgressCallback)>> = RefCell::default();
+        let timeout_ms = self.timeout_ms;
+        let part_t = |n: u32| {
+            let func = reporter.on_progress.as_ref().map(|_| {
+                let mut cbs = callbacks.borrow_mut();
+                if let Some((_, cb)) = cbs.iter().find(|(p, _)| *p == n) {
+                    return cb.as_ref().unchecked_ref::<Function>().clone();
+                }
+                let rep = Rc::clone(&reporter);
+                let cb = Closure::<dyn FnMut(JsValue)>::new(move |info: JsValue| {
+                    let loaded = Reflect::get(&info, &JsValue::from_str("loaded"))
                         .ok()
                         .and_then(|v| v.as_f64())
-                        .unwrap_or(0.0)
-                };
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let (n, loaded) = (field("total") as u32, field("loaded") as u64);
-                rep.tracker.borrow_mut().part_loaded(n, loaded, now_ms());
-                rep.emit();
-            })
-        });
-        let progress_fn: Option<Function> = progress
-            .as_ref()
-            .map(|c| c.as_ref().unchecked_ref::<Function>().clone());
-        let timeout_ms = self.timeout_ms;
-        let part_t = move |n: u32| {
-            let pt = WebTransport::new(Some(signal.clone()), timeout_ms, progress_fn.clone());
-            pt.set_total(f64::from(n));
-            pt
+                        .unwrap_or(0.0);
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    rep.tracker
+                        .borrow_mut()
+                        .part_loaded(n, loaded as u64, now_ms());
+                    rep.emit();
+                });
+                let func = cb.as_ref().unchecked_ref::<Function>().clone();
+                cbs.push((n, cb));
+                func
+            });
+            WebTransport::new(Some(signal.clone()), timeout_ms, func)
         };
         let src = BlobSource {
             blob: job.file.clone(),
@@ -481,7 +486,7 @@ impl OssClient {
             .core
             .multipart_upload(&t, &part_t, &src, &obs, input)
             .await;
-        drop(progress);
+        drop(callbacks);
         if let (Some(s), Some(cl)) = (&job.signal, &on_abort) {
             s.remove_event_listener("abort", cl.as_ref().unchecked_ref());
         }
