@@ -4,7 +4,7 @@
 
 use super::bindings::{global_fetch, AbortController, BroadcastChannel, Response};
 use super::input::Obj;
-use super::transport::{js_message, now_ms};
+use super::transport::{js_message, now_ms, sleep_ms};
 use crate::credentials::cache::{CredentialSource, SourceFailure, SourceResponse};
 use crate::credentials::response;
 use crate::error::{Error, Result};
@@ -274,6 +274,62 @@ struct Received {
     at_ms: i64,
 }
 
+/// Whether a credentials body still has most of its life (60 %) ahead, `at_ms` being when it
+/// was obtained.
+fn fresh(body: &str, at_ms: i64) -> bool {
+    let Ok(parsed) = response::parse(body) else {
+        return false;
+    };
+    parsed
+        .expiration_ms
+        .map_or(true, |exp| exp - now_ms() >= (exp - at_ms) * 6 / 10)
+}
+
+/// Posts `{ [name]: value }` on `channel`.
+fn post(channel: &BroadcastChannel, name: &str, value: &JsValue) {
+    let msg = Object::new();
+    set(&msg, name, value);
+    let _ = channel.post_message(&msg);
+}
+
+/// How long a tab that finds nothing waits for an answer from the other open tabs.
+const ASK_WAIT_MS: u32 = 300;
+
+/// `navigator.locks.query()`.
+async fn lock_query(locks: &JsValue) -> Option<JsValue> {
+    let query: Function = Reflect::get(locks, &JsValue::from_str("query"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = query.call0(locks).ok()?.dyn_into().ok()?;
+    JsFuture::from(promise).await.ok()
+}
+
+/// Takes the Web Lock `name` and never releases it (it goes with the page).
+fn hold_forever(name: &str) {
+    let Some(locks) = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+        .and_then(|n| Reflect::get(&n, &JsValue::from_str("locks")))
+        .ok()
+        .filter(JsValue::is_object)
+    else {
+        return;
+    };
+    let cb =
+        Closure::once_into_js(|_lock: JsValue| -> JsValue { Promise::new(&mut |_, _| {}).into() });
+    if let Some(request) = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        let _ = request.call2(&locks, &JsValue::from_str(name), &cb);
+    }
+}
+
+/// How long a tab that waited behind another tab's fetch waits for its broadcast.
+const HANDOFF_WAIT_MS: u32 = 2_000;
+/// How long a tab waits for a broadcast when tabs asked for the lock at the same moment (the
+/// first one fetches; the others usually hear from it well within this).
+const HANDOFF_RACE_MS: u32 = 1_000;
+
 /// Cross-tab sharing: before fetching, take the Web Lock of this endpoint; if another tab fetched
 /// while we waited (or recently enough), use what it broadcast; otherwise fetch and broadcast.
 #[derive(Debug)]
@@ -281,6 +337,8 @@ pub(crate) struct Shared {
     inner: Direct,
     channel: BroadcastChannel,
     lock_name: String,
+    /// This tab's presence lock (held while the source lives), so tabs can tell others exist.
+    presence: String,
     received: Rc<RefCell<Received>>,
     /// The body this source last handed out: never handed out again (the cache only asks
     /// again when it needs other credentials, e.g. after OSS rejected these).
@@ -294,6 +352,7 @@ impl Shared {
         let channel = BroadcastChannel::new(key).ok()?;
         let received: Rc<RefCell<Received>> = Rc::default();
         let r = Rc::clone(&received);
+        let answer_on = channel.clone();
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
             let data = Reflect::get(&ev, &JsValue::from_str("data")).unwrap_or(JsValue::NULL);
             if let Some(body) = Reflect::get(&data, &JsValue::from_str("credentials"))
@@ -303,17 +362,42 @@ impl Shared {
                 let mut r = r.borrow_mut();
                 r.body = Some(body);
                 r.at_ms = now_ms();
+            } else if Reflect::get(&data, &JsValue::from_str("ask")).is_ok_and(|a| a.is_truthy()) {
+                // A tab that opened after our fetch asks for what we hold.
+                let r = r.borrow();
+                if let Some(body) = r.body.as_deref().filter(|b| fresh(b, r.at_ms)) {
+                    post(&answer_on, "credentials", &JsValue::from_str(body));
+                }
             }
         });
         channel.set_onmessage(on_message.as_ref());
+        let presence = format!("{key}#tab#{}", js_sys::Math::random());
+        hold_forever(&presence);
         Some(Self {
             inner,
             channel,
             lock_name: key.to_owned(),
+            presence,
             received,
             last: RefCell::new(None),
             _on_message: on_message,
         })
+    }
+
+    /// Whether another tab sharing this source is open (its presence lock is held).
+    async fn others_present(&self, locks: &JsValue) -> bool {
+        let prefix = format!("{}#tab#", self.lock_name);
+        let Some(state) = lock_query(locks).await else {
+            return false;
+        };
+        let held = Reflect::get(&state, &JsValue::from_str("held")).unwrap_or(JsValue::NULL);
+        js_sys::Array::is_array(&held)
+            && js_sys::Array::from(&held).iter().any(|l| {
+                Reflect::get(&l, &JsValue::from_str("name"))
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .is_some_and(|n| n.starts_with(&prefix) && n != self.presence)
+            })
     }
 
     /// A broadcast body still good for most of its life (at least 60 % left), received after
@@ -321,16 +405,9 @@ impl Shared {
     fn usable(&self, since_ms: i64) -> Option<SourceResponse> {
         let r = self.received.borrow();
         let body = r.body.as_ref()?;
-        if r.at_ms < since_ms || self.last.borrow().as_ref() == Some(body) {
+        if r.at_ms < since_ms || self.last.borrow().as_ref() == Some(body) || !fresh(body, r.at_ms)
+        {
             return None;
-        }
-        let parsed = response::parse(body).ok()?;
-        let now = now_ms();
-        if let Some(exp) = parsed.expiration_ms {
-            let life = exp - r.at_ms;
-            if exp - now < life * 6 / 10 {
-                return None;
-            }
         }
         Some(SourceResponse {
             body: body.clone(),
@@ -340,10 +417,36 @@ impl Shared {
         })
     }
 
+    /// From `navigator.locks.query()`: whether this source's lock is held, and how many
+    /// requests for it are pending (ours included).
+    async fn lock_state(&self, locks: &JsValue) -> (bool, usize) {
+        let Some(state) = lock_query(locks).await else {
+            return (false, 0);
+        };
+        let count = |list: &str| {
+            let v = Reflect::get(&state, &JsValue::from_str(list)).unwrap_or(JsValue::NULL);
+            if !js_sys::Array::is_array(&v) {
+                return 0;
+            }
+            js_sys::Array::from(&v)
+                .iter()
+                .filter(|l| {
+                    Reflect::get(l, &JsValue::from_str("name"))
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .is_some_and(|n| n == self.lock_name)
+                })
+                .count()
+        };
+        (count("held") > 0, count("pending"))
+    }
+
+    /// Tells the other tabs, and remembers the body to answer tabs that ask later.
     fn broadcast(&self, body: &str) {
-        let msg = Object::new();
-        set(&msg, "credentials", &JsValue::from_str(body));
-        let _ = self.channel.post_message(&msg);
+        post(&self.channel, "credentials", &JsValue::from_str(body));
+        let mut r = self.received.borrow_mut();
+        r.body = Some(body.to_owned());
+        r.at_ms = now_ms();
     }
 
     async fn fetch_shared(&self) -> core::result::Result<SourceResponse, SourceFailure> {
@@ -375,7 +478,10 @@ impl Shared {
         let (Some(release), Some(granted)) = (release, granted) else {
             return self.inner.fetch_once().await;
         };
+        let is_granted = Rc::new(RefCell::new(false));
+        let flag = Rc::clone(&is_granted);
         let cb = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            *flag.borrow_mut() = true;
             let _ = granted.call0(&JsValue::NULL);
             held.into()
         });
@@ -391,7 +497,38 @@ impl Shared {
         {
             return self.inner.fetch_once().await;
         }
+        // Our request is queued: if the lock is still not ours while it is held or others wait
+        // for it, another tab is fetching and its broadcast is on its way. The lock can be
+        // granted here before that message is delivered (they travel apart), so then wait for
+        // the message instead of fetching a second time.
+        let (held, waiting) = self.lock_state(&locks).await;
+        let wait_ms = if *is_granted.borrow() {
+            0 // ours already: we fetch
+        } else if held {
+            HANDOFF_WAIT_MS // another tab holds it: it is fetching
+        } else if waiting > 1 {
+            HANDOFF_RACE_MS // tabs asked together; one of them will fetch first
+        } else {
+            0
+        };
         let _ = JsFuture::from(got).await;
+        if wait_ms > 0 {
+            let mut waited = 0;
+            while waited < wait_ms && self.usable(waited_since).is_none() {
+                sleep_ms(10).await;
+                waited += 10;
+            }
+        }
+        // Still nothing: a tab opened before us may hold fresh credentials it fetched before we
+        // joined the channel; ask, and give it a moment to answer.
+        if self.usable(waited_since).is_none() && self.others_present(&locks).await {
+            post(&self.channel, "ask", &JsValue::TRUE);
+            let mut waited = 0;
+            while waited < ASK_WAIT_MS && self.usable(waited_since).is_none() {
+                sleep_ms(10).await;
+                waited += 10;
+            }
+        }
         let result = if let Some(r) = self.usable(waited_since) {
             Ok(r)
         } else {
