@@ -45,13 +45,18 @@ export interface MultipartProgress {
   uploadId?: string;
 }
 
-/** Where checkpoints are kept when not in IndexedDB. Methods may return Promises. */
+/** Where checkpoints are kept when not in IndexedDB. Methods may return Promises; records are
+ *  plain objects (store them as they are, e.g. structured clone or JSON). */
 export interface CheckpointStore {
-  get(uploadId: string): ResumableUpload | undefined | Promise<ResumableUpload | undefined>;
-  set(uploadId: string, record: ResumableUpload): void | Promise<void>;
+  get(uploadId: string): CheckpointRecord | undefined | Promise<CheckpointRecord | undefined>;
+  set(uploadId: string, record: CheckpointRecord): void | Promise<void>;
   delete(uploadId: string): void | Promise<void>;
-  list(): ResumableUpload[] | Promise<ResumableUpload[]>;
+  list(): CheckpointRecord[] | Promise<CheckpointRecord[]>;
 }
+
+/** A saved checkpoint: the summary plus `data`, the checkpoint itself (uploadId, part size, file
+ *  fingerprint, finished parts with ETag and CRC64; never credentials). */
+export interface CheckpointRecord extends ResumableUpload { data: string }
 
 export interface MultipartUploadOptions {
   /** Bytes per part: 102400 (100 KB) to 5 GiB. Default 8 MiB, more when the file needs over 10,000 parts.
