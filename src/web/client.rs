@@ -318,6 +318,9 @@ impl OssClient {
             JsValue,
         >,
     ) -> Result<JsValue, Error> {
+        if Self::wants_multipart(&body, options.as_ref())? {
+            return self.put_object_in_parts(key, &body, options.as_ref()).await;
+        }
         let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
         let body = Body::read(&body, "body")?;

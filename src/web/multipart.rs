@@ -562,7 +562,6 @@ impl OssClient {
     /// For `putObject`: whether `body` should go up in parts — a File or Blob of at least
     /// `multipartThreshold` bytes (default 100 MiB; `0` or `Infinity` never), without
     /// Content-MD5 (which only a single PutObject can check).
-    #[allow(dead_code)] // called by putObject once it is wired (web/client.rs)
     pub(crate) fn wants_multipart(body: &JsValue, options: Option<&JsValue>) -> Result<bool> {
         let Some(blob) = body.dyn_ref::<Blob>() else {
             return Ok(false);
@@ -594,7 +593,6 @@ impl OssClient {
     }
 
     /// `putObject` of a large Blob: a multipart upload whose result also has `status` (200).
-    #[allow(dead_code)] // called by putObject once it is wired (web/client.rs)
     pub(crate) async fn put_object_in_parts(
         &self,
         key: String,
