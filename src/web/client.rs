@@ -69,6 +69,12 @@ export interface PutObjectOptions {
   signal?: AbortSignal;
   /** Byte progress (switches the request to XMLHttpRequest, which has upload events). */
   onProgress?: (p: UploadProgress) => void;
+  /** A File or Blob of at least this many bytes goes up as a multipart upload (default 100 MiB;
+   *  0 or Infinity: never; never with Content-MD5). The multipartUpload options then apply. */
+  multipartThreshold?: number;
+  partSize?: number;
+  concurrency?: number;
+  checkpoint?: "indexeddb" | false | CheckpointStore;
 }
 
 export interface UploadResult {
