@@ -8,8 +8,9 @@ import * as signUrl from './sign-url.js';
 import * as serverUrl from './server-url.js';
 import * as postHere from './post-here.js';
 import * as postServer from './post-server.js';
+import * as multipart from './multipart.js';
 
-const MODES = { 'sts-put': stsPut, 'sign-url': signUrl, 'server-url': serverUrl, 'post-here': postHere, 'post-server': postServer };
+const MODES = { 'sts-put': stsPut, 'sign-url': signUrl, 'server-url': serverUrl, 'post-here': postHere, 'post-server': postServer, multipart };
 const $ = (id) => document.getElementById(id);
 
 await init();
@@ -64,7 +65,10 @@ const modes = $('modes');
 modes.innerHTML = '<legend>Mode</legend>' + Object.entries(MODES).map(([id, m], i) =>
   `<label class="mode"><input type="radio" name="mode" value="${id}"${i === 0 ? ' checked' : ''}> ${escapeHtml(m.label)}</label>`).join('');
 const mode = () => modes.querySelector('input[name="mode"]:checked').value;
-const showHelp = () => { $('mode-help').textContent = MODES[mode()].help; };
+const showHelp = () => {
+  $('mode-help').textContent = MODES[mode()].help;
+  if (mode() === 'multipart') multipart.refreshResumable(currentClient());
+};
 modes.addEventListener('change', showHelp);
 showHelp();
 
