@@ -67,7 +67,9 @@ test('reload in the middle: the upload is listed, the same file resumes it', asy
   await emu.admin('faults', 'DELETE');
   await page.check('input[name="mode"][value="multipart"]');
   await page.waitForSelector('#mp-resumable li', { timeout: 10_000 });
-  assert.match(await page.textContent('#mp-resumable'), /demo\/mp-reload\.bin.*4\/5 parts/s);
+  // The checkpoint save of the last finished part may still be in flight when the page reloads
+  // (ListParts recovers it on resume, as the result below shows): 3 or 4 parts may be listed.
+  assert.match(await page.textContent('#mp-resumable'), /demo\/mp-reload\.bin.*[34]\/5 parts/s);
   await page.check('input[name="mode"][value="multipart"]');
   await page.setInputFiles('#file', join(DIR, 'mp-reload.bin')); // the same file, not rewritten
   await page.fill('#key', 'demo/mp-reload.bin');
