@@ -34,6 +34,17 @@ step "emulator conformance (official Python SDK)" .venv/bin/python -m pytest -q 
 if compgen -G "tests/e2e/*.test.mjs" >/dev/null; then
   step "end-to-end (headless Chromium + emulator)" node --test --test-concurrency=1 tests/e2e/
 fi
+# Robustness (issue 7): load, faults and bad input, then a scan of everything the e2e and
+# robustness runs recorded for leaked secrets, then the figures table. Figures go to
+# target/robustness/*.json; a run starts from an empty directory.
+rm -rf target/robustness
+if compgen -G "tests/robustness/*.test.mjs" >/dev/null; then
+  step "robustness (load, faults, bad input)" node --test --test-concurrency=1 tests/robustness/
+  if [ -f tests/robustness/secrets-scan.mjs ]; then
+    step "secrets scan (everything recorded)" node tests/robustness/secrets-scan.mjs
+  fi
+  step "robustness summary" node tests/robustness/summary.mjs
+fi
 
 printf '\n%-48s %6s %6s\n' "step" "result" "secs"
 failed=0
