@@ -61,6 +61,7 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
                 }),
             )
         }
+        ("GET", ["requests", "count"]) => Reply::json(200, &json!({"count": st.request_count()})),
         ("GET", ["sts", "count"]) => Reply::json(200, &json!({"count": st.sts_count()})),
         ("POST", ["sts", "expire-all"]) => {
             let n = st.expire_all();

@@ -358,6 +358,7 @@ async fn route(ctx: &Ctx, body: &mut Option<Incoming>) -> Handled {
         }
         return Ok(crate::admin::handle(ctx, rest, body).await);
     }
+    ctx.state.count_request();
     // fault injection (everything but the admin API)
     let part = ctx.param("partNumber").and_then(|p| p.parse::<u32>().ok());
     let pq = if ctx.raw_query.is_empty() {

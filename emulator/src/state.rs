@@ -153,6 +153,8 @@ pub struct State {
     clock_offset_ms: AtomicI64,
     sts: Mutex<HashMap<String, StsCred>>,
     sts_count: AtomicU64,
+    /// Requests answered outside the admin API (OSS, STS, app server, static files, preflights).
+    request_count: AtomicU64,
     /// Answer InvalidAccessKeyId instead of SecurityTokenExpired.
     pub expired_as_invalid_ak: AtomicBool,
     cors: Mutex<HashMap<String, Vec<CorsRule>>>,
@@ -201,6 +203,7 @@ impl State {
             clock_offset_ms: AtomicI64::new(0),
             sts: Mutex::new(HashMap::new()),
             sts_count: AtomicU64::new(0),
+            request_count: AtomicU64::new(0),
             expired_as_invalid_ak: AtomicBool::new(false),
             cors: Mutex::new(cors),
             faults: Mutex::new(Vec::new()),
@@ -275,6 +278,16 @@ impl State {
     /// Number minted.
     pub fn sts_count(&self) -> u64 {
         self.sts_count.load(Ordering::SeqCst)
+    }
+
+    /// Counts one request outside the admin API.
+    pub fn count_request(&self) {
+        self.request_count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Requests received outside the admin API since start.
+    pub fn request_count(&self) -> u64 {
+        self.request_count.load(Ordering::SeqCst)
     }
 
     /// Expire every minted credential now.
