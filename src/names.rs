@@ -57,6 +57,36 @@ impl ObjectKey {
     }
 }
 
+/// Checks a key prefix (`keyPrefix` of a post policy): what a key may start with, so the rules of
+/// [`ObjectKey`] that concern its start and its characters apply (it may be empty: any key).
+pub fn check_key_prefix(prefix: &str) -> Result<()> {
+    let reason = if prefix.len() > 1023 {
+        "must be at most 1023 bytes of UTF-8"
+    } else if prefix.starts_with('/') || prefix.starts_with('\\') {
+        "must not start with '/' or '\\' (no object key can)"
+    } else if prefix.contains(['\r', '\n']) {
+        "must not contain CR or LF"
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid("keyPrefix", reason))
+}
+
+/// Checks an uploadId handed back by the caller: 1–256 printable ASCII characters (OSS returns 32
+/// hex digits), so it cannot break the query it is put in.
+pub fn check_upload_id(upload_id: &str) -> Result<()> {
+    if upload_id.is_empty() {
+        return Err(Error::invalid("uploadId", "must not be empty"));
+    }
+    if upload_id.len() > 256 || !upload_id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "uploadId",
+            "must be the uploadId OSS returned (1-256 printable ASCII characters)",
+        ));
+    }
+    Ok(())
+}
+
 /// A region ID as used in the signing scope (`cn-hangzhou`); `oss-cn-hangzhou` is accepted and
 /// normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -125,6 +155,32 @@ mod tests {
         }
         assert!(ObjectKey::new(&"a".repeat(1024)).is_err());
         assert!(ObjectKey::new(&"中".repeat(342)).is_err()); // 1026 bytes
+    }
+
+    #[test]
+    fn key_prefix_rules() {
+        for ok in ["", "uploads/", "a", &"é".repeat(511)] {
+            assert!(check_key_prefix(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["/up", "\\up", "up\n", "up\r", &"a".repeat(1024)] {
+            assert_eq!(
+                check_key_prefix(bad).unwrap_err().field(),
+                Some("keyPrefix"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn upload_id_rules() {
+        assert!(check_upload_id("0004B9894A22E5B1888A1E29F8236E2D").is_ok());
+        for bad in ["", "A B", "A\r\nB", "ünï", &"A".repeat(257)] {
+            assert_eq!(
+                check_upload_id(bad).unwrap_err().field(),
+                Some("uploadId"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

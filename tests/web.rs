@@ -203,6 +203,15 @@ fn bad_inputs_throw_oss_error_with_code_and_field() {
             )),
             "endpoint",
         ),
+        (
+            // Regression: signed requests for a plain-http host that is not loopback were signed.
+            "plain http endpoint not loopback",
+            obj(&GOOD.replace(
+                "\"expiresInSecs\"",
+                "\"endpoint\":\"http://oss-cn-hangzhou.aliyuncs.com\",\"expiresInSecs\"",
+            )),
+            "endpoint",
+        ),
     ];
     for (what, input, field) in cases {
         for e in [err_of(sign_request(&input)), err_of(presign_url(&input))] {
@@ -226,6 +235,12 @@ fn bad_inputs_throw_oss_error_with_code_and_field() {
     }
     // The instance keeps working after every rejection.
     assert!(presign_url(&obj(GOOD)).is_ok());
+    // allowInsecureHttp opts in to a plain-http endpoint that is not loopback.
+    let insecure = GOOD.replace(
+        "\"expiresInSecs\"",
+        "\"endpoint\":\"http://oss.example.com\",\"allowInsecureHttp\":true,\"expiresInSecs\"",
+    );
+    assert!(sign_request(&obj(&insecure)).is_ok());
 }
 
 #[wasm_bindgen_test]
@@ -346,6 +361,27 @@ fn post_policy_signs_exact_text_and_builder_adds_conditions() {
         r#"{"region":"cn-hangzhou","bucket":"bkt","expiresInSecs":600,"minBytes":10,"maxBytes":5,"credentials":{"accessKeyId":"a","accessKeySecret":"s"}}"#,
     )));
     assert_eq!(s(&e, "field").as_deref(), Some("maxBytes"));
+    // Regressions: these were signed, and only OSS (or no one) would have refused them.
+    for (extra, field) in [
+        (r#""keyPrefix":"/u/""#, "keyPrefix"),
+        (r#""keyPrefix":"u\n""#, "keyPrefix"),
+        (r#""contentTypes":["图像/png"]"#, "contentTypes"),
+        (r#""endpoint":"http://oss.example.com""#, "endpoint"),
+    ] {
+        let e = err_of(build_post_policy(&obj(&format!(
+            r#"{{"region":"cn-hangzhou","bucket":"bkt","expiresInSecs":600,{extra},"credentials":{{"accessKeyId":"a","accessKeySecret":"s"}}}}"#
+        ))));
+        assert_eq!(s(&e, "field").as_deref(), Some(field), "{extra}");
+    }
+    for policy in [
+        r#""not json""#,
+        r#"{"expiration":"2030-01-01T00:00:00.000Z"}"#,
+    ] {
+        let e = err_of(sign_post_policy(&obj(&format!(
+            r#"{{"policy":{policy},"region":"cn-hangzhou","credentials":{{"accessKeyId":"a","accessKeySecret":"s"}}}}"#
+        ))));
+        assert_eq!(s(&e, "field").as_deref(), Some("policy"), "{policy}");
+    }
 }
 
 mod web_sys_atob {

@@ -93,6 +93,74 @@ fn constructor_rejects_bad_options_with_a_field() {
 }
 
 #[wasm_bindgen_test]
+fn credential_endpoint_headers_fetch_cannot_send_are_refused_up_front() {
+    // Regression: accepted here, then every credential fetch failed with a TypeError.
+    for (headers, field) in [
+        (r#"{"x-app":"a\r\nb"}"#, "credentials.headers.x-app"),
+        (r#"{"x-app":"令牌"}"#, "credentials.headers.x-app"),
+        (r#"{"x app":"v"}"#, "credentials.headers.x app"),
+    ] {
+        let json = format!(
+            r#"{{"region":"cn-hangzhou","bucket":"demo","credentials":{{"url":"/sts","headers":{headers}}}}}"#
+        );
+        let e = OssClient::new(&opts(&json))
+            .map(|_| ())
+            .map_err(JsValue::from)
+            .unwrap_err();
+        assert_eq!(
+            err_field(&e),
+            ("InvalidArgument".into(), Some(field.into())),
+            "{json}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn string_arguments_of_the_wrong_type_are_oss_errors() {
+    // Regression: wasm-bindgen's glue threw a TypeError without a code for null, and trapped
+    // (unreachable) for an object with a huge `length`.
+    let c = OssClient::new(&opts(
+        r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/never-called"}"#,
+    ))
+    .unwrap();
+    for key in [
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        JsValue::from_f64(42.0),
+        opts(r#"{"length":4000000000}"#),
+    ] {
+        let e = c
+            .put_object(key, JsValue::from_str("x"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err_field(&e.into()),
+            ("InvalidArgument".into(), Some("key".into()))
+        );
+    }
+    let e = c
+        .presign_url("k".into(), Some(JsValue::from_str("GET")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("options".into()))
+    );
+    let e = c
+        .upload_to_signed_url_method(
+            "http://other.localhost:1/k?x-oss-signature=s".into(),
+            JsValue::from_str("x"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("url".into()))
+    );
+}
+
+#[wasm_bindgen_test]
 async fn async_methods_reject_with_oss_error() {
     let c = OssClient::new(&opts(
         r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/never-called"}"#,

@@ -18,7 +18,7 @@ fn get(v: &JsValue, k: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 fn crc64_matches_the_oss_sdk_check_values_for_every_input_type() {
-    let s = |v: &JsValue, prev: Option<&str>| crc64_js(v, prev.map(str::to_owned)).unwrap();
+    let s = |v: &JsValue, prev: Option<&str>| crc64_js(v, prev.map(JsValue::from_str)).unwrap();
     assert_eq!(
         s(&JsValue::from_str("123456789"), None),
         "11051210869376104954"
@@ -74,7 +74,10 @@ async fn multipart_upload_rejects_bad_options_naming_the_field() {
         );
         assert_eq!(get(&e, "field").as_string().as_deref(), Some(field));
     }
-    assert!(!client.pause("no-such-upload"));
+    assert!(!client.pause(&"no-such-upload".into()).unwrap());
+    // A wrong type is an OssError naming the argument, not a TypeError from the glue.
+    let e = client.pause(&JsValue::from_f64(42.0)).unwrap_err();
+    assert_eq!(e.field(), Some("uploadId"));
 }
 
 fn web_blob(bytes: &[u8]) -> JsValue {

@@ -11,7 +11,10 @@ mod post;
 pub use key::SigningKeyCache;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use post::push_json_string;
-pub use post::{sign_post_policy, ContentTypeCondition, KeyCondition, PostPolicy, PostSignature};
+pub use post::{
+    check_policy_text, sign_post_policy, ContentTypeCondition, KeyCondition, PostPolicy,
+    PostSignature,
+};
 
 use crate::credentials::Credentials;
 use crate::endpoint::{canonical_uri, Endpoint, EndpointOptions};

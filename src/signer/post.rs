@@ -254,6 +254,27 @@ impl PostPolicy {
     }
 }
 
+/// Checks the text of a policy given to sign as is: a JSON object with an `expiration` string
+/// and a `conditions` array, as OSS requires (anything else would only fail at upload time).
+pub fn check_policy_text(policy_json: &str) -> Result<()> {
+    let bad = |why: &str| Error::invalid("policy", why);
+    let v = crate::json::parse(policy_json)
+        .map_err(|_| bad("must be JSON text (or an object) of a post policy"))?;
+    if !v.is_object() {
+        return Err(bad("must be a JSON object with expiration and conditions"));
+    }
+    if v.get("expiration")
+        .and_then(crate::json::Value::as_str)
+        .is_none()
+    {
+        return Err(bad("needs an \"expiration\" string (ISO 8601, UTC)"));
+    }
+    if !matches!(v.get("conditions"), Some(crate::json::Value::Array(_))) {
+        return Err(bad("needs a \"conditions\" array"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +410,27 @@ mod tests {
             );
         }
         assert!(base.to_json(&c, &region, None, now).is_ok());
+    }
+
+    #[test]
+    fn policy_text_needs_expiration_and_conditions() {
+        assert!(
+            check_policy_text(r#"{"expiration":"2099-01-01T00:00:00.000Z","conditions":[]}"#)
+                .is_ok()
+        );
+        for bad in [
+            "not json",
+            "[]",
+            r#"{"conditions":[]}"#,
+            r#"{"expiration":"2099-01-01T00:00:00.000Z"}"#,
+            r#"{"expiration":1,"conditions":[]}"#,
+            r#"{"expiration":"2099-01-01T00:00:00.000Z","conditions":{}}"#,
+        ] {
+            assert_eq!(
+                check_policy_text(bad).unwrap_err().field(),
+                Some("policy"),
+                "{bad}"
+            );
+        }
     }
 }

@@ -592,6 +592,7 @@ pub async fn upload_to_signed_url<T: Transport>(
     allow_insecure_http: bool,
 ) -> Result<UploadOutput> {
     signed::check_scheme("url", url, allow_insecure_http)?;
+    signed::check_has_signature("url", url)?;
     signed::check_url_not_expired(url, clock.now(t.now_ms())?)?;
     let sent_type = headers
         .iter()

@@ -58,6 +58,69 @@ pub fn check_scheme(field: &str, url: &str, allow_insecure_http: bool) -> Result
     }
 }
 
+/// Refuses a URL that carries no signature (`x-oss-signature` of V4, `Signature` of V1): it
+/// is not a presigned URL, and OSS would only answer AccessDenied.
+pub fn check_has_signature(field: &str, url: &str) -> Result<()> {
+    let query = split_url(url.trim()).map_or("", |(_, _, q)| q);
+    if query_param(query, "x-oss-signature").is_some() || query_param(query, "Signature").is_some()
+    {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "carries no signature (x-oss-signature or Signature): not a presigned URL",
+        ))
+    }
+}
+
+/// Refuses a URL (or form host) that is not under `bucket_url` (the client's
+/// `scheme://host/[bucket/]`): a URL signed for another bucket or host than the client's. The
+/// standalone functions take URLs for any bucket.
+pub fn check_same_bucket(field: &str, url: &str, bucket_url: &str) -> Result<()> {
+    let url = url.trim();
+    let base = url.split(['?', '#']).next().unwrap_or(url);
+    let mut with_slash = base.to_owned();
+    if !with_slash.ends_with('/') {
+        with_slash.push('/');
+    }
+    let same = with_slash
+        .get(..bucket_url.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(bucket_url));
+    if same {
+        return Ok(());
+    }
+    let mut m = String::from("is not for this client's bucket: it must start with ");
+    m.push_str(bucket_url);
+    m.push_str(" (use the standalone function for other buckets or hosts)");
+    Err(Error::invalid(field, m))
+}
+
+/// Checks the headers of a credential endpoint request, as `fetch` would take them: HTTP-token
+/// names; values without CR, LF or NUL and within Latin-1 (a `ByteString`), else `fetch` fails
+/// at the first upload instead of here.
+pub fn check_fetch_headers(field: &str, headers: &[(String, String)]) -> Result<()> {
+    for (name, value) in headers {
+        let name_ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let reason = if !name_ok {
+            "is not a valid HTTP header name"
+        } else if value.contains(['\r', '\n', '\0']) {
+            "value must not contain CR, LF or NUL"
+        } else if value.chars().any(|c| u32::from(c) > 0xff) {
+            "value must be Latin-1 (fetch sends header values as bytes U+0000-U+00FF)"
+        } else {
+            continue;
+        };
+        let mut f = String::from(field);
+        f.push('.');
+        f.push_str(name);
+        return Err(Error::invalid(f, reason));
+    }
+    Ok(())
+}
+
 fn query_param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -278,6 +341,73 @@ mod tests {
 
     fn t(secs: i64) -> UnixTime {
         UnixTime::from_secs(secs).unwrap()
+    }
+
+    #[test]
+    fn fetch_headers_are_byte_strings() {
+        let h = |n: &str, v: &str| vec![(n.to_owned(), v.to_owned())];
+        assert!(
+            check_fetch_headers("credentials.headers", &h("Authorization", "Bearer é")).is_ok()
+        );
+        for (n, v) in [
+            ("x-a", "a\r\nb"),
+            ("x-a", "a\0"),
+            ("x-a", "令牌"),
+            ("x a", "v"),
+            ("", "v"),
+        ] {
+            let e = check_fetch_headers("credentials.headers", &h(n, v)).unwrap_err();
+            assert_eq!(
+                e.field(),
+                Some(format!("credentials.headers.{n}").as_str()),
+                "{n:?}={v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signed_url_must_carry_a_signature() {
+        for ok in [
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-date=20990101T000000Z&x-oss-signature=ab",
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k?OSSAccessKeyId=a&Expires=1&Signature=x%2B",
+        ] {
+            assert!(check_has_signature("url", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k",
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-date=20990101T000000Z",
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k#x-oss-signature=ab",
+        ] {
+            assert_eq!(
+                check_has_signature("url", bad).unwrap_err().field(),
+                Some("url"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_urls_must_be_for_its_bucket() {
+        let base = "http://demo.localhost:9000/";
+        assert!(check_same_bucket("url", "http://demo.localhost:9000/k?x=1", base).is_ok());
+        assert!(check_same_bucket("url", "HTTP://Demo.LocalHost:9000/a/b", base).is_ok());
+        assert!(check_same_bucket("fields.host", "http://demo.localhost:9000", base).is_ok());
+        for bad in [
+            "http://other.localhost:9000/k",
+            "http://demo.localhost:9001/k",
+            "https://demo.localhost:9000/k",
+            "http://demo.localhost:9000.evil.com/k",
+            "http://demo.oss-cn-beijing.aliyuncs.com/k",
+        ] {
+            assert_eq!(
+                check_same_bucket("url", bad, base).unwrap_err().field(),
+                Some("url"),
+                "{bad}"
+            );
+        }
+        let path_style = "http://127.0.0.1:9000/demo/";
+        assert!(check_same_bucket("url", "http://127.0.0.1:9000/demo/k", path_style).is_ok());
+        assert!(check_same_bucket("url", "http://127.0.0.1:9000/demo2/k", path_style).is_err());
     }
 
     #[test]

@@ -54,6 +54,10 @@ export interface OssLocation {
   pathStyle?: boolean;
   /** OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox" (give its `endpoint`). */
   cloudBoxId?: string;
+  /** Allow a plain-http `endpoint` that is not loopback (localhost, *.localhost, 127.x, [::1]).
+   *  Default false: such endpoints are refused (InvalidArgument, field "endpoint") because the
+   *  signature, token and presigned URLs would travel in clear text. */
+  allowInsecureHttp?: boolean;
 }
 
 export interface SignRequestInput extends OssLocation {
@@ -91,7 +95,8 @@ export interface PresignedUrl {
 }
 
 export interface SignPostPolicyInput {
-  /** The policy: an object (serialised once with JSON.stringify) or the exact JSON text to sign. */
+  /** The policy: an object (serialised once with JSON.stringify) or the exact JSON text to sign.
+   *  Either must be a JSON object with an `expiration` string and a `conditions` array. */
   policy: object | string;
   region: string;
   bucket?: string;
@@ -115,12 +120,14 @@ export interface BuildPostPolicyInput extends OssLocation {
   expiresInSecs: number;
   /** Exact key the form must upload to (`["eq","$key",…]`, also put in `fields.key`). */
   key?: string;
-  /** Key prefix the form must use (`["starts-with","$key",…]`). */
+  /** Key prefix the form must use (`["starts-with","$key",…]`): at most 1023 bytes, not starting
+   *  with `/` or `\\`, without CR or LF. */
   keyPrefix?: string;
-  /** content-length-range; defaults 0 and 5 GiB when only one is given. */
+  /** content-length-range; defaults 0 and 5 GiB when only one is given; maxBytes >= minBytes. */
   minBytes?: number;
   maxBytes?: number;
-  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq". */
+  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq". Each a
+   *  MIME type in printable ASCII. */
   contentTypes?: string[];
   /** Content-Type prefix, e.g. "image/". */
   contentTypePrefix?: string;
@@ -146,7 +153,7 @@ fn read_request(
     endpoint: Option<&str>,
     strings: &RequestStrings,
 ) -> Result<Request> {
-    Request::new(RequestParts {
+    let req = Request::new(RequestParts {
         method: &strings.method,
         bucket: &strings.bucket,
         key: strings.key.as_deref(),
@@ -156,7 +163,17 @@ fn read_request(
         headers: input.string_map("headers")?,
         query: input.query_map("query")?,
         additional_headers: input.string_list("additionalHeaders")?,
-    })
+    })?;
+    check_http(&req.base_url(), input.opt_bool("allowInsecureHttp")?)?;
+    Ok(req)
+}
+
+/// Refuses a plain-http URL to a host that is not loopback, unless `allowInsecureHttp`.
+fn check_http(url: &str, allow: bool) -> Result<()> {
+    if url.starts_with("http://") {
+        crate::upload::signed::check_scheme("endpoint", url, allow)?;
+    }
+    Ok(())
 }
 
 struct RequestStrings {
@@ -287,6 +304,7 @@ pub fn sign_post_policy(
             "must be an object or a JSON string",
         ));
     };
+    signer::check_policy_text(&text)?;
     let region = Region::new(&input.string("region")?)?;
     if let Some(b) = input.opt_string("bucket")? {
         Bucket::new(&b)?;
@@ -297,45 +315,55 @@ pub fn sign_post_policy(
     Ok(post_result(&sig).into())
 }
 
+/// `key` (an exact key, checked) or `keyPrefix` (checked), not both.
+fn key_condition(input: &Obj<'_>) -> Result<Option<KeyCondition>> {
+    Ok(
+        match (input.opt_string("key")?, input.opt_string("keyPrefix")?) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "keyPrefix",
+                    "give either key or keyPrefix, not both",
+                ))
+            }
+            (Some(k), None) => Some(KeyCondition::Eq(
+                crate::names::ObjectKey::new(&k)?.as_str().to_owned(),
+            )),
+            (None, Some(p)) => {
+                crate::names::check_key_prefix(&p)?;
+                Some(KeyCondition::StartsWith(p))
+            }
+            (None, None) => None,
+        },
+    )
+}
+
 /// Builds a PostObject policy from simple options (adding the credential, date, version and
 /// token conditions itself), signs it and returns the form's URL and fields.
 #[wasm_bindgen(js_name = buildPostPolicy, unchecked_return_type = "BuiltPostPolicy")]
 pub fn build_post_policy(
     #[wasm_bindgen(unchecked_param_type = "BuildPostPolicyInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
-    const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
     let input = Obj::root(input)?;
     let region = Region::new(&input.string("region")?)?;
     let bucket = Bucket::new(&input.string("bucket")?)?;
     let endpoint = input.opt_string("endpoint")?;
     let location =
         crate::endpoint::Endpoint::resolve(&region, &input.endpoint(endpoint.as_deref())?)?;
+    check_http(
+        &location.url_for(&bucket, None),
+        input.opt_bool("allowInsecureHttp")?,
+    )?;
     let creds = input.credentials()?;
     let now = input.sign_time()?;
     let expires = input
         .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
         .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
-    let key = match (input.opt_string("key")?, input.opt_string("keyPrefix")?) {
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid(
-                "keyPrefix",
-                "give either key or keyPrefix, not both",
-            ))
-        }
-        (Some(k), None) => Some(KeyCondition::Eq(
-            crate::names::ObjectKey::new(&k)?.as_str().to_owned(),
-        )),
-        (None, Some(p)) => Some(KeyCondition::StartsWith(p)),
-        (None, None) => None,
-    };
-    let min = input.opt_int("minBytes", 0, MAX_OBJECT)?;
-    let max = input.opt_int("maxBytes", 0, MAX_OBJECT)?;
-    #[allow(clippy::cast_sign_loss)]
-    let range = match (min, max) {
-        (None, None) => None,
-        (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
-    };
+    let key = key_condition(&input)?;
+    let range = input.length_range()?;
     let types = input.string_list("contentTypes")?;
+    for t in &types {
+        crate::upload::content_type::check("contentTypes", t)?;
+    }
     let content_type = match (types.len(), input.opt_string("contentTypePrefix")?) {
         (0, None) => None,
         (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p)),

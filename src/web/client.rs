@@ -5,7 +5,7 @@
 
 use super::bindings::AbortSignal;
 use super::body::Body;
-use super::input::{object_from_pairs, set, Obj};
+use super::input::{object_from_pairs, set, string_arg, Obj};
 use super::source::{Direct, JsSource, Shared};
 use super::transport::{now_ms, WebTransport};
 use crate::error::{Error, Result};
@@ -135,8 +135,10 @@ export interface PostObjectOptions { contentType?: string; signal?: AbortSignal 
 export interface SignedUrlUploadOptions {
   /** Exactly the Content-Type the server signed; none is sent when absent. */
   contentType?: string;
+  /** Headers the server signed; UTF-8 values are sent as their bytes. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Allow a plain-http URL to a host that is not loopback (default false). */
   allowInsecureHttp?: boolean;
 }
 
@@ -201,7 +203,7 @@ fn signal_of(opts: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
 
 fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
     match v {
-        Some(v) if !v.is_undefined() && !v.is_null() => Obj::root(v).map(Some),
+        Some(v) if !v.is_undefined() && !v.is_null() => Obj::options(v).map(Some),
         _ => Ok(None),
     }
 }
@@ -318,12 +320,13 @@ impl OssClient {
     #[wasm_bindgen(js_name = putObject, unchecked_return_type = "UploadResult")]
     pub async fn put_object(
         &self,
-        key: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PutObjectOptions")] options: Option<
             JsValue,
         >,
     ) -> Result<JsValue, Error> {
+        let key = string_arg(&key, "key")?;
         if Self::wants_multipart(&body, options.as_ref())? {
             return self.put_object_in_parts(key, &body, options.as_ref()).await;
         }
@@ -371,9 +374,10 @@ impl OssClient {
     #[wasm_bindgen(js_name = presignUrl, unchecked_return_type = "PresignResult")]
     pub async fn presign_url(
         &self,
-        key: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PresignOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
+        let key = string_arg(&key, "key")?;
         let opts = opts_of(options.as_ref())?;
         let (method, expires, mut headers, query) = match &opts {
             Some(o) => (
@@ -423,7 +427,6 @@ impl OssClient {
             JsValue,
         >,
     ) -> Result<JsValue, Error> {
-        const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
         let opts = opts_of(options.as_ref())?;
         let mut input = PostPolicyInput {
             expires_in_secs: 900,
@@ -438,19 +441,13 @@ impl OssClient {
                     ))
                 }
                 (Some(k), None) => Some(KeyCondition::Eq(k)),
-                (None, Some(p)) => Some(KeyCondition::StartsWith(p)),
+                (None, Some(p)) => {
+                    crate::names::check_key_prefix(&p)?;
+                    Some(KeyCondition::StartsWith(p))
+                }
                 (None, None) => None,
             };
-            #[allow(clippy::cast_sign_loss)]
-            {
-                input.content_length_range = match (
-                    o.opt_int("minBytes", 0, MAX_OBJECT)?,
-                    o.opt_int("maxBytes", 0, MAX_OBJECT)?,
-                ) {
-                    (None, None) => None,
-                    (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
-                };
-            }
+            input.content_length_range = o.length_range()?;
             input.content_types = o.string_list("contentTypes")?;
             for (i, t) in input.content_types.iter().enumerate() {
                 let _ = i;
@@ -502,12 +499,13 @@ impl OssClient {
     #[wasm_bindgen(js_name = postObject, unchecked_return_type = "UploadResult")]
     pub async fn post_object(
         &self,
-        key: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] file: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PostObjectOptions")] options: Option<
             JsValue,
         >,
     ) -> Result<JsValue, Error> {
+        let key = string_arg(&key, "key")?;
         let opts = opts_of(options.as_ref())?;
         let signal = signal_of(opts.as_ref())?;
         let body = Body::read(&file, "file")?;
@@ -524,11 +522,13 @@ impl OssClient {
         finish(out, &crc, &cancel).await
     }
 
-    /// PUT to a URL your server signed (V4 or V1). See the `uploadToSignedUrl` function.
+    /// PUT to a URL your server signed (V4 or V1). See the `uploadToSignedUrl` function. The URL
+    /// must be for this client's bucket (start with its bucket URL), else `InvalidArgument`
+    /// (field `url`): use the standalone function for other buckets or hosts.
     #[wasm_bindgen(js_name = uploadToSignedUrl, unchecked_return_type = "UploadResult")]
     pub async fn upload_to_signed_url_method(
         &self,
-        url: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SignedUrlUploadOptions")] options: Option<
             JsValue,
@@ -539,15 +539,18 @@ impl OssClient {
             self.core.clock(),
             self.core.config().retry,
             self.timeout_ms,
-            url,
+            &url,
             body,
             options,
             allow,
+            Some(&self.core.bucket_url()),
         )
         .await
     }
 
-    /// PostObject with fields your server signed. See the `postWithServerSignature` function.
+    /// PostObject with fields your server signed. See the `postWithServerSignature` function. The
+    /// form's `host` must be this client's bucket URL, else `InvalidArgument` (field
+    /// `fields.host`).
     #[wasm_bindgen(js_name = postWithServerSignature, unchecked_return_type = "UploadResult")]
     pub async fn post_with_server_signature_method(
         &self,
@@ -566,6 +569,7 @@ impl OssClient {
             file,
             options,
             allow,
+            Some(&self.core.bucket_url()),
         )
         .await
     }
@@ -592,16 +596,23 @@ impl OssClient {
     }
 }
 
-/// Reads `headers` + `contentType` of a signed-URL upload: exactly what is sent.
+/// Reads `headers` + `contentType` of a signed-URL upload: exactly what is sent. A client's
+/// method passes its `bucket_url`: the URL must be for that bucket.
+#[allow(clippy::too_many_arguments)]
 async fn signed_url_upload(
     clock: &SkewClock,
     retry: RetryPolicy,
     timeout_ms: u32,
-    url: String,
+    url: &JsValue,
     body: JsValue,
     options: Option<JsValue>,
     allow_insecure: bool,
+    bucket_url: Option<&str>,
 ) -> Result<JsValue> {
+    let url = string_arg(url, "url")?;
+    if let Some(base) = bucket_url {
+        signed::check_same_bucket("url", &url, base)?;
+    }
     let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&body, "body")?;
@@ -633,7 +644,11 @@ async fn signed_url_upload(
     if !ct.is_empty() {
         headers.push(("Content-Type".into(), ct.clone()));
     }
-    crate::signer::Headers::new(headers.clone())?;
+    // Checked like headers signed here, and sent the same way: UTF-8 values as their bytes.
+    let headers: Vec<(String, String)> = crate::signer::Headers::new(headers)?
+        .iter()
+        .map(|h| (h.name().to_owned(), h.wire_value()))
+        .collect();
     let blob = body.retyped(&ct)?;
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
@@ -642,6 +657,7 @@ async fn signed_url_upload(
     finish(out, &crc, &cancel).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn server_post(
     clock: &SkewClock,
     retry: RetryPolicy,
@@ -650,6 +666,7 @@ async fn server_post(
     file: JsValue,
     options: Option<JsValue>,
     allow_insecure: bool,
+    bucket_url: Option<&str>,
 ) -> Result<JsValue> {
     let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
@@ -705,6 +722,9 @@ async fn server_post(
             .unwrap_or(false);
     let now = clock.now(now_ms())?;
     let form = signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
+    if let Some(base) = bucket_url {
+        signed::check_same_bucket("fields.host", &form.url, base)?;
+    }
     let object_key = form
         .fields
         .first()
@@ -720,10 +740,12 @@ async fn server_post(
 }
 
 /// PUT `body` to a URL your server signed (V4 or V1): sends exactly `contentType` (none when
-/// absent — the browser cannot add one), refuses a URL already expired before sending.
+/// absent — the browser cannot add one), refuses a URL already expired (`SignedUrlExpired`),
+/// without a signature, or plain http to a host that is not loopback (`InvalidArgument`, field
+/// `url`) before sending.
 #[wasm_bindgen(js_name = uploadToSignedUrl, unchecked_return_type = "Promise<UploadResult>")]
 pub fn upload_to_signed_url(
-    url: String,
+    #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadBody")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "SignedUrlUploadOptions")] options: Option<
         JsValue,
@@ -735,10 +757,11 @@ pub fn upload_to_signed_url(
             &clock,
             RetryPolicy::default(),
             120_000,
-            url,
+            &url,
             body,
             options,
             false,
+            None,
         )
         .await
         .map_err(JsValue::from)
@@ -763,6 +786,7 @@ pub fn post_with_server_signature(
             file,
             options,
             false,
+            None,
         )
         .await
         .map_err(JsValue::from)

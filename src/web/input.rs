@@ -40,6 +40,12 @@ impl<'a> Obj<'a> {
         Self::new(value, "input").map(|o| Self { path: "", ..o })
     }
 
+    /// The optional `options` argument of a method: rejected as `options`, its fields named
+    /// without a prefix.
+    pub(crate) fn options(value: &'a JsValue) -> Result<Self> {
+        Self::new(value, "options").map(|o| Self { path: "", ..o })
+    }
+
     /// A nested options object at `path` (`credentials`, `headers`…).
     pub(crate) fn new(value: &'a JsValue, path: &'a str) -> Result<Self> {
         if value.is_object() && !Array::is_array(value) && !value.is_function() {
@@ -117,6 +123,26 @@ impl<'a> Obj<'a> {
         } else {
             Err(bad())
         }
+    }
+
+    /// `minBytes` / `maxBytes` of a post policy: the content-length-range, defaults 0 and 5 GiB
+    /// when only one is given; `maxBytes` below `minBytes` is refused here, before any
+    /// credential fetch.
+    pub(crate) fn length_range(&self) -> Result<Option<(u64, u64)>> {
+        const MAX_OBJECT: i64 = 5 * 1024 * 1024 * 1024;
+        let min = self.opt_int("minBytes", 0, MAX_OBJECT)?;
+        let max = self.opt_int("maxBytes", 0, MAX_OBJECT)?;
+        if min.unwrap_or(0) > max.unwrap_or(MAX_OBJECT) {
+            return Err(Error::invalid(
+                self.field("maxBytes"),
+                "must not be less than minBytes",
+            ));
+        }
+        #[allow(clippy::cast_sign_loss)]
+        Ok(match (min, max) {
+            (None, None) => None,
+            (lo, hi) => Some((lo.unwrap_or(0) as u64, hi.unwrap_or(MAX_OBJECT) as u64)),
+        })
     }
 
     /// `Record<string, string>` as ordered pairs.
@@ -236,6 +262,21 @@ impl<'a> Obj<'a> {
             path_style: self.opt_bool("pathStyle")?,
         })
     }
+}
+
+/// A string argument of a method (`key`, `uploadId`, `url`…). Taken as a `JsValue` rather than
+/// a Rust `String`: wasm-bindgen's glue would throw a TypeError without a code for `null`, and
+/// for other types it can even trap (an object with a huge `length`).
+pub(crate) fn string_arg(v: &JsValue, field: &str) -> Result<String> {
+    v.as_string()
+        .ok_or_else(|| Error::invalid(field, format!("must be a string, got {}", type_name(v))))
+}
+
+/// An `uploadId` argument: a string of 1–256 printable ASCII characters.
+pub(crate) fn upload_id_arg(v: &JsValue) -> Result<String> {
+    let id = string_arg(v, "uploadId")?;
+    crate::names::check_upload_id(&id)?;
+    Ok(id)
 }
 
 /// `endpointType`: `"public"` (default), `"internal"` or `"accelerate"`.

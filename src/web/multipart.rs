@@ -12,7 +12,7 @@
 use super::bindings::{AbortController, AbortSignal, Blob};
 use super::checkpoint::{self, Store};
 use super::client::OssClient;
-use super::input::{set, Obj};
+use super::input::{set, string_arg, upload_id_arg, Obj};
 use super::transport::{js_message, now_ms, origin, sleep_ms, WebTransport};
 use crate::error::{Error, Result};
 use crate::upload::client::multipart::{MultipartInput, MultipartOutput};
@@ -318,7 +318,7 @@ impl MultipartObserver for Observer<'_> {
 
 fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
     match v {
-        Some(v) if !v.is_undefined() && !v.is_null() => Obj::root(v).map(Some),
+        Some(v) if !v.is_undefined() && !v.is_null() => Obj::options(v).map(Some),
         _ => Ok(None),
     }
 }
@@ -643,11 +643,11 @@ fn crc_of_bytes(a: &Uint8Array, mut crc: u64) -> u64 {
 #[wasm_bindgen(js_name = crc64)]
 pub fn crc64_js(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | string")] data: &JsValue,
-    previous: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] previous: Option<JsValue>,
 ) -> Result<String, Error> {
-    let prev = match previous {
+    let prev = match previous.filter(|p| !p.is_undefined() && !p.is_null()) {
         None => 0,
-        Some(p) => p
+        Some(p) => string_arg(&p, "previous")?
             .trim()
             .parse()
             .map_err(|_| Error::invalid("previous", "must be a decimal CRC64 string"))?,
@@ -674,7 +674,7 @@ impl OssClient {
     #[wasm_bindgen(js_name = multipartUpload, unchecked_return_type = "Promise<MultipartResult>")]
     pub fn multipart_upload(
         &self,
-        key: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
             JsValue,
@@ -682,6 +682,7 @@ impl OssClient {
     ) -> Promise {
         let me = self.handle();
         promise_js(Box::pin(async move {
+            let key = string_arg(&key, "key")?;
             let (job, fp, resume) = me.prepare(key, &file, options.as_ref()).await?;
             me.run(job, fp, resume).await
         }))
@@ -689,15 +690,19 @@ impl OssClient {
 
     /// Stops a running upload, keeping its uploadId and checkpoint (no delete permission
     /// needed): its `multipartUpload` rejects with `UploadPaused`. Returns whether it was running.
-    pub fn pause(&self, #[wasm_bindgen(js_name = uploadId)] upload_id: &str) -> bool {
-        match job(upload_id) {
+    pub fn pause(
+        &self,
+        #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: &JsValue,
+    ) -> Result<bool, Error> {
+        let upload_id = string_arg(upload_id, "uploadId")?;
+        Ok(match job(&upload_id) {
             Some(j) if j.running.get() => {
                 j.stop.set(Stop::Pause);
                 j.controller.borrow().abort();
                 true
             }
             _ => false,
-        }
+        })
     }
 
     /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
@@ -705,7 +710,7 @@ impl OssClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
     pub fn resume(
         &self,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "File | Blob")] file: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "MultipartUploadOptions")] options: Option<
             JsValue,
@@ -713,6 +718,7 @@ impl OssClient {
     ) -> Promise {
         let me = self.handle();
         promise_js(Box::pin(async move {
+            let upload_id = upload_id_arg(&upload_id)?;
             me.resume_now(upload_id, file, options).await
         }))
     }
@@ -778,14 +784,16 @@ impl OssClient {
     #[wasm_bindgen(js_name = abortMultipartUpload, unchecked_return_type = "Promise<void>")]
     pub fn abort_multipart_upload(
         &self,
-        key: String,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckpointOptions")] options: Option<
             JsValue,
         >,
     ) -> Promise {
         let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
         promise(Box::pin(async move {
+            let key = string_arg(&key, "key")?;
+            let upload_id = upload_id_arg(&upload_id)?;
             let opts = opts_of(options.as_ref())?;
             let mut store = store_of(opts.as_ref())?;
             if let Some(j) = job(&upload_id) {
@@ -807,11 +815,13 @@ impl OssClient {
     #[wasm_bindgen(js_name = listParts, unchecked_return_type = "Promise<ListedPart[]>")]
     pub fn list_parts(
         &self,
-        key: String,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: JsValue,
     ) -> Promise {
         let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
         promise(Box::pin(async move {
+            let key = string_arg(&key, "key")?;
+            let upload_id = upload_id_arg(&upload_id)?;
             let t = WebTransport::new(None, timeout_ms, None);
             let parts = core.list_parts(&t, &key, &upload_id).await?;
             let out = Array::new();
@@ -862,11 +872,12 @@ impl OssClient {
     #[wasm_bindgen(js_name = discardResumableUpload, unchecked_return_type = "Promise<void>")]
     pub fn discard_resumable_upload(
         &self,
-        #[wasm_bindgen(js_name = uploadId)] upload_id: String,
+        #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "DiscardOptions")] options: Option<JsValue>,
     ) -> Promise {
         let (core, timeout_ms) = (Rc::clone(&self.core), self.timeout_ms);
         promise(Box::pin(async move {
+            let upload_id = upload_id_arg(&upload_id)?;
             let opts = opts_of(options.as_ref())?;
             let store = store_of(opts.as_ref())?;
             let abort = match &opts {

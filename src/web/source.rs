@@ -244,10 +244,12 @@ impl Direct {
         let timeout_ms = o
             .opt_int("timeoutMs", 1, 600_000)?
             .map_or(DEFAULT_TIMEOUT_MS, |t| t as u32);
+        let headers = o.string_map("headers")?;
+        crate::upload::signed::check_fetch_headers("credentials.headers", &headers)?;
         Ok(Self::Url(UrlSource {
             url,
             method,
-            headers: o.string_map("headers")?,
+            headers,
             body,
             credentials,
             timeout_ms,

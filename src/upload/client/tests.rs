@@ -425,7 +425,7 @@ fn signed_url_expired_is_refused_before_sending() {
     assert_eq!(e.code(), "SignedUrlExpired");
     assert_eq!(t.sent.borrow().len(), 0);
     let fresh = format!(
-        "http://demo.localhost:1/d/k%20x?x-oss-date={}&x-oss-expires=60",
+        "http://demo.localhost:1/d/k%20x?x-oss-date={}&x-oss-expires=60&x-oss-signature=x",
         UnixTime::from_secs(T0 / 1000).unwrap().iso8601_basic()
     );
     let out = run_one(
