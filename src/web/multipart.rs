@@ -689,7 +689,8 @@ impl OssClient {
     }
 
     /// Stops a running upload, keeping its uploadId and checkpoint (no delete permission
-    /// needed): its `multipartUpload` rejects with `UploadPaused`. Returns whether it was running.
+    /// needed): its `multipartUpload` rejects with `UploadPaused`. Returns whether it was running;
+    /// throws `InvalidArgument` (field `uploadId`) when `uploadId` is not a string.
     pub fn pause(
         &self,
         #[wasm_bindgen(js_name = uploadId, unchecked_param_type = "string")] upload_id: &JsValue,

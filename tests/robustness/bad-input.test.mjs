@@ -8,8 +8,10 @@
 // Figures: target/robustness/bad-input.json (badInputsTried, badInputsRejected).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { startEmulator, launchBrowser, openPage, ROOT } from '../e2e/lib/harness.mjs';
 
 let emu, browser, page;
@@ -40,6 +42,18 @@ function SETUP() {
     fromFn: (value) => new lib.OssClient(T.opts({ credentials: async () => value, retry: { maxAttempts: 1 } })),
     /** STS-shaped credentials expiring at `exp`. */
     stsBody: (exp) => ({ Credentials: { AccessKeyId: 'STS.x', AccessKeySecret: 's', SecurityToken: 't', Expiration: exp } }),
+    /** Starts a multipart upload of `file` in 100 KiB parts, one at a time, and pauses it once a
+     *  part is stored; resolves to the rejection's code and the uploadId. */
+    pauseAfterOnePart: async (client, key, file) => {
+      let id;
+      const run = client.multipartUpload(key, file, {
+        partSize: 102400, concurrency: 1,
+        onProgress: (p) => { if (p.partsDone >= 1 && p.uploadId && !id) { id = p.uploadId; client.pause(id); } },
+      });
+      let code;
+      try { await run; code = 'completed'; } catch (e) { code = e.code; id = id ?? e.uploadId; }
+      return { code, id };
+    },
     alive: () => {
       try {
         const s = lib.signRequest({ ...loc, method: 'PUT', key: 'alive.txt', credentials: creds });
@@ -71,15 +85,34 @@ async function SETUP_SERVER_AND_PAUSE() {
     name: new File([content], 'other-name.bin', { lastModified }),
   };
   T.client = T.mk();
-  let id;
-  const run = T.client.multipartUpload('bad-input/paused.bin', T.pauseFile, {
-    partSize: 102400, concurrency: 1,
-    onProgress: (p) => { if (p.partsDone >= 1 && p.uploadId && !id) { id = p.uploadId; T.client.pause(id); } },
-  });
-  let code;
-  try { await run; code = 'completed'; } catch (e) { code = e.code; id = id ?? e.uploadId; }
+  const { code, id } = await T.pauseAfterOnePart(T.client, 'bad-input/paused.bin', T.pauseFile);
   T.pausedId = id;
   return { code, id, listed: (await T.client.listResumableUploads()).map((u) => u.uploadId) };
+}
+
+/** Node: a file on disk picked through an <input type=file> (a disk-backed File, as users pick
+ *  them), uploaded in parts and paused; then the file is rewritten on disk, as if the user saved
+ *  it again before resuming. */
+async function setupDiskFile() {
+  const path = join(tmpdir(), `bad-input-${process.pid}.bin`);
+  writeFileSync(path, randomBytes(1536 * 1024));
+  await page.evaluate(() => {
+    const i = document.createElement('input');
+    i.type = 'file';
+    i.id = 'bad-input-file';
+    document.body.append(i);
+  });
+  await page.setInputFiles('#bad-input-file', path);
+  const r = await page.evaluate(async () => {
+    const T = window.T;
+    T.diskFile = document.getElementById('bad-input-file').files[0];
+    const out = await T.pauseAfterOnePart(T.client, 'bad-input/disk.bin', T.diskFile);
+    T.diskId = out.id;
+    return out;
+  });
+  await settle(200);
+  writeFileSync(path, randomBytes(1536 * 1024 + 4096));
+  return { ...r, path };
 }
 
 const IA = 'InvalidArgument';
@@ -93,6 +126,7 @@ const ROWS = [
   ['signRequest', 'input a string', IA, 'input', (lib) => lib.signRequest('PUT /k')],
   ['signRequest', 'method missing', IA, 'method', (lib, T) => T.sign({ method: undefined })],
   ['signRequest', 'method "P UT"', IA, 'method', (lib, T) => T.sign({ method: 'P UT' })],
+  ['signRequest', 'method null', IA, 'method', (lib, T) => T.sign({ method: null })],
   ['signRequest', 'method a number', IA, 'method', (lib, T) => T.sign({ method: 42 })],
   ['signRequest', 'bucket "Bad_Bucket"', IA, 'bucket', (lib, T) => T.sign({ bucket: 'Bad_Bucket' })],
   ['signRequest', 'bucket "ab" (too short)', IA, 'bucket', (lib, T) => T.sign({ bucket: 'ab' })],
@@ -295,6 +329,7 @@ const ROWS = [
   ['createPostPolicy', 'conditions [null]', IA, 'conditions', (lib, T) => T.mk().createPostPolicy({ conditions: [null] })],
   ['postObject', 'key "/"-leading', IA, 'key', (lib, T) => T.mk().postObject('/k.txt', 'x')],
   ['postObject', 'key undefined', IA, 'key', (lib, T) => T.mk().postObject(undefined, 'x')],
+  ['postObject', 'file undefined', IA, 'file', (lib, T) => T.mk().postObject('k.txt')],
   ['postObject', 'file null', IA, 'file', (lib, T) => T.mk().postObject('k.txt', null)],
   ['postObject', 'contentType bad', IA, 'contentType', (lib, T) => T.mk().postObject('k.txt', 'x', { contentType: 'bad' })],
   ['postObject', 'signal an object', IA, 'signal', (lib, T) => T.mk().postObject('k.txt', 'x', { signal: {} })],
@@ -309,10 +344,14 @@ const ROWS = [
   ['uploadToSignedUrl', 'V1 url already expired', 'SignedUrlExpired', undefined, (lib, T) => lib.uploadToSignedUrl(`${T.signedUrl.split('?')[0]}?OSSAccessKeyId=a&Expires=1000&Signature=s`, 'x')],
   ['uploadToSignedUrl', 'header value with CR LF', IA, 'headers.x-oss-meta-a', (lib, T) => lib.uploadToSignedUrl(T.signedUrl, 'x', { headers: { 'x-oss-meta-a': 'a\r\nb' } })],
   ['uploadToSignedUrl', 'contentType non-Latin-1', IA, 'contentType', (lib, T) => lib.uploadToSignedUrl(T.signedUrl, 'x', { contentType: 'text/文' })],
+  ['uploadToSignedUrl', 'body undefined', IA, 'body', (lib, T) => lib.uploadToSignedUrl(T.signedUrl)],
+  ['uploadToSignedUrl', 'options a number', IA, 'options', (lib, T) => lib.uploadToSignedUrl(T.signedUrl, 'x', 1)],
   ['uploadToSignedUrl', 'body null', IA, 'body', (lib, T) => lib.uploadToSignedUrl(T.signedUrl, null)],
   ['uploadToSignedUrl', 'allowInsecureHttp "yes"', IA, 'allowInsecureHttp', (lib, T) => lib.uploadToSignedUrl(T.signedUrl, 'x', { allowInsecureHttp: 'yes' })],
   ['client.uploadToSignedUrl', 'url for another bucket', IA, 'url', (lib, T) => T.mk().uploadToSignedUrl(T.signedUrl.replace('//demo.', '//other.'), 'x')],
   ['client.uploadToSignedUrl', 'url for another host', IA, 'url', (lib, T) => T.mk().uploadToSignedUrl(T.signedUrl.replace(/\/\/demo\.localhost:\d+/, '//demo.oss-cn-beijing.aliyuncs.com').replace('http:', 'https:'), 'x')],
+  ['postWithServerSignature', 'fields a string', IA, 'fields', (lib, T) => lib.postWithServerSignature(JSON.stringify(T.postFields), new File(['x'], 'a.txt'))],
+  ['postWithServerSignature', 'file undefined', IA, 'file', (lib, T) => lib.postWithServerSignature(T.postFields)],
   ['postWithServerSignature', 'fields null', IA, 'fields', (lib) => lib.postWithServerSignature(null, new File(['x'], 'a.txt'))],
   ['postWithServerSignature', 'fields without host', IA, 'fields.host', (lib, T) => lib.postWithServerSignature({ ...T.postFields, host: undefined }, new File(['x'], 'a.txt'))],
   ['postWithServerSignature', 'host plain http, not loopback', IA, 'fields.host', (lib, T) => lib.postWithServerSignature({ ...T.postFields, host: 'http://demo.oss-cn-hangzhou.aliyuncs.com' }, new File(['x'], 'a.txt'))],
@@ -328,6 +367,7 @@ const ROWS = [
   ['multipartUpload', 'key empty', IA, 'key', (lib, T) => T.mk().multipartUpload('', new Blob(['x']))],
   ['multipartUpload', 'key a number', IA, 'key', (lib, T) => T.mk().multipartUpload(7, new Blob(['x']))],
   ['multipartUpload', 'file a string', IA, 'file', (lib, T) => T.mk().multipartUpload('m.bin', 'x')],
+  ['multipartUpload', 'file undefined', IA, 'file', (lib, T) => T.mk().multipartUpload('m.bin')],
   ['multipartUpload', 'file null', IA, 'file', (lib, T) => T.mk().multipartUpload('m.bin', null)],
   ['multipartUpload', 'partSize 1', IA, 'partSize', (lib, T) => T.mk().multipartUpload('m.bin', new Blob(['x']), { partSize: 1, checkpoint: false })],
   ['multipartUpload', 'partSize NaN', IA, 'partSize', (lib, T) => T.mk().multipartUpload('m.bin', new Blob(['x']), { partSize: NaN, checkpoint: false })],
@@ -348,6 +388,9 @@ const ROWS = [
   ['resume', 'file changed: first MiB', IA, 'file', (lib, T) => T.client.resume(T.pausedId, T.changed.firstMiB)],
   ['resume', 'file changed: name', IA, 'file', (lib, T) => T.client.resume(T.pausedId, T.changed.name)],
   ['resume', 'file a string', IA, 'file', (lib, T) => T.client.resume(T.pausedId, 'paused.bin')],
+  ['resume', 'file on disk rewritten since the pause (same page, no file given)', IA, 'file', (lib, T) => T.client.resume(T.diskId)],
+  ['resume', 'file on disk rewritten since the pause (the same File given)', IA, 'file', (lib, T) => T.client.resume(T.diskId, T.diskFile)],
+  ['resume', 'uploadId null', IA, 'uploadId', (lib, T) => T.client.resume(null, T.pauseFile)],
   ['resume', 'unknown uploadId', IA, 'uploadId', (lib, T) => T.client.resume('0123456789ABCDEF', T.pauseFile)],
   ['resume', 'uploadId a number', IA, 'uploadId', (lib, T) => T.client.resume(42, T.pauseFile)],
   ['resume', 'uploadId empty', IA, 'uploadId', (lib, T) => T.client.resume('', T.pauseFile)],
@@ -405,6 +448,8 @@ test(`bad input: ${ROWS.length} rows reject with the right code, send nothing, a
   const setup = await page.evaluate(SETUP_SERVER_AND_PAUSE);
   assert.equal(setup.code, 'UploadPaused', `setup: the multipart upload should pause (${JSON.stringify(setup)})`);
   assert.ok(setup.listed.includes(setup.id), 'setup: the paused upload has a checkpoint');
+  const disk = await setupDiskFile();
+  assert.equal(disk.code, 'UploadPaused', `setup: the upload of the file on disk should pause (${JSON.stringify(disk)})`);
 
   const results = [];
   let group = null;
@@ -440,6 +485,7 @@ test(`bad input: ${ROWS.length} rows reject with the right code, send nothing, a
     }
   }
   await groupPut(group);
+  rmSync(disk.path, { force: true });
 
   const tried = results.length;
   const rejected = results.filter((r) => r.pass).length;
@@ -452,7 +498,7 @@ test(`bad input: ${ROWS.length} rows reject with the right code, send nothing, a
   for (const r of results) {
     const want = `${r.code}${r.field ? `:${r.field}` : ''}`;
     const got = r.out.accepted ? `ACCEPTED (${r.out.value})` : `${r.out.code ?? r.out.name}${r.out.field ? `:${r.out.field}` : ''}${r.out.panic ? ' PANIC' : ''}`;
-    console.log(`${clip(r.group, 26)} ${clip(JSON.stringify(r.label).slice(1, -1), 44)} ${clip(want.replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n')), 48)} ${clip(got.replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n')), 48)} ${String(r.requests).padStart(3)} ${r.alive ? 'yes' : 'NO'}${r.pass ? '' : '  <-- FAIL'}`);
+    console.log(`${clip(r.group, 26)} ${clip(r.label, 44)} ${clip(want.replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n')), 48)} ${clip(got.replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n')), 48)} ${String(r.requests).padStart(3)} ${r.alive ? 'yes' : 'NO'}${r.pass ? '' : '  <-- FAIL'}`);
   }
   console.log(`\nbad inputs tried ${tried}, rejected with the right code, no request and a working instance ${rejected}`);
   for (const c of groupChecks) if (!c.ok) console.log(`group ${c.group}: the putObject after it failed: ${JSON.stringify(c.detail)}`);
