@@ -97,13 +97,13 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
             },
             Err(e) => bad(&e),
         },
-        ("GET", ["faults"]) => Reply::json(200, &json!({"faults": st.faults()})),
+        ("GET", ["faults"]) => Reply::json(
+            200,
+            &json!({"faults": st.faults(), "stats": st.faults.stats()}),
+        ),
         ("POST", ["faults"]) => match body_json(body).await {
             Ok(v) => match serde_json::from_value::<Fault>(v) {
                 Ok(f) => {
-                    if f.status.is_none() && f.drop_after_bytes.is_none() && f.delay_ms.is_none() {
-                        return bad("a fault needs status, dropAfterBytes or delayMs");
-                    }
                     let id = st.add_fault(f);
                     Reply::json(200, &json!({"id": id}))
                 }
@@ -111,6 +111,24 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
             },
             Err(e) => bad(&e),
         },
+        ("GET", ["faults", "stats"]) => Reply::json(200, &json!(st.faults.stats())),
+        ("DELETE", ["faults", "stats"]) => {
+            st.faults.reset_stats();
+            Reply::json(200, &json!(st.faults.stats()))
+        }
+        ("GET", ["requests"]) => {
+            let since = ctx.param("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let limit = ctx
+                .param("limit")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(crate::faults::JOURNAL_CAP);
+            let (requests, last) = st.faults.journal(since, limit);
+            Reply::json(200, &json!({"requests": requests, "last": last}))
+        }
+        ("DELETE", ["requests"]) => {
+            st.faults.clear_journal();
+            Reply::json(200, &json!({"ok": true}))
+        }
         ("DELETE", ["faults"]) => {
             st.clear_faults();
             Reply::json(200, &json!({"ok": true}))

@@ -12,6 +12,7 @@ pub mod cors;
 pub mod crc64;
 pub mod encode;
 pub mod error;
+pub mod faults;
 pub mod form;
 pub mod http;
 pub mod log;

@@ -53,6 +53,8 @@ pub struct Ctx {
     pub peer: SocketAddr,
     /// Server time at arrival.
     pub now_ms: i64,
+    /// The fault injected into this request, if any (for the journal).
+    pub fault: std::sync::OnceLock<crate::faults::Kind>,
 }
 
 impl Ctx {
@@ -154,6 +156,7 @@ async fn handle(
         host,
         peer,
         state,
+        fault: std::sync::OnceLock::new(),
     };
     let mut body = Some(body);
     let reply = route(&ctx, &mut body).await;
@@ -165,6 +168,7 @@ async fn handle(
                 "{} {} DROP (fault: connection dropped) {ms}ms",
                 ctx.method, ctx.raw_path
             ));
+            journal(&ctx, 0, "DROP");
             return Err(io::Error::other("connection dropped by fault injection"));
         }
     };
@@ -179,6 +183,7 @@ async fn handle(
         }
     }
     finish_headers(&ctx, &mut reply);
+    journal(&ctx, reply.status, &reply.code);
     crate::log::line(format!(
         "{} {} {} {} {}ms",
         ctx.method,
@@ -199,6 +204,21 @@ async fn handle(
         }
     }
     Ok(resp)
+}
+
+/// Journals a finished request for the admin API (not the admin API's own requests).
+fn journal(ctx: &Ctx, status: u16, code: &str) {
+    if !ctx.raw_path.starts_with("/_emulator/") {
+        ctx.state.faults.record(
+            &ctx.method,
+            &ctx.raw_path,
+            &ctx.raw_query,
+            status,
+            code,
+            ctx.fault.get().copied(),
+            ctx.now_ms,
+        );
+    }
 }
 
 async fn drain(mut body: Incoming, limit: u64) {
@@ -368,7 +388,11 @@ async fn route(ctx: &Ctx, body: &mut Option<Incoming>) -> Handled {
     };
     let mut drop_after = None;
     if ctx.method != "OPTIONS" {
-        if let Some(f) = ctx.state.take_fault(&ctx.method, &pq, part) {
+        if let Some(f) = ctx
+            .state
+            .take_fault(&ctx.method, &pq, part, content_length(ctx))
+        {
+            let _ = ctx.fault.set(f.kind);
             if let Some(ms) = f.delay_ms {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
@@ -378,12 +402,7 @@ async fn route(ctx: &Ctx, body: &mut Option<Incoming>) -> Handled {
                 }
                 drop_after = Some(n);
             } else if let Some(status) = f.status {
-                let code = f.code.clone().unwrap_or_else(|| "InternalError".into());
-                let msg = f
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| "Injected fault.".into());
-                let e = OssError::new(status, &code, &msg, "0000-00000000");
+                let e = OssError::new(status, &f.code, &f.message, "0000-00000000");
                 let bucket = match resolve(ctx) {
                     Target::Bucket { bucket, .. } => Some(bucket),
                     _ => None,

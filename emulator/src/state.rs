@@ -3,7 +3,6 @@
 use crate::cors::{default_rule, CorsRule};
 use crate::policy::Policy;
 use crate::store::{random_bytes, random_hex_upper, Store};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -101,45 +100,7 @@ pub struct StsCred {
     pub policy: Option<Arc<Policy>>,
 }
 
-/// A fault rule.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    /// Id (assigned).
-    #[serde(default)]
-    pub id: u64,
-    /// Match: HTTP method (any case); None = any.
-    #[serde(default)]
-    pub method: Option<String>,
-    /// Match: substring of the path (and query).
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Match: partNumber query value.
-    #[serde(default)]
-    pub part_number: Option<u32>,
-    /// How many more requests this applies to.
-    #[serde(default = "one")]
-    pub times: u64,
-    /// Respond with this status…
-    #[serde(default)]
-    pub status: Option<u16>,
-    /// …and this OSS code.
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Error message.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// Delay before handling (ms).
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-    /// Drop the connection after reading this many body bytes.
-    #[serde(default)]
-    pub drop_after_bytes: Option<u64>,
-}
-
-fn one() -> u64 {
-    1
-}
+pub use crate::faults::Fault;
 
 /// Shared state.
 #[derive(Debug)]
@@ -158,8 +119,8 @@ pub struct State {
     /// Answer InvalidAccessKeyId instead of SecurityTokenExpired.
     pub expired_as_invalid_ak: AtomicBool,
     cors: Mutex<HashMap<String, Vec<CorsRule>>>,
-    faults: Mutex<Vec<Fault>>,
-    fault_seq: AtomicU64,
+    /// Fault rules, their counters and the request journal.
+    pub faults: crate::faults::Faults,
     /// Temporary data dir to remove at exit.
     pub temp_dir: Option<PathBuf>,
 }
@@ -206,8 +167,7 @@ impl State {
             request_count: AtomicU64::new(0),
             expired_as_invalid_ak: AtomicBool::new(false),
             cors: Mutex::new(cors),
-            faults: Mutex::new(Vec::new()),
-            fault_seq: AtomicU64::new(0),
+            faults: crate::faults::Faults::default(),
             temp_dir,
         })
     }
@@ -323,48 +283,30 @@ impl State {
     // ---- faults ----
 
     /// Add a fault; returns its id.
-    pub fn add_fault(&self, mut f: Fault) -> u64 {
-        let id = self.fault_seq.fetch_add(1, Ordering::SeqCst) + 1;
-        f.id = id;
-        lock(&self.faults).push(f);
-        id
+    pub fn add_fault(&self, f: Fault) -> u64 {
+        self.faults.add(f)
     }
 
     /// Pending faults.
     pub fn faults(&self) -> Vec<Fault> {
-        lock(&self.faults).clone()
+        self.faults.list()
     }
 
     /// Remove every fault.
     pub fn clear_faults(&self) {
-        lock(&self.faults).clear();
+        self.faults.clear();
     }
 
-    /// Take (consume one use of) the first fault matching this request.
+    /// The fault for this request, if a rule fires (see [`crate::faults::Faults::take`]).
     pub fn take_fault(
         &self,
         method: &str,
         path_and_query: &str,
         part: Option<u32>,
-    ) -> Option<Fault> {
-        let mut g = lock(&self.faults);
-        let idx = g.iter().position(|f| {
-            f.times > 0
-                && f.method
-                    .as_deref()
-                    .map_or(true, |m| m.eq_ignore_ascii_case(method))
-                && f.path
-                    .as_deref()
-                    .map_or(true, |p| path_and_query.contains(p))
-                && f.part_number.map_or(true, |n| Some(n) == part)
-        })?;
-        let f = g.get_mut(idx)?;
-        f.times -= 1;
-        let out = f.clone();
-        if f.times == 0 {
-            g.remove(idx);
-        }
-        Some(out)
+        content_length: Option<u64>,
+    ) -> Option<crate::faults::Injected> {
+        self.faults
+            .take(method, path_and_query, part, content_length)
     }
 }
 
