@@ -67,7 +67,9 @@ export interface MultipartUploadOptions {
   contentType?: string;
   /** As for putObject, except Content-MD5 (each part is checked by CRC64 instead). */
   headers?: Record<string, string>;
-  /** Aborting cancels the parts in flight and sends AbortMultipartUpload (needs oss:AbortMultipartUpload). */
+  /** Aborting cancels the parts in flight and sends AbortMultipartUpload (needs oss:AbortMultipartUpload).
+   *  If that fails, the checkpoint is kept: listResumableUploads lists the upload and
+   *  discardResumableUpload(uploadId, { abort: true }) sends the abort again. */
   signal?: AbortSignal;
   /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
   onProgress?: (p: MultipartProgress) => void;
@@ -394,6 +396,14 @@ fn result_of(out: &MultipartOutput) -> JsValue {
     o.into()
 }
 
+/// Whether OSS no longer holds the upload after an AbortMultipartUpload (done, or already gone).
+fn abort_done(r: &Result<()>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(e) => e.code() == "NoSuchUpload",
+    }
+}
+
 /// A JS error carrying the uploadId (when known), so the caller can resume or abort.
 fn js_error(e: Error, upload_id: &str) -> JsValue {
     let v = JsValue::from(e);
@@ -513,11 +523,15 @@ impl OssClient {
                 }
                 Stop::Signal if !upload_id.is_empty() => {
                     let fresh = WebTransport::new(None, self.timeout_ms, None);
-                    let _ = self
+                    let gone = self
                         .core
                         .abort_multipart_upload(&fresh, &job.key, &upload_id)
                         .await;
-                    let _ = job.store.delete(&upload_id).await;
+                    // An upload OSS still holds keeps its checkpoint, so listResumableUploads
+                    // shows it and discardResumableUpload(uploadId, { abort: true }) retries.
+                    if abort_done(&gone) {
+                        let _ = job.store.delete(&upload_id).await;
+                    }
                     forget(&upload_id);
                     Err(Error::Aborted)
                 }
@@ -540,8 +554,9 @@ impl OssClient {
                 // Not in the listener itself: forgetting the job drops this closure.
                 forget(&id);
                 let t = WebTransport::new(None, timeout_ms, None);
-                let _ = core.abort_multipart_upload(&t, &key, &id).await;
-                let _ = store.delete(&id).await;
+                if abort_done(&core.abort_multipart_upload(&t, &key, &id).await) {
+                    let _ = store.delete(&id).await;
+                }
             });
         });
         signal.add_event_listener("abort", cl.as_ref().unchecked_ref());
