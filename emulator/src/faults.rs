@@ -34,6 +34,10 @@ pub struct Action {
     /// Read half the body (by `Content-Length`, at least one byte), then close the connection.
     #[serde(default, skip_serializing_if = "is_false")]
     pub drop_mid_body: bool,
+    /// Handle the request (store the object…), then close the connection instead of answering:
+    /// the client cannot know whether it landed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub lose_answer: bool,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -47,12 +51,15 @@ impl Action {
             && self.delay_ms.is_none()
             && self.drop_after_bytes.is_none()
             && !self.drop_mid_body
+            && !self.lose_answer
     }
 
-    /// The kind counted: `drop` wins over `status`, which wins over `delay`.
+    /// The kind counted: `drop` wins over `lost`, then `status`, then `delay`.
     fn kind(&self) -> Kind {
         if self.drop_after_bytes.is_some() || self.drop_mid_body {
             Kind::Drop
+        } else if self.lose_answer {
+            Kind::Lost
         } else if self.status.is_some() {
             Kind::Status
         } else {
@@ -68,6 +75,8 @@ pub enum Kind {
     Status,
     /// Dropped the connection.
     Drop,
+    /// Handled the request, then dropped the connection instead of answering.
+    Lost,
     /// Only delayed it.
     Delay,
 }
@@ -78,6 +87,7 @@ impl Kind {
         match self {
             Self::Status => "status",
             Self::Drop => "drop",
+            Self::Lost => "lost",
             Self::Delay => "delay",
         }
     }
@@ -110,6 +120,9 @@ pub struct Fault {
     /// Drop the connection half-way through the body.
     #[serde(skip_serializing_if = "is_false")]
     pub drop_mid_body: bool,
+    /// Handle the request, then close the connection instead of answering.
+    #[serde(skip_serializing_if = "is_false")]
+    pub lose_answer: bool,
     /// Fire for this fraction of matching requests (seeded PRNG); None = every one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
@@ -163,6 +176,8 @@ struct FaultSpec {
     drop_after_bytes: Option<u64>,
     #[serde(default)]
     drop_mid_body: bool,
+    #[serde(default)]
+    lose_answer: bool,
 }
 
 impl TryFrom<FaultSpec> for Fault {
@@ -176,15 +191,18 @@ impl TryFrom<FaultSpec> for Fault {
             delay_ms: s.delay_ms,
             drop_after_bytes: s.drop_after_bytes,
             drop_mid_body: s.drop_mid_body,
+            lose_answer: s.lose_answer,
         };
         if action.is_empty() && s.mix.is_empty() {
             return Err(
-                "a fault needs status, dropAfterBytes, dropMidBody, delayMs or a mix".into(),
+                "a fault needs status, dropAfterBytes, dropMidBody, loseAnswer, delayMs or a mix"
+                    .into(),
             );
         }
         if s.mix.iter().any(Action::is_empty) {
             return Err(
-                "every mix entry needs status, dropAfterBytes, dropMidBody or delayMs".into(),
+                "every mix entry needs status, dropAfterBytes, dropMidBody, loseAnswer or delayMs"
+                    .into(),
             );
         }
         if let Some(r) = s.rate {
@@ -215,6 +233,7 @@ impl TryFrom<FaultSpec> for Fault {
             delay_ms: action.delay_ms,
             drop_after_bytes: action.drop_after_bytes,
             drop_mid_body: action.drop_mid_body,
+            lose_answer: action.lose_answer,
             rate: s.rate,
             seed: s.seed,
             pattern: s.pattern,
@@ -288,6 +307,7 @@ impl Fault {
                 delay_ms: self.delay_ms,
                 drop_after_bytes: self.drop_after_bytes,
                 drop_mid_body: self.drop_mid_body,
+                lose_answer: self.lose_answer,
             };
         }
         let n = self.mix.len() as u64;
@@ -331,11 +351,14 @@ pub struct Entry {
     pub status: u16,
     /// OSS error code, `-` for none, `DROP` for a dropped connection.
     pub code: String,
-    /// The fault injected (`status`, `drop`, `delay`), if any.
+    /// The fault injected (`status`, `drop`, `lost`, `delay`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
-    /// Server time at arrival, unix ms.
+    /// Server time at arrival, unix ms (with the injected clock skew).
     pub at_ms: i64,
+    /// System time when the request ended (answered or dropped), unix ms, without skew: compare
+    /// it with the client's clock.
+    pub end_ms: i64,
 }
 
 /// Journal capacity (oldest entries are dropped first).
@@ -349,6 +372,7 @@ pub struct Faults {
     matched: AtomicU64,
     status: AtomicU64,
     drops: AtomicU64,
+    lost: AtomicU64,
     delays: AtomicU64,
     journal: Mutex<VecDeque<Entry>>,
     journal_seq: AtomicU64,
@@ -364,12 +388,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Stats {
     /// Requests that matched a rule (fired or not).
     pub matched: u64,
-    /// Faults that failed a request: `status + drops`.
+    /// Faults that failed a request: `status + drops + lost`.
     pub injected: u64,
     /// Injected error answers.
     pub status: u64,
     /// Dropped connections.
     pub drops: u64,
+    /// Answers lost after the request was handled.
+    pub lost: u64,
     /// Delays only (the request then went on).
     pub delays: u64,
 }
@@ -431,6 +457,7 @@ impl Faults {
         match kind {
             Kind::Status => &self.status,
             Kind::Drop => &self.drops,
+            Kind::Lost => &self.lost,
             Kind::Delay => &self.delays,
         }
         .fetch_add(1, Ordering::Relaxed);
@@ -455,18 +482,26 @@ impl Faults {
     pub fn stats(&self) -> Stats {
         let status = self.status.load(Ordering::Relaxed);
         let drops = self.drops.load(Ordering::Relaxed);
+        let lost = self.lost.load(Ordering::Relaxed);
         Stats {
             matched: self.matched.load(Ordering::Relaxed),
-            injected: status + drops,
+            injected: status + drops + lost,
             status,
             drops,
+            lost,
             delays: self.delays.load(Ordering::Relaxed),
         }
     }
 
     /// Zeroes the counters.
     pub fn reset_stats(&self) {
-        for c in [&self.matched, &self.status, &self.drops, &self.delays] {
+        for c in [
+            &self.matched,
+            &self.status,
+            &self.drops,
+            &self.lost,
+            &self.delays,
+        ] {
             c.store(0, Ordering::Relaxed);
         }
     }
@@ -483,6 +518,9 @@ impl Faults {
         fault: Option<Kind>,
         at_ms: i64,
     ) {
+        let end_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let seq = self.journal_seq.fetch_add(1, Ordering::SeqCst) + 1;
         let mut j = lock(&self.journal);
         if j.len() >= JOURNAL_CAP {
@@ -497,6 +535,7 @@ impl Faults {
             code: code.to_owned(),
             fault: fault.map(Kind::as_str),
             at_ms,
+            end_ms,
         });
     }
 
@@ -557,6 +596,7 @@ mod tests {
                 injected: 2,
                 status: 2,
                 drops: 0,
+                lost: 0,
                 delays: 0
             }
         );
@@ -624,6 +664,17 @@ mod tests {
         assert_eq!(fired, [true, false, true, false, false, false]);
         assert!(g.list().is_empty(), "removed after `times` faults");
         assert_eq!(g.stats().drops, 2);
+    }
+
+    #[test]
+    fn lose_answer_is_its_own_kind_and_counted() {
+        let f = Faults::default();
+        f.add(rule(r#"{"loseAnswer":true,"status":503,"times":2}"#));
+        let i = f.take("POST", "/k?uploadId=U", None, None).unwrap();
+        assert_eq!((i.kind, i.drop_after_bytes), (Kind::Lost, None));
+        f.take("POST", "/k?uploadId=U", None, None).unwrap();
+        let s = f.stats();
+        assert_eq!((s.lost, s.injected, s.status), (2, 2, 0));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::auth::{self, Principal, RequestParts};
 use crate::cors;
 use crate::encode::{decode_str, parse_query, uri_encode};
 use crate::error::{codes, OssError};
+use crate::faults::Kind;
 use crate::form::{self, Event, FormParser};
 use crate::http::{empty, file_body, read_small, Body, CorsMode, Reply};
 use crate::post;
@@ -162,6 +163,14 @@ async fn handle(
     let reply = route(&ctx, &mut body).await;
     let ms = start.elapsed().as_millis();
     let mut reply = match reply {
+        Ok(r) if ctx.fault.get() == Some(&Kind::Lost) => {
+            crate::log::line(format!(
+                "{} {} LOST (fault: {} {} handled, answer dropped) {ms}ms",
+                ctx.method, ctx.raw_path, r.status, r.code
+            ));
+            journal(&ctx, r.status, &r.code);
+            return Err(io::Error::other("answer dropped by fault injection"));
+        }
         Ok(r) => r,
         Err(Drop) => {
             crate::log::line(format!(
@@ -401,7 +410,7 @@ async fn route(ctx: &Ctx, body: &mut Option<Incoming>) -> Handled {
                     return Err(Drop);
                 }
                 drop_after = Some(n);
-            } else if let Some(status) = f.status {
+            } else if let (Some(status), false) = (f.status, f.kind == Kind::Lost) {
                 let e = OssError::new(status, &f.code, &f.message, "0000-00000000");
                 let bucket = match resolve(ctx) {
                     Target::Bucket { bucket, .. } => Some(bucket),

@@ -198,3 +198,82 @@ async fn drop_mid_body_cuts_the_body_half_way_and_stores_nothing() {
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("a fault needs"), "{}", bad.text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lose_answer_stores_the_object_then_closes_without_answering() {
+    let r = start().await;
+    let c = dev_creds();
+    admin(
+        &r,
+        "POST",
+        "faults",
+        r#"{"method":"PUT","path":"/lost","loseAnswer":true}"#,
+    )
+    .await;
+    let mut headers = vec![];
+    client_sign::sign_v4_headers(
+        &c,
+        REGION,
+        "PUT",
+        Some("demo"),
+        Some("lost"),
+        &[],
+        &mut headers,
+        &[],
+        now_s(&r),
+    );
+    let resp = try_send(
+        r.addr,
+        "PUT",
+        "127.0.0.1",
+        "/demo/lost",
+        &headers,
+        b"landed",
+    )
+    .await;
+    assert!(resp.is_none(), "expected no answer, got {resp:?}");
+    let got = signed(&r, &c, "GET", Some("lost"), &[], &[], b"").await;
+    assert_eq!((got.status, got.text().as_str()), (200, "landed"));
+    let stats = admin(&r, "GET", "faults/stats", "").await.json();
+    assert_eq!(
+        (stats["lost"].as_u64(), stats["injected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let j = admin(&r, "GET", "requests", "").await.json();
+    let e = &j["requests"][0];
+    assert_eq!(
+        (e["status"].as_u64(), e["fault"].as_str()),
+        (Some(200), Some("lost"))
+    );
+    // with a status too, the request is still handled (the status is ignored)
+    admin(
+        &r,
+        "POST",
+        "faults",
+        r#"{"path":"/lost2","loseAnswer":true,"status":503}"#,
+    )
+    .await;
+    let mut headers = vec![];
+    client_sign::sign_v4_headers(
+        &c,
+        REGION,
+        "PUT",
+        Some("demo"),
+        Some("lost2"),
+        &[],
+        &mut headers,
+        &[],
+        now_s(&r),
+    );
+    assert!(
+        try_send(r.addr, "PUT", "127.0.0.1", "/demo/lost2", &headers, b"x")
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        signed(&r, &c, "GET", Some("lost2"), &[], &[], b"")
+            .await
+            .status,
+        200
+    );
+}
