@@ -32,8 +32,8 @@ pub enum Error {
     SignedUrlExpired(String),
     /// The CRC64 OSS computed differs from the data sent, after every retry (multipart).
     CrcMismatch(String),
-    /// The browser hid a response header multipart uploads need (`ETag`): the bucket's CORS
-    /// rule must expose it. The message gives the rule.
+    /// The browser hid a response header an upload needs (`ETag`): the bucket's CORS rule must
+    /// expose it. The message gives the rule.
     CorsExposeHeadersMissing(String),
     /// A multipart upload was paused; its uploadId and checkpoint are kept for `resume`.
     UploadPaused(String),

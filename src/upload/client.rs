@@ -181,7 +181,7 @@ pub fn cors_hidden(header: &str, what: &str) -> Error {
     m.push_str(" header: add ExposeHeader ");
     m.push_str(EXPOSE_HEADERS);
     m.push_str(" to the bucket's CORS rule");
-    Error::InvalidResponse(m)
+    Error::CorsExposeHeadersMissing(m)
 }
 
 /// The hint appended to network errors: what a missing CORS rule looks like, and the rule.

@@ -11,7 +11,8 @@ const TS_ERROR: &str = r#"
 export interface OssError extends Error {
   name: "OssError";
   /** Stable code: "InvalidArgument", "CredentialProviderError", "CredentialsExpired", "NetworkError",
-   *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", or the OSS error code ("SignatureDoesNotMatch", …). */
+   *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", "CorsExposeHeadersMissing", or the OSS error code
+   *  ("SignatureDoesNotMatch", …). */
   code: string;
   /** The option that was rejected (InvalidArgument only), e.g. "key" or "headers.x-oss-meta-a". */
   field?: string;

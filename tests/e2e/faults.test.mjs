@@ -104,7 +104,7 @@ test('bucket CORS hiding ETag: a clear diagnosis naming the rule to add', async 
   try {
     const r = await inPage(page, () => window.mk().putObject('cors/hidden.txt', 'x'));
     assert.equal(r.ok, false);
-    assert.equal(r.error.code, 'InvalidResponse');
+    assert.equal(r.error.code, 'CorsExposeHeadersMissing');
     assert.match(r.error.message, /hid its ETag header: add ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma, Date to the bucket's CORS rule/);
   } finally {
     await emu.admin('buckets/demo/cors/reset', 'POST');
