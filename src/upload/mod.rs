@@ -5,6 +5,7 @@
 pub mod client;
 pub mod content_type;
 pub mod diagnose;
+pub mod limit;
 pub mod multipart;
 pub mod retry;
 pub mod signed;

@@ -8,6 +8,7 @@ use super::body::Body;
 use super::input::{object_from_pairs, set, string_arg, Obj};
 use super::source::{Direct, JsSource, Shared};
 use super::transport::{now_ms, WebTransport};
+use crate::credentials::flight::Flight;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::signer::KeyCondition;
@@ -15,6 +16,7 @@ use crate::upload::client::{
     self as core_client, verify_crc64, ClientConfig, PostPolicyInput, PutObjectInput, UploadOutput,
 };
 use crate::upload::content_type;
+use crate::upload::limit::{self, Limiter, Permit};
 use crate::upload::retry::RetryPolicy;
 use crate::upload::signed;
 use crate::upload::skew::SkewClock;
@@ -53,6 +55,12 @@ export interface OssClientOptions {
   retry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Per-request timeout (default 120000; 0 = none). */
   timeoutMs?: number;
+  /** Uploads in flight at once (1 to 1024, default 6, the browser's connections per host):
+   *  further putObject, postObject, multipartUpload, resume, uploadToSignedUrl and
+   *  postWithServerSignature calls wait their turn in order. A waiting call whose `signal`
+   *  aborts leaves the queue and rejects with "RequestAborted". A multipart upload counts as one
+   *  upload (its parts follow its own `concurrency`). Bad options are rejected at once. */
+  maxConcurrentUploads?: number;
   allowInsecureHttp?: boolean;
 }
 
@@ -249,6 +257,40 @@ pub struct OssClient {
     pub(crate) core: Rc<Client<JsSource>>,
     /// Per-request timeout.
     pub(crate) timeout_ms: u32,
+    /// Uploads in flight (`maxConcurrentUploads`), shared by every upload method.
+    pub(crate) limiter: Rc<Limiter>,
+}
+
+/// Stops listening to a signal when the wait ends (or its future is dropped).
+struct Listening<'a> {
+    signal: &'a AbortSignal,
+    on_abort: Closure<dyn FnMut()>,
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        self.signal
+            .remove_event_listener("abort", self.on_abort.as_ref().unchecked_ref());
+    }
+}
+
+/// Waits for a slot of `limiter`; `signal` aborting takes the caller out of the queue.
+pub(crate) async fn upload_slot(
+    limiter: &Rc<Limiter>,
+    signal: Option<&AbortSignal>,
+) -> Result<Permit> {
+    let Some(signal) = signal else {
+        return limiter.acquire(None).await;
+    };
+    let cancel = Flight::<()>::new();
+    if signal.aborted() {
+        cancel.complete(());
+    }
+    let fired = Rc::clone(&cancel);
+    let on_abort = Closure::<dyn FnMut()>::new(move || fired.complete(()));
+    signal.add_event_listener("abort", on_abort.as_ref().unchecked_ref());
+    let _listening = Listening { signal, on_abort };
+    limiter.acquire(Some(cancel)).await
 }
 
 #[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
@@ -289,6 +331,10 @@ impl OssClient {
         let timeout_ms = o
             .opt_int("timeoutMs", 0, 3_600_000)?
             .map_or(120_000, |n| n as u32);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let max_uploads = o
+            .opt_int("maxConcurrentUploads", 1, limit::MAX_CONCURRENT_UPLOADS)?
+            .map_or(limit::DEFAULT_MAX_CONCURRENT_UPLOADS, |n| n as usize);
         let cfg = ClientConfig {
             region,
             bucket: bucket.clone(),
@@ -313,6 +359,7 @@ impl OssClient {
         Ok(Self {
             core: Rc::new(Client::new(cfg, source)?),
             timeout_ms,
+            limiter: Limiter::new(max_uploads),
         })
     }
 
@@ -351,6 +398,7 @@ impl OssClient {
             ),
         };
         let blob = body.retyped(&ct)?;
+        let _slot = upload_slot(&self.limiter, signal.as_ref()).await?;
         let t = WebTransport::new(signal, self.timeout_ms, on_progress);
         t.set_total(body.size());
         let cancel = Rc::new(Cell::new(false));
@@ -515,6 +563,7 @@ impl OssClient {
         };
         let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
         let blob = body.retyped(&ct)?;
+        let _slot = upload_slot(&self.limiter, signal.as_ref()).await?;
         let t = WebTransport::new(signal, self.timeout_ms, None);
         let cancel = Rc::new(Cell::new(false));
         let crc = body.crc64_task(&cancel);
@@ -544,6 +593,7 @@ impl OssClient {
             options,
             allow,
             Some(&self.core.bucket_url()),
+            Some(&self.limiter),
         )
         .await
     }
@@ -570,6 +620,7 @@ impl OssClient {
             options,
             allow,
             Some(&self.core.bucket_url()),
+            Some(&self.limiter),
         )
         .await
     }
@@ -597,7 +648,8 @@ impl OssClient {
 }
 
 /// Reads `headers` + `contentType` of a signed-URL upload: exactly what is sent. A client's
-/// method passes its `bucket_url`: the URL must be for that bucket.
+/// method passes its `bucket_url` (the URL must be for that bucket), and its uploads wait
+/// for a slot of its `limiter`.
 #[allow(clippy::too_many_arguments)]
 async fn signed_url_upload(
     clock: &SkewClock,
@@ -608,6 +660,7 @@ async fn signed_url_upload(
     options: Option<JsValue>,
     allow_insecure: bool,
     bucket_url: Option<&str>,
+    limiter: Option<&Rc<Limiter>>,
 ) -> Result<JsValue> {
     let url = string_arg(url, "url")?;
     if let Some(base) = bucket_url {
@@ -650,6 +703,10 @@ async fn signed_url_upload(
         .map(|h| (h.name().to_owned(), h.wire_value()))
         .collect();
     let blob = body.retyped(&ct)?;
+    let _slot = match limiter {
+        Some(l) => Some(upload_slot(l, signal.as_ref()).await?),
+        None => None,
+    };
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
     let crc = body.crc64_task(&cancel);
@@ -667,6 +724,7 @@ async fn server_post(
     options: Option<JsValue>,
     allow_insecure: bool,
     bucket_url: Option<&str>,
+    limiter: Option<&Rc<Limiter>>,
 ) -> Result<JsValue> {
     let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
@@ -732,6 +790,10 @@ async fn server_post(
         .unwrap_or_default();
     let ct = content_type::resolve(None, body.own_type().as_deref(), &object_key)?;
     let blob = body.retyped(&ct)?;
+    let _slot = match limiter {
+        Some(l) => Some(upload_slot(l, signal.as_ref()).await?),
+        None => None,
+    };
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
     let crc = body.crc64_task(&cancel);
@@ -762,6 +824,7 @@ pub fn upload_to_signed_url(
             options,
             false,
             None,
+            None,
         )
         .await
         .map_err(JsValue::from)
@@ -786,6 +849,7 @@ pub fn post_with_server_signature(
             file,
             options,
             false,
+            None,
             None,
         )
         .await

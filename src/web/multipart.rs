@@ -497,10 +497,15 @@ impl OssClient {
             resume,
             origin: origin(),
         };
-        let out = self
-            .core
-            .multipart_upload(&t, &part_t, &src, &obs, input)
-            .await;
+        // One upload slot for the whole multipart upload (pause and abort also end the wait).
+        let out = match super::client::upload_slot(&self.limiter, Some(&signal)).await {
+            Ok(_slot) => {
+                self.core
+                    .multipart_upload(&t, &part_t, &src, &obs, input)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         drop(callbacks);
         if let (Some(s), Some(cl)) = (&job.signal, &on_abort) {
             s.remove_event_listener("abort", cl.as_ref().unchecked_ref());
@@ -746,6 +751,7 @@ impl OssClient {
         Self {
             core: Rc::clone(&self.core),
             timeout_ms: self.timeout_ms,
+            limiter: Rc::clone(&self.limiter),
         }
     }
 
