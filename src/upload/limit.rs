@@ -12,7 +12,6 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Uploads in flight by default: browsers open 6 HTTP/1.1 connections per host.
@@ -34,7 +33,7 @@ pub struct Limiter {
     max: usize,
     active: Cell<usize>,
     peak: Cell<usize>,
-    queue: RefCell<VecDeque<Rc<Waiter>>>,
+    queue: RefCell<Vec<Rc<Waiter>>>,
 }
 
 impl Limiter {
@@ -86,7 +85,10 @@ impl Limiter {
 
     /// Hands the slot to the oldest waiter, or frees it.
     fn release(&self) {
-        let next = self.queue.borrow_mut().pop_front();
+        let next = {
+            let mut q = self.queue.borrow_mut();
+            (!q.is_empty()).then(|| q.remove(0))
+        };
         match next {
             Some(w) => {
                 w.granted.set(true);
@@ -147,7 +149,7 @@ impl Future for Acquire {
                     return Poll::Ready(Ok(permit()));
                 }
                 let w = Rc::new(Waiter::default());
-                l.queue.borrow_mut().push_back(Rc::clone(&w));
+                l.queue.borrow_mut().push(Rc::clone(&w));
                 this.waiter = Some(w);
             }
         }
