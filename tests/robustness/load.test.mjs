@@ -298,7 +298,7 @@ test(`load: ${TABS} tabs with shareAcrossTabs upload at once: one credential fet
   const perWindow = {};
   for (const t of stsTimes) { const w = Math.floor((t - start) / (TTL_SECS * 1000)); perWindow[w] = (perWindow[w] ?? 0) + 1; }
   const figures = {
-    label: `load, ${TABS} tabs shared`,
+    label: `load ${TABS} tabs`,
     uploadsAttempted: rs.reduce((s, r) => s + r.attempted, 0),
     uploadsCompleted: files.length,
     bytesVerified: verified,
