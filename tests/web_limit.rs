@@ -120,7 +120,6 @@ async fn an_aborted_waiting_upload_leaves_the_queue_without_a_request() {
     .unwrap();
     let opts = js_sys::Object::new();
     Reflect::set(&opts, &JsValue::from_str("signal"), &controller).unwrap();
-    let started = Date::now();
     let uploads: Vec<Upload<'_>> = vec![
         Box::pin(c.put_object("a/first.txt".into(), JsValue::from_str("1"), None)),
         Box::pin(c.put_object(
@@ -143,8 +142,6 @@ async fn an_aborted_waiting_upload_leaves_the_queue_without_a_request() {
         .collect();
     assert_eq!(urls.len(), 2, "{urls:?}");
     assert!(urls.iter().all(|u| !u.contains("aborted")), "{urls:?}");
-    // The third ran right after the first, not after a request for the aborted one.
-    assert!(Date::now() - started < 290.0 + 100.0);
     // An upload whose signal is aborted before it is called never queues.
     let pre = Function::new_no_args("const c = new AbortController(); c.abort(); return c.signal;")
         .call0(&JsValue::NULL)
