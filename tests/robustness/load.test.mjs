@@ -303,7 +303,7 @@ test(`load: ${TABS} tabs with shareAcrossTabs upload at once: one credential fet
     uploadsCompleted: files.length,
     bytesVerified: verified,
     figures: {
-      tabs: TABS, durationS: +fmt(durationMs / 1000, 2), uploadsPerSec: +fmt(files.length / (durationMs / 1000)),
+      tabs: TABS, totalMB: +fmt(totalBytes / 1e6), durationS: +fmt(durationMs / 1000, 2), uploadsPerSec: +fmt(files.length / (durationMs / 1000)),
       MBPerSec: +fmt(totalBytes / 1e6 / (durationMs / 1000), 2), lifetimes: +fmt(durationMs / 1000 / TTL_SECS, 2),
       stsCalls, stsBound: stsBound(durationMs), stsPer10sWindow: Object.values(perWindow).join(' '),
       minStsGapS: gaps.length ? +fmt(Math.min(...gaps) / 1000, 2) : null,
