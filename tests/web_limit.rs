@@ -3,7 +3,14 @@
 //! no more uploads than the limit at once, every upload method shares the limit, a waiting
 //! upload whose signal aborts leaves the queue without a request, and bad values are rejected.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use core::future::Future;
 use core::pin::Pin;
