@@ -72,7 +72,7 @@ async fn uploads_beyond_the_limit_wait_their_turn() {
     let mut uploads: Vec<Upload<'_>> = Vec::new();
     for i in 0..12 {
         uploads.push(Box::pin(c.put_object(
-            format!("q/{i}.txt"),
+            JsValue::from(format!("q/{i}.txt")),
             JsValue::from_str("x"),
             None,
         )));
@@ -80,12 +80,14 @@ async fn uploads_beyond_the_limit_wait_their_turn() {
     // The other upload methods share the same slots.
     for i in 0..3 {
         uploads.push(Box::pin(c.post_object(
-            format!("q/post{i}.txt"),
+            JsValue::from(format!("q/post{i}.txt")),
             JsValue::from_str("y"),
             None,
         )));
         uploads.push(Box::pin(c.upload_to_signed_url_method(
-            format!("http://localhost:9/demo/q/signed{i}.txt?x-oss-expires=900&x-oss-date=20991231T000000Z"),
+            JsValue::from(format!(
+                "http://localhost:9/demo/q/signed{i}.txt?x-oss-date=20991231T000000Z&x-oss-expires=900&x-oss-signature=ab"
+            )),
             JsValue::from_str("z"),
             None,
         )));
@@ -109,7 +111,11 @@ async fn default_limit_is_six() {
     let c = client("");
     let uploads: Vec<Upload<'_>> = (0..20)
         .map(|i| {
-            Box::pin(c.put_object(format!("d/{i}.txt"), JsValue::from_str("x"), None)) as Upload<'_>
+            Box::pin(c.put_object(
+                JsValue::from(format!("d/{i}.txt")),
+                JsValue::from_str("x"),
+                None,
+            )) as Upload<'_>
         })
         .collect();
     assert!(join_all(uploads).await.iter().all(Result::is_ok));

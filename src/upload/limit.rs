@@ -1,12 +1,12 @@
 //! A limit on uploads in flight: a first-come first-served semaphore for one thread (`Rc`,
 //! `Cell`, wakers; no executor). An upload holds a [`Permit`] from before its first request
 //! until it settles; the others wait in order. Waiting can be cancelled (the caller's
-//! `AbortSignal`), which takes the waiter out of the queue without using a slot.
+//! `AbortSignal`, through a [`Canceller`]), which takes the waiter out of the queue without
+//! using a slot.
 //!
 //! A released slot is handed straight to the oldest waiter, so a newcomer can never overtake
 //! the queue.
 
-use crate::credentials::flight::{Flight, Wait};
 use crate::error::{Error, Result};
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -22,9 +22,21 @@ pub const MAX_CONCURRENT_UPLOADS: i64 = 1024;
 
 #[derive(Debug, Default)]
 struct Waiter {
+    /// In the queue.
+    queued: Cell<bool>,
     /// A slot was handed over to this waiter.
     granted: Cell<bool>,
+    /// Its caller gave up waiting.
+    cancelled: Cell<bool>,
     waker: RefCell<Option<Waker>>,
+}
+
+impl Waiter {
+    fn wake(&self) {
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
 }
 
 /// At most `max` uploads in flight; the rest wait in order.
@@ -32,7 +44,6 @@ struct Waiter {
 pub struct Limiter {
     max: usize,
     active: Cell<usize>,
-    peak: Cell<usize>,
     queue: RefCell<Vec<Rc<Waiter>>>,
 }
 
@@ -42,14 +53,8 @@ impl Limiter {
         Rc::new(Self {
             max: max.max(1),
             active: Cell::new(0),
-            peak: Cell::new(0),
             queue: RefCell::default(),
         })
-    }
-
-    /// The limit.
-    pub fn max(&self) -> usize {
-        self.max
     }
 
     /// Uploads holding a slot now.
@@ -62,25 +67,14 @@ impl Limiter {
         self.queue.borrow().len()
     }
 
-    /// The most uploads that held a slot at once.
-    pub fn peak(&self) -> usize {
-        self.peak.get()
-    }
-
-    /// Waits for a slot; resolves to `Err(Aborted)` if `cancel` completes first (the waiter
-    /// leaves the queue without taking a slot). An already completed `cancel` never queues.
-    pub fn acquire(self: &Rc<Self>, cancel: Option<Rc<Flight<()>>>) -> Acquire {
+    /// Waits for a slot. [`Acquire::canceller`] gives the handle that ends the wait with
+    /// `Err(Aborted)`; cancelled before the first poll, it never queues.
+    pub fn acquire(self: &Rc<Self>) -> Acquire {
         Acquire {
             limiter: Rc::clone(self),
-            waiter: None,
-            cancel: cancel.map(|c| (c.wait(), c)),
+            waiter: Rc::default(),
+            done: false,
         }
-    }
-
-    fn take_slot(&self) {
-        let n = self.active.get() + 1;
-        self.active.set(n);
-        self.peak.set(self.peak.get().max(n));
     }
 
     /// Hands the slot to the oldest waiter, or frees it.
@@ -91,10 +85,9 @@ impl Limiter {
         };
         match next {
             Some(w) => {
+                w.queued.set(false);
                 w.granted.set(true);
-                if let Some(waker) = w.waker.borrow_mut().take() {
-                    waker.wake();
-                }
+                w.wake();
             }
             None => self.active.set(self.active.get().saturating_sub(1)),
         }
@@ -102,6 +95,7 @@ impl Limiter {
 
     fn leave(&self, waiter: &Rc<Waiter>) {
         self.queue.borrow_mut().retain(|w| !Rc::ptr_eq(w, waiter));
+        waiter.queued.set(false);
     }
 }
 
@@ -117,12 +111,32 @@ impl Drop for Permit {
     }
 }
 
+/// Ends one [`Acquire`]'s wait (e.g. from an abort listener).
+#[derive(Debug, Clone)]
+pub struct Canceller(Rc<Waiter>);
+
+impl Canceller {
+    /// The wait ends with `Err(Aborted)` unless the slot was already handed over.
+    pub fn cancel(&self) {
+        self.0.cancelled.set(true);
+        self.0.wake();
+    }
+}
+
 /// The future of [`Limiter::acquire`].
 #[derive(Debug)]
 pub struct Acquire {
     limiter: Rc<Limiter>,
-    waiter: Option<Rc<Waiter>>,
-    cancel: Option<(Wait<()>, Rc<Flight<()>>)>,
+    waiter: Rc<Waiter>,
+    /// Resolved (a permit or an error was returned).
+    done: bool,
+}
+
+impl Acquire {
+    /// The handle that cancels this wait.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(Rc::clone(&self.waiter))
+    }
 }
 
 impl Future for Acquire {
@@ -130,41 +144,28 @@ impl Future for Acquire {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Permit>> {
         let this = self.get_mut();
-        let permit = || Permit {
-            limiter: Rc::clone(&this.limiter),
-        };
-        match &this.waiter {
-            Some(w) if w.granted.get() => {
-                this.waiter = None;
-                return Poll::Ready(Ok(permit()));
+        let (l, w) = (&this.limiter, &this.waiter);
+        let out = if w.granted.get() {
+            Ok(Permit {
+                limiter: Rc::clone(l),
+            })
+        } else if w.cancelled.get() {
+            l.leave(w);
+            Err(Error::Aborted)
+        } else if !w.queued.get() && l.active.get() < l.max && l.queue.borrow().is_empty() {
+            l.active.set(l.active.get() + 1);
+            Ok(Permit {
+                limiter: Rc::clone(l),
+            })
+        } else {
+            if !w.queued.replace(true) {
+                l.queue.borrow_mut().push(Rc::clone(w));
             }
-            Some(_) => {}
-            None => {
-                if this.cancel.as_ref().is_some_and(|(_, c)| c.is_done()) {
-                    return Poll::Ready(Err(Error::Aborted));
-                }
-                let l = &this.limiter;
-                if l.active.get() < l.max && l.queue.borrow().is_empty() {
-                    l.take_slot();
-                    return Poll::Ready(Ok(permit()));
-                }
-                let w = Rc::new(Waiter::default());
-                l.queue.borrow_mut().push(Rc::clone(&w));
-                this.waiter = Some(w);
-            }
-        }
-        if let Some((wait, _)) = &mut this.cancel {
-            if Pin::new(wait).poll(cx).is_ready() {
-                if let Some(w) = this.waiter.take() {
-                    this.limiter.leave(&w);
-                }
-                return Poll::Ready(Err(Error::Aborted));
-            }
-        }
-        if let Some(w) = &this.waiter {
             *w.waker.borrow_mut() = Some(cx.waker().clone());
-        }
-        Poll::Pending
+            return Poll::Pending;
+        };
+        this.done = true;
+        Poll::Ready(out)
     }
 }
 
@@ -172,12 +173,13 @@ impl Drop for Acquire {
     /// A waiter dropped before it got its slot leaves the queue; one dropped after the slot was
     /// handed over passes it on.
     fn drop(&mut self) {
-        if let Some(w) = self.waiter.take() {
-            if w.granted.get() {
-                self.limiter.release();
-            } else {
-                self.limiter.leave(&w);
-            }
+        if self.done {
+            return;
+        }
+        if self.waiter.granted.get() {
+            self.limiter.release();
+        } else {
+            self.limiter.leave(&self.waiter);
         }
     }
 }
@@ -213,7 +215,7 @@ mod tests {
                     Rc::clone(order),
                 );
                 Box::pin(async move {
-                    let _permit = limiter.acquire(None).await?;
+                    let _permit = limiter.acquire().await?;
                     order.borrow_mut().push(i);
                     seen.set(seen.get().max(limiter.in_flight()));
                     clock.sleep(ms).await;
@@ -232,7 +234,6 @@ mod tests {
         let out = run_all(&clock, uploads(&clock, &limiter, 10, 100, &seen, &order));
         assert!(out.iter().all(Result::is_ok));
         assert_eq!(seen.get(), 3);
-        assert_eq!(limiter.peak(), 3);
         assert_eq!(*order.borrow(), (0..10).collect::<Vec<_>>());
         // 10 uploads of 100 ms, 3 at a time: 4 rounds.
         assert_eq!(clock.now(), 400);
@@ -254,30 +255,30 @@ mod tests {
     fn cancelled_waiter_leaves_the_queue_without_a_slot() {
         let clock = ManualClock::at(0);
         let limiter = Limiter::new(1);
-        let cancel = Flight::<()>::new();
         let ran = Rc::new(Cell::new(0));
-        let job = |ms: i64, cancel: Option<Rc<Flight<()>>>| {
-            let (clock, limiter, ran) = (Rc::clone(&clock), Rc::clone(&limiter), Rc::clone(&ran));
+        let job = |ms: i64, slot: Acquire| {
+            let (clock, ran) = (Rc::clone(&clock), Rc::clone(&ran));
             Box::pin(async move {
-                let _p = limiter.acquire(cancel).await?;
+                let _p = slot.await?;
                 ran.set(ran.get() + 1);
                 clock.sleep(ms).await;
                 Ok(clock.now())
             }) as Pin<Box<dyn Future<Output = Result<i64>>>>
         };
-        let c2 = Rc::clone(&cancel);
+        let waiting = limiter.acquire();
+        let handle = waiting.canceller();
         let clock2 = Rc::clone(&clock);
         let canceller = Box::pin(async move {
             clock2.sleep(30).await;
-            c2.complete(());
+            handle.cancel();
             Ok(0_i64)
         }) as Pin<Box<dyn Future<Output = Result<i64>>>>;
         let out = run_all(
             &clock,
             vec![
-                job(100, None),
-                job(100, Some(Rc::clone(&cancel))),
-                job(100, None),
+                job(100, limiter.acquire()),
+                job(100, waiting),
+                job(100, limiter.acquire()),
                 canceller,
             ],
         );
@@ -293,18 +294,40 @@ mod tests {
     fn already_cancelled_never_queues() {
         let clock = ManualClock::at(0);
         let limiter = Limiter::new(4);
-        let cancel = Flight::<()>::new();
-        cancel.complete(());
-        let r = crate::upload::testing::run_one(&clock, limiter.acquire(Some(cancel)));
+        let slot = limiter.acquire();
+        slot.canceller().cancel();
+        let r = crate::upload::testing::run_one(&clock, slot);
         assert!(matches!(r, Err(Error::Aborted)));
         assert_eq!((limiter.in_flight(), limiter.queued()), (0, 0));
+    }
+
+    #[test]
+    fn cancel_after_the_slot_was_handed_over_keeps_the_slot() {
+        let limiter = Limiter::new(1);
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut first = limiter.acquire();
+        let Poll::Ready(Ok(p1)) = Pin::new(&mut first).poll(&mut cx) else {
+            panic!("a free slot is taken at once")
+        };
+        let mut second = limiter.acquire();
+        assert!(Pin::new(&mut second).poll(&mut cx).is_pending());
+        drop(p1);
+        second.canceller().cancel();
+        // The slot was already its own: it gets it (the upload then sees its aborted signal).
+        let Poll::Ready(Ok(p2)) = Pin::new(&mut second).poll(&mut cx) else {
+            panic!("the handed-over slot is returned")
+        };
+        assert_eq!(limiter.in_flight(), 1);
+        drop(p2);
+        assert_eq!(limiter.in_flight(), 0);
     }
 
     #[test]
     fn dropped_waiter_passes_a_handed_over_slot_on() {
         let limiter = Limiter::new(1);
         let first = {
-            let mut a = limiter.acquire(None);
+            let mut a = limiter.acquire();
             let waker = Waker::from(Arc::new(Noop));
             let mut cx = Context::from_waker(&waker);
             match Pin::new(&mut a).poll(&mut cx) {
@@ -314,8 +337,8 @@ mod tests {
         };
         let waker = Waker::from(Arc::new(Noop));
         let mut cx = Context::from_waker(&waker);
-        let mut second = limiter.acquire(None);
-        let mut third = limiter.acquire(None);
+        let mut second = limiter.acquire();
+        let mut third = limiter.acquire();
         assert!(Pin::new(&mut second).poll(&mut cx).is_pending());
         assert!(Pin::new(&mut third).poll(&mut cx).is_pending());
         assert_eq!(limiter.queued(), 2);

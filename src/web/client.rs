@@ -8,7 +8,6 @@ use super::body::Body;
 use super::input::{object_from_pairs, set, string_arg, Obj};
 use super::source::{Direct, JsSource, Shared};
 use super::transport::{now_ms, WebTransport};
-use crate::credentials::flight::Flight;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::signer::KeyCondition;
@@ -279,18 +278,18 @@ pub(crate) async fn upload_slot(
     limiter: &Rc<Limiter>,
     signal: Option<&AbortSignal>,
 ) -> Result<Permit> {
+    let slot = limiter.acquire();
     let Some(signal) = signal else {
-        return limiter.acquire(None).await;
+        return slot.await;
     };
-    let cancel = Flight::<()>::new();
+    let canceller = slot.canceller();
     if signal.aborted() {
-        cancel.complete(());
+        canceller.cancel();
     }
-    let fired = Rc::clone(&cancel);
-    let on_abort = Closure::<dyn FnMut()>::new(move || fired.complete(()));
+    let on_abort = Closure::<dyn FnMut()>::new(move || canceller.cancel());
     signal.add_event_listener("abort", on_abort.as_ref().unchecked_ref());
     let _listening = Listening { signal, on_abort };
-    limiter.acquire(Some(cancel)).await
+    slot.await
 }
 
 #[wasm_bindgen(js_class = OssClient, wasm_bindgen_futures = js_sys::futures)]
