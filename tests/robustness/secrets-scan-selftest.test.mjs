@@ -25,6 +25,7 @@ const allowed = [
   { kind: 'request', method: 'POST', url: `${BUCKET}/`, headers: { 'content-type': 'multipart/form-data; boundary=----b' }, postData: form([['key', 'k'], ['policy', policy], ['x-oss-security-token', TOKEN]]) },
   { kind: 'request', method: 'GET', url: `http://localhost:${PORT}/sts`, headers: {} },
   { kind: 'console', type: 'log', text: 'uploaded a.txt' },
+  { kind: 'console', type: 'error', text: `Access to fetch at '${BUCKET}/e.txt?x-oss-security-token=${encodeURIComponent(TOKEN)}&x-oss-signature=ab' from origin 'http://localhost:${PORT}' has been blocked by CORS policy` },
   { kind: 'storage', when: 'browser.close', localStorage: { theme: 'dark' }, sessionStorage: {}, indexedDB: [{ name: 'oss-direct-upload', stores: { checkpoints: [['k', { uploadId: 'U1', parts: [] }]] } }] },
 ];
 
@@ -32,6 +33,7 @@ const allowed = [
 const leaks = [
   { kind: 'console', type: 'log', text: `credentials ${JSON.stringify({ securityToken: TOKEN })}` },
   { kind: 'console', type: 'error', text: `secret=${SECRET}` },
+  { kind: 'console', type: 'error', text: `Access to fetch at 'http://localhost:${PORT}/log?t=${encodeURIComponent(TOKEN)}' from origin 'http://localhost:${PORT}' has been blocked by CORS policy` },
   { kind: 'pageerror', message: 'boom', stack: `at x (${encodeURIComponent(TOKEN)})` },
   { kind: 'inPageError', error: { message: 'SignatureDoesNotMatch', diagnosis: `x-oss-security-token signed as ${TOKEN}` } },
   { kind: 'request', method: 'GET', url: `http://localhost:${PORT}/sts?token=${encodeURIComponent(TOKEN)}`, headers: {} },

@@ -4,7 +4,8 @@
 //
 // Allowed, because OSS requires it: a SecurityToken in the `x-oss-security-token` header, in the
 // `x-oss-security-token` query parameter (presigned URLs) or in the `x-oss-security-token` and
-// `policy` fields of a PostObject form, in a request to a bucket host. An AccessKeySecret is
+// `policy` fields of a PostObject form, in a request to a bucket host (and in Chromium's own
+// network-error console message quoting such a presigned URL). An AccessKeySecret is
 // allowed nowhere. Responses are not recorded (the STS answer carries the secret by design).
 //
 // Prints what it scanned and every finding (secrets masked), writes target/robustness/secrets.json
@@ -127,7 +128,24 @@ function places(rec, emulators) {
       for (const run of rec.postDataRuns ?? []) out.push({ where: `request ${rec.method} body (binary, printable run)`, text: run });
       return out;
     }
-    case 'console': return [{ where: `console.${rec.type}`, text: rec.text }];
+    case 'console': {
+      // Chromium's own network-error messages quote the URL that failed; a presigned URL to the
+      // bucket carries its token by design (its other parts are still scanned).
+      if (rec.type === 'error' && /^(Access to \w+ at '|Failed to load resource)/.test(rec.text)) {
+        const out = [];
+        const text = rec.text.replace(/'(https?:\/\/[^'\s]+)'/g, (m, url) => {
+          if (!bucketTarget(url, emulators)) return m;
+          const u = new URL(url);
+          const v = u.searchParams.get(TOKEN_NAME);
+          if (v == null) return m;
+          out.push({ where: `console.error (browser) quoting a presigned URL's ${TOKEN_NAME}`, text: v, tokenAllowed: true });
+          u.searchParams.delete(TOKEN_NAME);
+          return `'${u.href}'`;
+        });
+        return [...out, { where: 'console.error (browser)', text }];
+      }
+      return [{ where: `console.${rec.type}`, text: rec.text }];
+    }
     case 'pageerror': return [{ where: 'page error', text: `${rec.message}\n${rec.stack ?? ''}` }];
     case 'inPageError': return [{ where: 'error thrown to the test (message, diagnosis, …)', text: JSON.stringify(rec.error) }];
     case 'storage': {
