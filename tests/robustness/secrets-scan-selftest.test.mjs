@@ -36,6 +36,7 @@ const leaks = [
   { kind: 'console', type: 'error', text: `Access to fetch at 'http://localhost:${PORT}/log?t=${encodeURIComponent(TOKEN)}' from origin 'http://localhost:${PORT}' has been blocked by CORS policy` },
   { kind: 'pageerror', message: 'boom', stack: `at x (${encodeURIComponent(TOKEN)})` },
   { kind: 'inPageError', error: { message: 'SignatureDoesNotMatch', diagnosis: `x-oss-security-token signed as ${TOKEN}` } },
+  { kind: 'inPageErrorText', texts: ['fine', `credential provider failed: ${SECRET}`] },
   { kind: 'request', method: 'GET', url: `http://localhost:${PORT}/sts?token=${encodeURIComponent(TOKEN)}`, headers: {} },
   { kind: 'request', method: 'PUT', url: `http://localhost:${PORT}/log`, headers: { 'x-oss-security-token': TOKEN } },
   { kind: 'request', method: 'PUT', url: `${BUCKET}/c.txt`, headers: { 'x-oss-security-token': SECRET } },

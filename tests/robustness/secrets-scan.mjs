@@ -148,6 +148,7 @@ function places(rec, emulators) {
     }
     case 'pageerror': return [{ where: 'page error', text: `${rec.message}\n${rec.stack ?? ''}` }];
     case 'inPageError': return [{ where: 'error thrown to the test (message, diagnosis, …)', text: JSON.stringify(rec.error) }];
+    case 'inPageErrorText': return (rec.texts ?? []).map((text) => ({ where: 'error message or diagnosis a test caught in the page', text }));
     case 'storage': {
       const out = [];
       for (const area of ['localStorage', 'sessionStorage']) out.push({ where: `${area} (${rec.when})`, text: JSON.stringify(rec[area] ?? {}) });

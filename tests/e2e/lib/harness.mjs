@@ -211,5 +211,20 @@ export async function inPage(page, fn, arg) {
     }
   }, [fn.toString(), arg]);
   if (!r.ok) trace('inPageError', { page: page.__traceId, error: r.error });
+  else {
+    // Errors a test caught in the page and returned ({ code, message, diagnosis }…).
+    const texts = errorTexts(r.value);
+    if (texts.length) trace('inPageErrorText', { page: page.__traceId, texts });
+  }
   return r;
+}
+
+/** The `message`, `diagnosis` and `stack` strings anywhere in a value. */
+function errorTexts(v, depth = 0, out = []) {
+  if (!TRACING || v == null || typeof v !== 'object' || depth > 6 || out.length > 1000) return out;
+  for (const [k, x] of Object.entries(v).slice(0, 1000)) {
+    if (typeof x === 'string' && ['message', 'diagnosis', 'stack'].includes(k)) out.push(x);
+    else errorTexts(x, depth + 1, out);
+  }
+  return out;
 }
