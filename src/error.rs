@@ -52,9 +52,11 @@ pub struct ServiceError {
     pub request_id: Option<String>,
     /// OSS detailed error code (`<EC>`, `x-oss-ec`).
     pub ec: Option<String>,
-    /// The string to sign OSS computed (`SignatureDoesNotMatch` only).
+    /// The string to sign OSS computed (`SignatureDoesNotMatch` only), the SecurityToken
+    /// redacted.
     pub string_to_sign: Option<String>,
-    /// The canonical request OSS computed (`SignatureDoesNotMatch` only).
+    /// The canonical request OSS computed (`SignatureDoesNotMatch` only), the SecurityToken
+    /// redacted.
     pub canonical_request: Option<String>,
     /// `<ServerTime>` (`RequestTimeTooSkewed`, expired requests).
     pub server_time: Option<String>,

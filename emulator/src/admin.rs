@@ -63,6 +63,13 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
         }
         ("GET", ["requests", "count"]) => Reply::json(200, &json!({"count": st.request_count()})),
         ("GET", ["sts", "count"]) => Reply::json(200, &json!({"count": st.sts_count()})),
+        ("GET", ["sts", "issued"]) => {
+            let (secrets, tokens) = st.issued_secrets();
+            Reply::json(
+                200,
+                &json!({"accessKeySecrets": secrets, "securityTokens": tokens}),
+            )
+        }
         ("POST", ["sts", "expire-all"]) => {
             let n = st.expire_all();
             Reply::json(200, &json!({"expired": n}))

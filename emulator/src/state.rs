@@ -235,6 +235,24 @@ impl State {
         lock(&self.sts).values().any(|c| c.security_token == token)
     }
 
+    /// Every secret this emulator handed out or holds: the dev (and real-mode) AccessKeySecret,
+    /// then each minted credential's AccessKeySecret and SecurityToken (for leak scans).
+    pub fn issued_secrets(&self) -> (Vec<String>, Vec<String>) {
+        let mut secrets = vec![self.cfg.dev_access_key_secret.clone()];
+        secrets.extend(
+            self.cfg
+                .real_sts
+                .iter()
+                .map(|r| r.access_key_secret.clone()),
+        );
+        let mut tokens = Vec::new();
+        for c in lock(&self.sts).values() {
+            secrets.push(c.access_key_secret.clone());
+            tokens.push(c.security_token.clone());
+        }
+        (secrets, tokens)
+    }
+
     /// Number minted.
     pub fn sts_count(&self) -> u64 {
         self.sts_count.load(Ordering::SeqCst)

@@ -15,8 +15,9 @@ use std::rc::Rc;
 /// OSS's advice: refresh STS credentials 60 seconds before they expire.
 pub const DEFAULT_REFRESH_BEFORE_SECS: i64 = 60;
 
-/// What a credential source answered.
-#[derive(Debug, Clone)]
+/// What a credential source answered. Its Debug output shows only the body's length (the body
+/// holds the secret).
+#[derive(Clone)]
 pub struct SourceResponse {
     /// The response body (JSON text).
     pub body: String,
@@ -26,6 +27,20 @@ pub struct SourceResponse {
     pub sent_ms: i64,
     /// See `sent_ms`.
     pub received_ms: i64,
+}
+
+impl core::fmt::Debug for SourceResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SourceResponse")
+            .field(
+                "body",
+                &format_args!("[redacted: {} bytes]", self.body.len()),
+            )
+            .field("date", &self.date)
+            .field("sent_ms", &self.sent_ms)
+            .field("received_ms", &self.received_ms)
+            .finish()
+    }
 }
 
 /// Why a credential source failed, and whether trying again may help.

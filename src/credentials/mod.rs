@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod flight;
+pub(crate) mod redact;
 pub mod response;
 
 use crate::error::{Error, Result};

@@ -16,7 +16,7 @@ pub use post::{
     PostSignature,
 };
 
-use crate::credentials::Credentials;
+use crate::credentials::{redact, Credentials};
 use crate::endpoint::{canonical_uri, Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
@@ -443,8 +443,9 @@ pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> S
     out
 }
 
-/// A header-signed request: the URL and every header to send.
-#[derive(Debug, Clone)]
+/// A header-signed request: the URL and every header to send. Its Debug output hides the
+/// SecurityToken.
+#[derive(Clone)]
 pub struct SignedRequest {
     /// Upper-case method.
     pub method: String,
@@ -457,6 +458,18 @@ pub struct SignedRequest {
     pub canonical_request: String,
     /// The string that was signed.
     pub string_to_sign: String,
+}
+
+impl core::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("url", &redact::Text(&self.url))
+            .field("headers", &redact::Pairs(&self.headers))
+            .field("canonical_request", &redact::Text(&self.canonical_request))
+            .field("string_to_sign", &self.string_to_sign)
+            .finish()
+    }
 }
 
 fn append_query(url: &mut String, pairs: &[(String, Option<String>)]) {
@@ -531,8 +544,9 @@ pub fn sign_request(
     }
 }
 
-/// A presigned URL and the headers its user must send with it.
-#[derive(Debug, Clone)]
+/// A presigned URL and the headers its user must send with it. The URL carries the
+/// SecurityToken (OSS requires it): treat it as a bearer token. Its Debug output hides the token.
+#[derive(Clone)]
 pub struct PresignedUrl {
     /// Upper-case method the URL is valid for.
     pub method: String,
@@ -547,6 +561,19 @@ pub struct PresignedUrl {
     pub canonical_request: String,
     /// The string that was signed.
     pub string_to_sign: String,
+}
+
+impl core::fmt::Debug for PresignedUrl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PresignedUrl")
+            .field("method", &self.method)
+            .field("url", &redact::Text(&self.url))
+            .field("expires_at", &self.expires_at)
+            .field("headers", &redact::Pairs(&self.headers))
+            .field("canonical_request", &redact::Text(&self.canonical_request))
+            .field("string_to_sign", &self.string_to_sign)
+            .finish()
+    }
 }
 
 /// Presigns `req` at `now` for `expires_secs` (1 to 604,800).

@@ -4,14 +4,15 @@
 //! bytes signed: a policy given as text is never re-serialised.
 
 use super::{key::hmac_sha256, param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
-use crate::credentials::Credentials;
+use crate::credentials::{redact, Credentials};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::time::UnixTime;
 use core::fmt::Write as _;
 
-/// The form fields of a signed policy.
-#[derive(Debug, Clone)]
+/// The form fields of a signed policy. Its Debug output hides the SecurityToken (also inside
+/// the Base64 policy).
+#[derive(Clone)]
 pub struct PostSignature {
     /// The `policy` field: standard Base64 of the policy's UTF-8 bytes.
     pub policy: String,
@@ -20,6 +21,16 @@ pub struct PostSignature {
     /// Every signature field in form order: `policy`, `x-oss-signature-version`,
     /// `x-oss-credential`, `x-oss-date`, `x-oss-signature`, and `x-oss-security-token` for STS.
     pub fields: Vec<(String, String)>,
+}
+
+impl core::fmt::Debug for PostSignature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PostSignature")
+            .field("policy", &redact::REDACTED)
+            .field("signature", &self.signature)
+            .field("fields", &redact::Pairs(&self.fields))
+            .finish()
+    }
 }
 
 /// Signs the policy text `policy_json` exactly as given, at `now`.

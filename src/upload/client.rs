@@ -12,7 +12,7 @@ use super::xml;
 use crate::credentials::cache::{
     CacheStatus, CachedCredentials, CredentialCache, CredentialSource,
 };
-use crate::credentials::Credentials;
+use crate::credentials::{redact, Credentials};
 use crate::endpoint::{Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
@@ -102,8 +102,8 @@ pub struct UploadOutput {
     pub status: u16,
 }
 
-/// A presigned URL and what its user must know.
-#[derive(Debug, Clone)]
+/// A presigned URL and what its user must know. Its Debug output hides the SecurityToken.
+#[derive(Clone)]
 pub struct PresignOutput {
     /// The URL.
     pub url: String,
@@ -113,6 +113,17 @@ pub struct PresignOutput {
     pub capped: bool,
     /// Headers to send with it exactly.
     pub headers: Vec<(String, String)>,
+}
+
+impl core::fmt::Debug for PresignOutput {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PresignOutput")
+            .field("url", &redact::Text(&self.url))
+            .field("expires_at", &self.expires_at)
+            .field("capped", &self.capped)
+            .field("headers", &redact::Pairs(&self.headers))
+            .finish()
+    }
 }
 
 /// Options of [`Client::create_post_policy`].
@@ -132,8 +143,8 @@ pub struct PostPolicyInput {
     pub conditions: Vec<String>,
 }
 
-/// A signed PostObject form.
-#[derive(Debug, Clone)]
+/// A signed PostObject form. Its Debug output hides the SecurityToken.
+#[derive(Clone)]
 pub struct PostPolicyOutput {
     /// Where to POST.
     pub url: String,
@@ -145,6 +156,18 @@ pub struct PostPolicyOutput {
     pub capped: bool,
     /// The signed policy JSON.
     pub policy_text: String,
+}
+
+impl core::fmt::Debug for PostPolicyOutput {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PostPolicyOutput")
+            .field("url", &self.url)
+            .field("fields", &redact::Pairs(&self.fields))
+            .field("expires_at", &self.expires_at)
+            .field("capped", &self.capped)
+            .field("policy_text", &redact::Text(&self.policy_text))
+            .finish()
+    }
 }
 
 /// What the request builder of a signed exchange produced: the request, and for diagnosis

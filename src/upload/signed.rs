@@ -188,8 +188,9 @@ pub fn check_url_not_expired(url: &str, now: UnixTime) -> Result<Option<UnixTime
     }
 }
 
-/// The PostObject form assembled from a server's JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The PostObject form assembled from a server's JSON. Its Debug output hides the
+/// SecurityToken.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ServerPostForm {
     /// Where to POST.
     pub url: String,
@@ -199,6 +200,17 @@ pub struct ServerPostForm {
     pub version: &'static str,
     /// The policy's expiration.
     pub expires_at: Option<UnixTime>,
+}
+
+impl core::fmt::Debug for ServerPostForm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerPostForm")
+            .field("url", &self.url)
+            .field("fields", &crate::credentials::redact::Pairs(&self.fields))
+            .field("version", &self.version)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str> {

@@ -1,10 +1,12 @@
 //! The seam between the pure orchestration and the platform: sending a request, sleeping, the
 //! local clock and a jitter source. No `Send` bound: wasm is single-threaded.
 
+use crate::credentials::redact;
 use crate::error::Result;
 
-/// An HTTP request to send. Header values are fetch `ByteString`s.
-#[derive(Debug, Clone)]
+/// An HTTP request to send. Header values are fetch `ByteString`s. Its Debug output hides the
+/// SecurityToken and the body.
+#[derive(Clone)]
 pub struct HttpRequest<B> {
     /// Upper-case method.
     pub method: String,
@@ -14,6 +16,17 @@ pub struct HttpRequest<B> {
     pub headers: Vec<(String, String)>,
     /// The body, if any.
     pub body: Option<B>,
+}
+
+impl<B> core::fmt::Debug for HttpRequest<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &redact::Text(&self.url))
+            .field("headers", &redact::Pairs(&self.headers))
+            .field("body", &self.body.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// An HTTP response: status, the headers the platform let us read, and the body text (error

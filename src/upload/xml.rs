@@ -2,6 +2,7 @@
 //! few result elements single-request uploads need. Flat documents: a tag reader suffices.
 
 use super::transport::HttpResponse;
+use crate::credentials::redact;
 use crate::error::{Error, ServiceError};
 
 /// The text of the first `<name>…</name>` element, entities decoded.
@@ -141,8 +142,10 @@ pub fn service_error(resp: &HttpResponse) -> ServiceError {
         request_id: element(xml, "RequestId")
             .or_else(|| resp.header("x-oss-request-id").map(str::to_owned)),
         ec: element(xml, "EC").or_else(|| resp.header("x-oss-ec").map(str::to_owned)),
-        string_to_sign: element(xml, "StringToSign"),
-        canonical_request: element(xml, "CanonicalRequest"),
+        // OSS echoes the SecurityToken in both (a V4 header line, a V1 x-oss-* line): never
+        // keep it where it could be logged.
+        string_to_sign: element(xml, "StringToSign").map(|s| redact::text(&s)),
+        canonical_request: element(xml, "CanonicalRequest").map(|s| redact::text(&s)),
         server_time: element(xml, "ServerTime"),
         host_id: element(xml, "HostId"),
         diagnosis: None,

@@ -270,10 +270,20 @@ impl Direct {
 }
 
 /// What another tab broadcast, and when it arrived.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Received {
     body: Option<String>,
     at_ms: i64,
+}
+
+impl core::fmt::Debug for Received {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The body holds the secret.
+        f.debug_struct("Received")
+            .field("body", &self.body.as_ref().map(String::len))
+            .field("at_ms", &self.at_ms)
+            .finish()
+    }
 }
 
 /// Whether a credentials body still has most of its life (60 %) ahead, `at_ms` being when it
@@ -334,7 +344,6 @@ const HANDOFF_RACE_MS: u32 = 1_000;
 
 /// Cross-tab sharing: before fetching, take the Web Lock of this endpoint; if another tab fetched
 /// while we waited (or recently enough), use what it broadcast; otherwise fetch and broadcast.
-#[derive(Debug)]
 pub(crate) struct Shared {
     inner: Direct,
     channel: BroadcastChannel,
@@ -346,6 +355,26 @@ pub(crate) struct Shared {
     /// again when it needs other credentials, e.g. after OSS rejected these).
     last: RefCell<Option<String>>,
     _on_message: Closure<dyn FnMut(JsValue)>,
+}
+
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // `last` and `received` hold credential bodies (with the secret): lengths only.
+        f.debug_struct("Shared")
+            .field("inner", &self.inner)
+            .field("lock_name", &self.lock_name)
+            .field("presence", &self.presence)
+            .field("received", &self.received)
+            .field(
+                "last",
+                &self
+                    .last
+                    .try_borrow()
+                    .ok()
+                    .and_then(|l| l.as_ref().map(String::len)),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {

@@ -597,3 +597,136 @@ fn create_post_policy_fields_are_form_ready() {
         Some("key")
     );
 }
+
+/// Issue 7: no AccessKeySecret or SecurityToken in any Debug or Display string of what holds
+/// credentials (the client and its cache, the source's answer, requests, presigned URLs,
+/// policies, server forms) or of an error, even when OSS echoes the token back.
+#[test]
+#[allow(clippy::too_many_lines)] // one walk through every type that holds credentials
+fn debug_and_display_of_everything_holding_credentials_hide_them() {
+    const SECRET: &str = "SECRET-a8f3c1d9e7b2-never-printed";
+    const TOKEN: &str = "CAIS+TOKEN/b7e2f9a1c4d8==never-printed";
+    let tok_enc = crate::encode::uri_encode(TOKEN, false);
+    let clean = |what: &str, s: &str| {
+        for needle in [
+            SECRET,
+            TOKEN,
+            tok_enc.as_str(),
+            "a8f3c1d9e7b2",
+            "b7e2f9a1c4d8",
+        ] {
+            assert!(!s.contains(needle), "{what} shows {needle:?}: {s}");
+        }
+    };
+    let clock = ManualClock::at(T0);
+    let source = FakeSource::new(&clock, 900_000);
+    *source.body.borrow_mut() = Some(format!(
+        r#"{{"Credentials":{{"AccessKeyId":"STS.debug","AccessKeySecret":"{SECRET}","SecurityToken":"{TOKEN}","Expiration":{}}}}}"#,
+        T0 + 3_600_000
+    ));
+    let c = Client::new(config(), source).unwrap();
+    let echo = format!(
+        "<StringToSign>PUT\n\ntext/plain\n1\nx-oss-security-token:{TOKEN}\n/demo/x</StringToSign>\
+         <CanonicalRequest>PUT\n/demo/x\n\ncontent-type:text/plain\nx-oss-security-token:{TOKEN}\n\n\nUNSIGNED-PAYLOAD</CanonicalRequest>"
+    );
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(move |req, now| {
+            if req.url.contains("/mismatch") {
+                Ok(oss_error(403, "SignatureDoesNotMatch", &echo, now))
+            } else {
+                Ok(ok(now))
+            }
+        }),
+    );
+    run_one(&clock, c.put_object(&t, put("a.txt"))).unwrap();
+    let err = run_one(&clock, c.put_object(&t, put("mismatch"))).unwrap_err();
+    assert_eq!(err.code(), "SignatureDoesNotMatch");
+    let Error::Service(service) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(service
+        .canonical_request
+        .as_deref()
+        .unwrap()
+        .contains("x-oss-security-token:[redacted]"));
+    clean("error", &format!("{err} {err:?} {:?}", service.diagnosis));
+
+    let presigned = run_one(&clock, c.presign(&t, "GET", "a.txt", 600, vec![], vec![])).unwrap();
+    assert!(
+        presigned.url.contains(&tok_enc),
+        "the URL itself carries the token"
+    );
+    clean("PresignOutput", &format!("{presigned:?}"));
+    let input = PostPolicyInput {
+        key: Some(KeyCondition::StartsWith("u/".into())),
+        expires_in_secs: 60,
+        ..PostPolicyInput::default()
+    };
+    let policy = run_one(&clock, c.create_post_policy(&t, &input)).unwrap();
+    assert!(policy.policy_text.contains(TOKEN));
+    clean("PostPolicyOutput", &format!("{policy:?}"));
+    let creds = run_one(&clock, c.credentials(&t)).unwrap();
+    clean("CachedCredentials", &format!("{creds:?}"));
+    let answer = run_one(&clock, c.source().fetch()).unwrap();
+    clean("SourceResponse", &format!("{answer:?}"));
+    // The fake source keeps the test's body; the browser's sources print lengths only.
+    *c.source().body.borrow_mut() = None;
+    clean("Client", &format!("{c:?} {c:#?}"));
+    clean("ClientConfig", &format!("{:?}", c.config()));
+    clean("HttpRequest", &format!("{:?}", *t.sent.borrow()));
+
+    // The signer's own outputs.
+    let req = crate::signer::Request::new(crate::signer::RequestParts {
+        method: "PUT",
+        bucket: "demo",
+        key: Some("k"),
+        region: "cn-hangzhou",
+        ..Default::default()
+    })
+    .unwrap();
+    clean("RequestParts/Request", &format!("{req:?}"));
+    let now = crate::time::UnixTime::from_secs(T0 / 1000).unwrap();
+    let mut keys = crate::signer::SigningKeyCache::new();
+    let signed = crate::signer::sign_request(&req, &creds.credentials, now, &mut keys);
+    assert!(signed.canonical_request.contains(TOKEN));
+    clean("SignedRequest", &format!("{signed:?}"));
+    let p = crate::signer::presign(&req, &creds.credentials, now, 60, &mut keys).unwrap();
+    clean("PresignedUrl", &format!("{p:?}"));
+    let ps = crate::signer::sign_post_policy(
+        &policy.policy_text,
+        &creds.credentials,
+        &Region::new("cn-hangzhou").unwrap(),
+        None,
+        now,
+        &mut keys,
+    )
+    .unwrap();
+    clean("PostSignature", &format!("{ps:?}"));
+    clean("SigningKeyCache", &format!("{keys:?}"));
+    let form = signed::server_post_form(
+        &[
+            (
+                "host".into(),
+                "https://demo.oss-cn-hangzhou.aliyuncs.com".into(),
+            ),
+            ("dir".into(), "u/".into()),
+            ("policy".into(), ps.policy.clone()),
+            ("signature".into(), "abc".into()),
+            (
+                "x_oss_credential".into(),
+                "STS.debug/20231114/cn-hangzhou/oss/aliyun_v4_request".into(),
+            ),
+            ("x_oss_date".into(), now.iso8601_basic()),
+            ("x_oss_signature_version".into(), "OSS4-HMAC-SHA256".into()),
+            ("security_token".into(), TOKEN.into()),
+        ],
+        Some("u/a.png"),
+        None,
+        now,
+        false,
+    )
+    .unwrap();
+    assert!(form.fields.iter().any(|(_, v)| v == TOKEN));
+    clean("ServerPostForm", &format!("{form:?}"));
+}
