@@ -54,10 +54,18 @@ impl SkewClock {
         };
         // The header truncates to the second: its middle is the best estimate.
         let server_ms = server_secs * 1000 + 500;
-        let mid = sent_ms + (received_ms - sent_ms).max(0) / 2;
+        let received_ms = received_ms.max(sent_ms);
+        let mid = sent_ms + (received_ms - sent_ms) / 2;
         let offset = server_ms - mid;
-        if (offset - self.offset_ms.get()).abs() > DATE_RESOLUTION_MS || !self.learned.get() {
-            let changed = (offset - self.offset_ms.get()).abs() > DATE_RESOLUTION_MS;
+        // The server wrote the header at some instant between send and receive: any offset in
+        // that window (widened by the resolution) agrees with it. A long upload, whose `Date` is
+        // written when its last byte arrives, thus cannot pull a good offset by half its length.
+        let slack = DATE_RESOLUTION_MS - 500;
+        let current = self.offset_ms.get();
+        let agrees = (server_ms - 500 - received_ms - slack..=server_ms + 500 - sent_ms + slack)
+            .contains(&current);
+        if !agrees || !self.learned.get() {
+            let changed = !agrees && (offset - current).abs() > DATE_RESOLUTION_MS;
             if changed {
                 self.offset_ms.set(offset);
             }
@@ -157,6 +165,27 @@ mod tests {
         assert!(c.observe_date("Sun, 06 Nov 1994 06:49:38 GMT", local + 1400, local + 1600));
         assert!(c.offset_ms().abs() < 1000);
         assert!(!c.observe_date("nonsense", 0, 0));
+    }
+
+    #[test]
+    fn a_long_request_does_not_pull_a_good_offset_by_half_its_length() {
+        // A part upload of 16 s: OSS writes `Date` when the last byte arrives.
+        let c = SkewClock::new();
+        let local = 784_111_777_000;
+        assert!(!c.observe_date("Sun, 06 Nov 1994 08:49:37 GMT", local - 50, local + 50));
+        assert!(c.is_learned());
+        assert_eq!(c.offset_ms(), 0, "within the header's resolution");
+        let sent = local + 1000;
+        let received = sent + 16_000;
+        assert!(!c.observe_date("Sun, 06 Nov 1994 08:49:53 GMT", sent, received));
+        assert_eq!(c.offset_ms(), 0, "the midpoint (8 s off) was not adopted");
+        // Still, a long request that cannot agree with the offset moves it.
+        assert!(c.observe_date("Sun, 06 Nov 1994 09:49:53 GMT", sent, received));
+        assert!(
+            (c.offset_ms() - 3_600_000).abs() < 9_000,
+            "{}",
+            c.offset_ms()
+        );
     }
 
     #[test]
