@@ -140,8 +140,24 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
             st.clear_faults();
             Reply::json(200, &json!({"ok": true}))
         }
+        ("GET", ["throttle"]) => Reply::json(200, &json!({"bytesPerSec": st.throttle.get()})),
+        ("POST" | "PUT", ["throttle"]) => match body_json(body).await {
+            Ok(v) => match v.get("bytesPerSec").map(|b| b.as_u64().ok_or(b)) {
+                Some(Ok(bps)) => {
+                    st.throttle.set(bps);
+                    Reply::json(200, &json!({"bytesPerSec": bps}))
+                }
+                Some(Err(Value::Null)) | None => {
+                    st.throttle.set(0);
+                    Reply::json(200, &json!({"bytesPerSec": 0}))
+                }
+                Some(Err(_)) => bad("expected {\"bytesPerSec\": N} (0 or null: off)"),
+            },
+            Err(e) => bad(&e),
+        },
         ("POST", ["reset"]) => {
             st.clear_faults();
+            st.throttle.set(0);
             st.set_skew_secs(0);
             st.reset_cors();
             st.expired_as_invalid_ak

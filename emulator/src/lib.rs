@@ -25,6 +25,7 @@ pub mod sign;
 pub mod state;
 pub mod statics;
 pub mod store;
+pub mod throttle;
 pub mod time;
 pub mod xml;
 

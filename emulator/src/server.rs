@@ -850,6 +850,9 @@ async fn receive(
             }
         }
         seen += data.len() as u64;
+        if let Some(wait) = ctx.state.throttle.pace(data.len()) {
+            tokio::time::sleep(wait).await;
+        }
         if seen > MAX_OBJECT {
             writer.abort().await;
             return Err(OssError::new(

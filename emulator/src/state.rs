@@ -121,6 +121,8 @@ pub struct State {
     cors: Mutex<HashMap<String, Vec<CorsRule>>>,
     /// Fault rules, their counters and the request journal.
     pub faults: crate::faults::Faults,
+    /// Bandwidth throttle for request bodies (admin `throttle`).
+    pub throttle: crate::throttle::Throttle,
     /// Temporary data dir to remove at exit.
     pub temp_dir: Option<PathBuf>,
 }
@@ -168,6 +170,7 @@ impl State {
             expired_as_invalid_ak: AtomicBool::new(false),
             cors: Mutex::new(cors),
             faults: crate::faults::Faults::default(),
+            throttle: crate::throttle::Throttle::default(),
             temp_dir,
         })
     }
