@@ -393,6 +393,13 @@ impl Checkpoint {
     }
 }
 
+/// Whether `cp` has not been saved for more than `max_age_ms` at `now_ms` (local clock; a
+/// `max_age_ms` of 0 keeps checkpoints forever). OSS lifecycle rules remove unfinished uploads,
+/// so such a checkpoint most likely points at an upload that is gone.
+pub fn is_stale(cp: &Checkpoint, now_ms: i64, max_age_ms: i64) -> bool {
+    max_age_ms > 0 && now_ms.saturating_sub(cp.updated_ms.max(cp.created_ms)) > max_age_ms
+}
+
 /// The most recently saved checkpoint for this bucket, key and file, if any.
 pub fn find_resumable<'a>(
     cps: &'a [Checkpoint],
@@ -873,6 +880,21 @@ mod tests {
         let found = find_resumable(&all, "demo", &a.key, &a.fingerprint).unwrap();
         assert_eq!(found.upload_id, "U2");
         assert!(find_resumable(&all, "demo", "other", &a.fingerprint).is_none());
+    }
+
+    #[test]
+    fn checkpoints_go_stale_after_max_age_since_the_last_save() {
+        let day = 86_400_000;
+        let mut c = cp();
+        c.created_ms = 0;
+        c.updated_ms = 3 * day;
+        assert!(!is_stale(&c, 10 * day, 7 * day), "saved 7 days ago exactly");
+        assert!(is_stale(&c, 10 * day + 1, 7 * day));
+        assert!(!is_stale(&c, 1000 * day, 0), "0 keeps them forever");
+        assert!(
+            !is_stale(&c, 0, 7 * day),
+            "a clock set back does not drop them"
+        );
     }
 
     #[test]

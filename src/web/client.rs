@@ -61,6 +61,9 @@ export interface OssClientOptions {
    *  upload (its parts follow its own `concurrency`). Bad options are rejected at once. */
   maxConcurrentUploads?: number;
   allowInsecureHttp?: boolean;
+  /** Multipart checkpoints not saved for this long are dropped (default 604800, 7 days; 0 = never):
+   *  OSS lifecycle rules remove unfinished uploads, so an old checkpoint rarely resumes anything. */
+  checkpointMaxAgeSecs?: number;
 }
 
 export type UploadBody = File | Blob | ArrayBuffer | Uint8Array | string;
@@ -258,6 +261,8 @@ pub struct OssClient {
     pub(crate) timeout_ms: u32,
     /// Uploads in flight (`maxConcurrentUploads`), shared by every upload method.
     pub(crate) limiter: Rc<Limiter>,
+    /// Multipart checkpoints older than this (since their last save) are dropped; 0 = never.
+    pub(crate) checkpoint_max_age_ms: i64,
 }
 
 /// Stops listening to a signal when the wait ends (or its future is dropped).
@@ -355,10 +360,16 @@ impl OssClient {
         } else {
             JsSource::Direct(direct)
         };
+        let checkpoint_max_age_ms = o
+            .opt_int("checkpointMaxAgeSecs", 0, 100 * 365 * 86_400)?
+            .map_or(super::multipart::DEFAULT_CHECKPOINT_MAX_AGE_MS, |s| {
+                s * 1000
+            });
         Ok(Self {
             core: Rc::new(Client::new(cfg, source)?),
             timeout_ms,
             limiter: Limiter::new(max_uploads),
+            checkpoint_max_age_ms,
         })
     }
 

@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::upload::client::multipart::{MultipartInput, MultipartOutput};
 use crate::upload::content_type;
 use crate::upload::multipart::{
-    find_resumable, Checkpoint, Fingerprint, MultipartObserver, PartPlan, PartSource, Phase,
-    Tracker,
+    find_resumable, is_stale, Checkpoint, Fingerprint, MultipartObserver, PartPlan, PartSource,
+    Phase, Tracker,
 };
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -73,7 +73,11 @@ export interface MultipartUploadOptions {
   signal?: AbortSignal;
   /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
   onProgress?: (p: MultipartProgress) => void;
-  /** Default "indexeddb": a checkpoint (never credentials) lets the same file resume after a reload. */
+  /** Default "indexeddb": a checkpoint (never credentials) lets the same file resume after a reload.
+   *  Checkpoints not saved for the client's `checkpointMaxAgeSecs` (default 7 days) are dropped. A
+   *  checkpoint whose upload OSS no longer has (ListParts answers NoSuchUpload) is discarded and a
+   *  new upload starts; an upload that vanishes while its parts are sent (aborted elsewhere, or a
+   *  lifecycle rule) rejects with "NoSuchUpload" and its checkpoint is discarded. */
   checkpoint?: "indexeddb" | false | CheckpointStore;
 }
 
@@ -542,7 +546,12 @@ impl OssClient {
                 }
                 _ => Err(Error::Aborted),
             },
-            Err(e) => Err(e),
+            Err(e) => {
+                if e.code() == "NoSuchUpload" {
+                    forget(&upload_id); // gone from OSS: nothing to resume
+                }
+                Err(e)
+            }
         };
         (result, upload_id)
     }
@@ -625,6 +634,27 @@ impl OssClient {
         set(out.unchecked_ref(), "status", &JsValue::from(200));
         Ok(out)
     }
+}
+
+/// How long a checkpoint is kept after its last save when `checkpointMaxAgeSecs` is not given:
+/// 7 days.
+pub(crate) const DEFAULT_CHECKPOINT_MAX_AGE_MS: i64 = 7 * 86_400_000;
+
+/// The checkpoints of `bucket` in `store`, after deleting those not saved for `max_age_ms`.
+async fn live_checkpoints(store: &Store, bucket: &str, max_age_ms: i64) -> Result<Vec<Checkpoint>> {
+    let now = now_ms();
+    let mut out = Vec::new();
+    for cp in store.checkpoints().await? {
+        if cp.bucket != bucket {
+            continue;
+        }
+        if is_stale(&cp, now, max_age_ms) {
+            let _ = store.delete(&cp.upload_id).await;
+        } else {
+            out.push(cp);
+        }
+    }
+    Ok(out)
 }
 
 /// Size from which `putObject` uploads a File or Blob in parts, unless `multipartThreshold` says
@@ -752,6 +782,7 @@ impl OssClient {
             core: Rc::clone(&self.core),
             timeout_ms: self.timeout_ms,
             limiter: Rc::clone(&self.limiter),
+            checkpoint_max_age_ms: self.checkpoint_max_age_ms,
         }
     }
 
@@ -785,6 +816,14 @@ impl OssClient {
             .as_ref()
             .and_then(checkpoint::checkpoint_of)
             .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint to resume"))?;
+        if is_stale(&cp, now_ms(), self.checkpoint_max_age_ms) {
+            let _ = store.delete(&upload_id).await;
+            return Err(Error::invalid(
+                "uploadId",
+                "has a checkpoint older than checkpointMaxAgeSecs: it was discarded (start the upload again)",
+            )
+            .into());
+        }
         let (job, fp, _) = self
             .prepare(cp.key.clone(), &file, options.as_ref())
             .await?;
@@ -875,16 +914,14 @@ impl OssClient {
             JsValue,
         >,
     ) -> Promise {
-        let core = Rc::clone(&self.core);
+        let (core, max_age_ms) = (Rc::clone(&self.core), self.checkpoint_max_age_ms);
         promise(Box::pin(async move {
             let opts = opts_of(options.as_ref())?;
             let store = store_of(opts.as_ref())?;
             let bucket = core.config().bucket.as_str();
             let out = Array::new();
-            for cp in store.checkpoints().await? {
-                if cp.bucket == bucket {
-                    out.push(&checkpoint::summary(&cp));
-                }
+            for cp in live_checkpoints(&store, bucket, max_age_ms).await? {
+                out.push(&checkpoint::summary(&cp));
             }
             Ok(out.into())
         }))
@@ -989,7 +1026,7 @@ impl OssClient {
         let fp = fingerprint(&blob).await?;
         PartPlan::new(fp.size, part_size)?;
         let bucket = self.core.config().bucket.as_str();
-        let resume = match store.checkpoints().await {
+        let resume = match live_checkpoints(&store, bucket, self.checkpoint_max_age_ms).await {
             Ok(all) => find_resumable(&all, bucket, &key, &fp).cloned(),
             Err(_) => None,
         };

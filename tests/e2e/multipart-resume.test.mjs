@@ -315,3 +315,128 @@ test('credentials living 20 s during a longer upload: refreshed, no failure', as
     await short.stop();
   }
 });
+
+/** In the page: a Map-backed CheckpointStore that records deletes. */
+const MAP_STORE = () => {
+  const map = new Map();
+  const deleted = [];
+  window.store = {
+    map, deleted,
+    get: (id) => map.get(id),
+    set: (id, rec) => { map.set(id, structuredClone(rec)); },
+    delete: (id) => { deleted.push(id); map.delete(id); },
+    list: () => [...map.values()],
+  };
+};
+
+test('checkpoints not saved for checkpointMaxAgeSecs are dropped; the same file then starts a new upload', async () => {
+  await emu.admin('faults', 'DELETE');
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 200, times: 1_000_000 });
+  const key = 'resume/stale.bin';
+  await page.evaluate(MAP_STORE);
+  const r = await inPage(page, async (lib, key) => {
+    const oss = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts', checkpointMaxAgeSecs: 1 });
+    const opts = { partSize: 1 << 20, checkpoint: window.store };
+    const file = window.bigFile(6);
+    let last;
+    const p = oss.multipartUpload(key, file, { ...opts, onProgress: (x) => { last = x; } }).catch((e) => e.code);
+    await window.until(() => last?.partsDone >= 2);
+    const oldId = last.uploadId;
+    oss.pause(oldId);
+    const code = await p;
+    const fresh = (await oss.listResumableUploads({ checkpoint: window.store })).map((c) => c.uploadId);
+    await new Promise((res) => setTimeout(res, 1500));
+    const stale = (await oss.listResumableUploads({ checkpoint: window.store })).map((c) => c.uploadId);
+    const deleted = [...window.store.deleted];
+    const out = await oss.multipartUpload(key, file, opts);
+    return { code, oldId, fresh, stale, deleted, out, crc: await window.crcOf(file) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  assert.equal(v.code, 'UploadPaused');
+  assert.deepEqual(v.fresh, [v.oldId], 'listed while fresh');
+  assert.deepEqual(v.stale, [], 'dropped once older than checkpointMaxAgeSecs');
+  assert.deepEqual(v.deleted, [v.oldId], 'and deleted from the store');
+  assert.notEqual(v.out.uploadId, v.oldId, 'the same file starts a new upload');
+  assert.equal(v.out.partsReused, 0);
+  assert.equal(v.out.crc64, v.crc);
+  assert.equal((await emu.object(key)).crc64, v.crc);
+  await emu.admin('faults', 'DELETE');
+  const bad = await inPage(page, (lib) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', credentials: '/sts', checkpointMaxAgeSecs: -1 }) && 'accepted');
+  assert.equal(bad.ok, false);
+  assert.deepEqual([bad.error.code, bad.error.field], ['InvalidArgument', 'checkpointMaxAgeSecs']);
+});
+
+/** Aborts `uploadId` on OSS from another browser context (as another tab or device would). */
+async function abortElsewhere(key, uploadId) {
+  const ctx = await browser.newContext();
+  try {
+    const other = await openPage(browser, emu, '/index.html', ctx);
+    const r = await inPage(other, (lib, [key, id]) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' })
+      .abortMultipartUpload(key, id, { checkpoint: false }), [key, uploadId]);
+    assert.ok(r.ok, JSON.stringify(r.error));
+  } finally {
+    await ctx.close();
+  }
+}
+
+test('resuming a checkpoint whose upload OSS no longer has discards it and starts a new upload', async () => {
+  await emu.admin('faults', 'DELETE');
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 200, times: 1_000_000 });
+  const key = 'resume/gone-before.bin';
+  await page.evaluate(MAP_STORE);
+  const started = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    let last;
+    window.pending = oss.multipartUpload(key, window.bigFile(6), { partSize: 1 << 20, checkpoint: window.store, onProgress: (x) => { last = x; } })
+      .catch((e) => e.code);
+    await window.until(() => last?.partsDone >= 2);
+    oss.pause(last.uploadId);
+    return { id: last.uploadId, code: await window.pending };
+  }, key);
+  assert.ok(started.ok, JSON.stringify(started.error));
+  assert.equal(started.value.code, 'UploadPaused');
+  const oldId = started.value.id;
+  await abortElsewhere(key, oldId);
+  const r = await inPage(page, async (lib, key) => {
+    const file = window.bigFile(6);
+    const out = await window.client().multipartUpload(key, file, { partSize: 1 << 20, checkpoint: window.store });
+    return { out, crc: await window.crcOf(file), deleted: [...window.store.deleted], left: window.store.map.size };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  assert.notEqual(v.out.uploadId, oldId, 'a new upload');
+  assert.equal(v.out.partsReused, 0);
+  assert.ok(v.deleted.includes(oldId), 'the dead checkpoint was discarded');
+  assert.equal(v.left, 0);
+  assert.equal(v.out.crc64, v.crc);
+  assert.equal((await emu.object(key)).crc64, v.crc);
+  await emu.admin('faults', 'DELETE');
+});
+
+test('an upload removed from OSS while its parts are sent rejects with NoSuchUpload and drops its checkpoint', async () => {
+  await emu.admin('faults', 'DELETE');
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 1000, times: 1_000_000 });
+  const key = 'resume/gone-during.bin';
+  await page.evaluate(MAP_STORE);
+  const started = await inPage(page, async (lib, key) => {
+    let last;
+    window.pending = window.client().multipartUpload(key, window.bigFile(20), { partSize: 1 << 20, checkpoint: window.store, onProgress: (x) => { last = x; } })
+      .then(() => ({ code: 'resolved' }), (e) => ({ code: e.code, uploadId: e.uploadId, diagnosis: e.diagnosis }));
+    await window.until(() => last?.partsDone >= 2);
+    return last.uploadId;
+  }, key);
+  assert.ok(started.ok, JSON.stringify(started.error));
+  await abortElsewhere(key, started.value);
+  const r = await inPage(page, async () => ({ err: await window.pending, left: window.store.map.size, deleted: [...window.store.deleted] }));
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  assert.equal(v.err.code, 'NoSuchUpload');
+  assert.equal(v.err.uploadId, started.value);
+  assert.match(v.err.diagnosis, /checkpoint was discarded/);
+  assert.equal(v.left, 0, 'no checkpoint left');
+  assert.ok(v.deleted.includes(started.value));
+  assert.deepEqual(await uploadsOf(key), []);
+  assert.equal(await emu.object(key), undefined);
+  await emu.admin('faults', 'DELETE');
+});

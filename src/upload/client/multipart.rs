@@ -88,6 +88,21 @@ pub fn cors_expose_missing(origin: &str) -> Error {
     Error::CorsExposeHeadersMissing(m)
 }
 
+/// `NoSuchUpload` from UploadPart, with a diagnosis saying what happened to the checkpoint.
+fn upload_gone(e: Error) -> Error {
+    match e {
+        Error::Service(mut s) => {
+            s.diagnosis = Some(String::from(
+                "the multipart upload no longer exists on OSS (aborted, or removed by a bucket \
+                 lifecycle rule); its checkpoint was discarded: call multipartUpload again to \
+                 start over",
+            ));
+            Error::Service(s)
+        }
+        other => other,
+    }
+}
+
 fn is_code(e: &Error, code: &str) -> bool {
     matches!(e, Error::Service(s) if s.code == code)
 }
@@ -376,6 +391,11 @@ impl<S: CredentialSource> Client<S> {
         let reused = reused + job.verified.get();
         let mut cp = job.cp.into_inner();
         if let Some(e) = job.error.into_inner() {
+            if is_code(&e, "NoSuchUpload") {
+                // Aborted elsewhere or removed by a lifecycle rule: nothing left to resume.
+                obs.discard(&cp.upload_id).await;
+                return Err(upload_gone(e));
+            }
             cp.updated_ms = t.now_ms();
             obs.save(&cp).await;
             return Err(e);

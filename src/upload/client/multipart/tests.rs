@@ -540,6 +540,32 @@ fn a_resumed_upload_that_oss_forgot_starts_over() {
 }
 
 #[test]
+fn an_upload_that_oss_forgets_mid_way_fails_clearly_and_drops_its_checkpoint() {
+    let w = world();
+    w.oss.borrow_mut().faults = vec![(6, Fault::Status(404, "NoSuchUpload"))];
+    let obs = Obs::default();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "NoSuchUpload");
+    let Error::Service(s) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        s.diagnosis
+            .as_deref()
+            .unwrap()
+            .contains("checkpoint was discarded"),
+        "{s:?}"
+    );
+    assert_eq!(obs.discarded.borrow().len(), 1, "checkpoint discarded");
+    assert_eq!(w.oss.borrow().completes, 0);
+    assert_eq!(
+        w.oss.borrow().part_puts.iter().filter(|p| p.0 == 6).count(),
+        1,
+        "not retried"
+    );
+}
+
+#[test]
 fn a_hidden_part_etag_stops_with_the_cors_rule() {
     let w = world();
     w.oss.borrow_mut().hide_etag = true;
