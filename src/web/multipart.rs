@@ -73,6 +73,10 @@ export interface MultipartUploadOptions {
   signal?: AbortSignal;
   /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
   onProgress?: (p: MultipartProgress) => void;
+  /** Default true: each part's CRC64 is compared with OSS's x-oss-hash-crc64ecma, and a bucket CORS rule
+   *  that hides that header stops the upload with "CorsExposeHeadersMissing". false skips the
+   *  comparisons (the CRC64s are still computed for the result and for resuming). */
+  verifyCrc64?: boolean;
   /** Default "indexeddb": a checkpoint (never credentials) lets the same file resume after a reload.
    *  Checkpoints not saved for the client's `checkpointMaxAgeSecs` (default 7 days) are dropped. A
    *  checkpoint whose upload OSS no longer has (ListParts answers NoSuchUpload) is discarded and a
@@ -133,6 +137,7 @@ struct Job {
     headers: Vec<(String, String)>,
     part_size: Option<u64>,
     concurrency: usize,
+    verify_crc64: bool,
     on_progress: Option<Function>,
     signal: Option<AbortSignal>,
     store: Store,
@@ -500,6 +505,7 @@ impl OssClient {
             fingerprint: fp,
             resume,
             origin: origin(),
+            verify_crc64: job.verify_crc64,
         };
         // One upload slot for the whole multipart upload (pause and abort also end the wait).
         let out = match super::client::upload_slot(&self.limiter, Some(&signal)).await {
@@ -1020,6 +1026,12 @@ impl OssClient {
         .or(header_type);
         let own = Some(blob.blob_type()).filter(|t| !t.is_empty());
         let content_type = content_type::resolve(explicit.as_deref(), own.as_deref(), &key)?;
+        let verify_crc64 = match o.and_then(|o| o.get("verifyCrc64")) {
+            None => true,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| Error::invalid("verifyCrc64", "must be a boolean"))?,
+        };
         let on_progress = function_of(o, "onProgress")?;
         let signal = signal_of(o)?;
         let store = store_of(o)?;
@@ -1038,6 +1050,7 @@ impl OssClient {
             headers,
             part_size,
             concurrency,
+            verify_crc64,
             on_progress,
             signal,
             store,

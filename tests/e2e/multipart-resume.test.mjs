@@ -244,6 +244,37 @@ test('a hidden ETag stops the upload with CorsExposeHeadersMissing and the rule 
   }
 });
 
+test('a hidden x-oss-hash-crc64ecma stops the upload with CorsExposeHeadersMissing, unless verifyCrc64 is false', async () => {
+  const { rules } = await emu.admin('buckets/demo/cors');
+  const hidden = rules.map((r) => ({ ...r, exposeHeaders: r.exposeHeaders.filter((h) => h.toLowerCase() !== 'x-oss-hash-crc64ecma') }));
+  await emu.admin('buckets/demo/cors', 'PUT', { rules: hidden });
+  try {
+    const r = await inPage(page, async (lib) => {
+      const file = window.bigFile(3);
+      let err;
+      try { await window.client().multipartUpload('resume/cors-crc.bin', file, { partSize: 1 << 20, checkpoint: false }); } catch (e) { err = { code: e.code, message: e.message }; }
+      const out = await window.client().multipartUpload('resume/cors-crc.bin', file, { partSize: 1 << 20, checkpoint: false, verifyCrc64: false });
+      let bad;
+      try { await window.client().multipartUpload('resume/cors-crc.bin', file, { verifyCrc64: 'no' }); } catch (e) { bad = `${e.code}:${e.field}`; }
+      return { err, out, crc: await window.crcOf(file), bad };
+    });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const { err, out, crc, bad } = r.value;
+    assert.equal(err.code, 'CorsExposeHeadersMissing');
+    assert.match(err.message, /cannot read the x-oss-hash-crc64ecma header/);
+    assert.match(err.message, /ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma/);
+    assert.match(err.message, /AllowedOrigin http:\/\/localhost:\d+/);
+    assert.match(err.message, /verifyCrc64: false/);
+    assert.equal(out.crc64, crc, 'verifyCrc64: false uploads, still computing the CRC64');
+    assert.equal((await emu.object('resume/cors-crc.bin')).crc64, crc);
+    assert.equal(bad, 'InvalidArgument:verifyCrc64');
+    const left = (await emu.admin('uploads')).uploads.filter((u) => u.key === 'resume/cors-crc.bin');
+    assert.equal(left.length, 1, 'the stopped upload is kept (to resume or abort), like any failure');
+  } finally {
+    await emu.admin('buckets/demo/cors/reset', 'POST');
+  }
+});
+
 test('bad multipart input is rejected naming the option', async () => {
   const r = await inPage(page, async (lib) => {
     const oss = window.client();

@@ -50,6 +50,9 @@ pub struct MultipartInput {
     pub resume: Option<Checkpoint>,
     /// The page's origin, for the CORS rule in error messages ("" when unknown).
     pub origin: String,
+    /// Compare each part's CRC64 with OSS's `x-oss-hash-crc64ecma` (and fail when the browser
+    /// cannot read it); `false` skips the comparisons, the CRC64s are still computed.
+    pub verify_crc64: bool,
 }
 
 /// The result of a multipart upload.
@@ -73,18 +76,29 @@ pub struct MultipartOutput {
     pub parts_reused: u32,
 }
 
-/// The error for a part answer whose ETag the browser hid, with the CORS rule to add.
-pub fn cors_expose_missing(origin: &str) -> Error {
-    let mut m = String::from(
-        "the browser cannot read the ETag of uploaded parts, so the upload could not be completed: \
-         the bucket's CORS rule does not expose it. Add this CORS rule to the bucket: ",
-    );
+/// The error for a part answer whose `header` the browser hid, with the CORS rule to add.
+pub fn cors_expose_missing(origin: &str, header: &str) -> Error {
+    let etag = header == "ETag";
+    let mut m = String::from("the browser cannot read the ");
+    m.push_str(header);
+    m.push_str(" header of uploaded parts, so ");
+    m.push_str(if etag {
+        "the upload could not be completed"
+    } else {
+        "their bytes could not be checked"
+    });
+    m.push_str(": the bucket's CORS rule does not expose it. Add this CORS rule to the bucket: ");
     m.push_str(&cors_hint(origin, "GET, PUT, POST, DELETE, HEAD").replacen(
         "if the bucket has no CORS rule for this page, add one: ",
         "",
         1,
     ));
-    m.push_str(" (the ExposeHeader list must include at least ETag)");
+    m.push_str(" (the ExposeHeader list must include ");
+    m.push_str(header);
+    m.push(')');
+    if !etag {
+        m.push_str(", or pass verifyCrc64: false to upload without this check");
+    }
     Error::CorsExposeHeadersMissing(m)
 }
 
@@ -379,6 +393,8 @@ impl<S: CredentialSource> Client<S> {
             cp: RefCell::new(cp),
             error: RefCell::new(None),
             etag_seen: Cell::new(false),
+            verify_crc64: input.verify_crc64,
+            crc_seen: Cell::new(false),
             saving: Cell::new(false),
             dirty: Cell::new(false),
             last_save: Cell::new(t.now_ms()),
@@ -401,7 +417,8 @@ impl<S: CredentialSource> Client<S> {
             return Err(e);
         }
         t.check_aborted()?;
-        self.complete(t, src, obs, &key, &plan, cp, reused).await
+        self.complete(t, src, obs, &key, &plan, cp, reused, input.verify_crc64)
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -414,6 +431,7 @@ impl<S: CredentialSource> Client<S> {
         plan: &PartPlan,
         mut cp: Checkpoint,
         reused: u32,
+        verify_crc64: bool,
     ) -> Result<MultipartOutput>
     where
         T: Transport,
@@ -456,7 +474,10 @@ impl<S: CredentialSource> Client<S> {
             }
         };
         obs.discard(&cp.upload_id).await;
-        let stored = resp.header("x-oss-hash-crc64ecma").map(str::trim);
+        let stored = resp
+            .header("x-oss-hash-crc64ecma")
+            .map(str::trim)
+            .filter(|_| verify_crc64);
         if let Some(s) = stored.filter(|s| !s.is_empty()) {
             if s != ours.to_string() {
                 let mut m = String::from("the stored object ");
@@ -531,6 +552,9 @@ struct Job<'a, S, T: Transport, PT, P, O> {
     cp: RefCell<Checkpoint>,
     error: RefCell<Option<Error>>,
     etag_seen: Cell<bool>,
+    /// Compare parts' CRC64s with OSS's.
+    verify_crc64: bool,
+    crc_seen: Cell<bool>,
     saving: Cell<bool>,
     dirty: Cell<bool>,
     last_save: Cell<i64>,
@@ -615,14 +639,11 @@ where
                 return Err(if self.etag_seen.get() {
                     Error::InvalidResponse(String::from("UploadPart answered without an ETag"))
                 } else {
-                    cors_expose_missing(self.origin)
+                    cors_expose_missing(self.origin, "ETag")
                 });
             };
             self.etag_seen.set(true);
-            let stored = resp
-                .header("x-oss-hash-crc64ecma")
-                .and_then(|c| c.trim().parse::<u64>().ok());
-            match stored {
+            match self.stored_crc(&resp)? {
                 Some(s) if s != crc => {
                     crc_failures += 1;
                     if crc_failures < retry.max_attempts.max(2) {
@@ -646,6 +667,33 @@ where
                 }
             }
         }
+    }
+
+    /// OSS's CRC64 of a stored part (`None` when not verifying); a hidden header stops the
+    /// upload with the CORS rule to add.
+    fn stored_crc(&self, resp: &HttpResponse) -> Result<Option<u64>> {
+        if !self.verify_crc64 {
+            return Ok(None);
+        }
+        let Some(c) = resp
+            .header("x-oss-hash-crc64ecma")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        else {
+            return Err(if self.crc_seen.get() {
+                Error::InvalidResponse(String::from(
+                    "UploadPart answered without x-oss-hash-crc64ecma",
+                ))
+            } else {
+                cors_expose_missing(self.origin, "x-oss-hash-crc64ecma")
+            });
+        };
+        self.crc_seen.set(true);
+        c.parse().map(Some).map_err(|_| {
+            Error::InvalidResponse(String::from(
+                "UploadPart answered an x-oss-hash-crc64ecma that is not a number",
+            ))
+        })
     }
 
     /// Records a finished part and saves the checkpoint.

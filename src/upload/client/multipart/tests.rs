@@ -7,7 +7,8 @@
     clippy::map_unwrap_or,
     clippy::format_push_string,
     clippy::cast_possible_truncation,
-    clippy::cloned_ref_to_slice_refs
+    clippy::cloned_ref_to_slice_refs,
+    clippy::struct_excessive_bools
 )]
 
 use super::*;
@@ -55,6 +56,7 @@ struct Oss {
     faults: Vec<(u32, Fault)>,
     bad_crc: BTreeMap<u32, u32>,
     hide_etag: bool,
+    hide_crc: bool,
     lose_complete_answer: bool,
     complete_then_503: bool,
     tokens: Vec<String>,
@@ -136,7 +138,10 @@ fn handle(oss: &RefCell<Oss>, req: &HttpRequest<Rc<Vec<u8>>>, now: i64) -> Resul
                 return no_upload();
             };
             up.insert(n, (etag.clone(), body));
-            let mut h = vec![("x-oss-hash-crc64ecma", crc.to_string())];
+            let mut h = Vec::new();
+            if !o.hide_crc {
+                h.push(("x-oss-hash-crc64ecma", crc.to_string()));
+            }
             if !hide {
                 h.push(("etag", etag));
             }
@@ -308,6 +313,7 @@ fn input(w: &World, resume: Option<Checkpoint>) -> MultipartInput {
         },
         resume,
         origin: "http://localhost:8080".into(),
+        verify_crc64: true,
     }
 }
 
@@ -579,6 +585,39 @@ fn a_hidden_part_etag_stops_with_the_cors_rule() {
         "{m}"
     );
     assert!(puts(&w).len() <= 4, "no part after the first answers");
+}
+
+#[test]
+fn a_hidden_part_crc64_stops_with_the_cors_rule_unless_verification_is_off() {
+    let w = world();
+    w.oss.borrow_mut().hide_crc = true;
+    let obs = Obs::default();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "CorsExposeHeadersMissing");
+    let m = err.to_string();
+    assert!(
+        m.contains("cannot read the x-oss-hash-crc64ecma header"),
+        "{m}"
+    );
+    assert!(
+        m.contains("ExposeHeader ETag, x-oss-request-id, x-oss-hash-crc64ecma"),
+        "{m}"
+    );
+    assert!(m.contains("verifyCrc64: false"), "{m}");
+    assert_eq!(w.oss.borrow().completes, 0);
+    // Opting out: the upload completes (CRC64s still computed for the result).
+    let src = Bytes(Rc::clone(&w.data));
+    let part_t = |_: u32| Part(&w.t);
+    let mut inp = input(&w, None);
+    inp.verify_crc64 = false;
+    let obs = Obs::default();
+    let out = run_one(
+        &w.clock,
+        w.client.multipart_upload(&w.t, &part_t, &src, &obs, inp),
+    )
+    .unwrap();
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+    assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
 }
 
 #[test]
