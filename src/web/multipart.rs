@@ -69,7 +69,8 @@ export interface MultipartUploadOptions {
   headers?: Record<string, string>;
   /** Aborting cancels the parts in flight and sends AbortMultipartUpload (needs oss:AbortMultipartUpload).
    *  If that fails, the checkpoint is kept: listResumableUploads lists the upload and
-   *  discardResumableUpload(uploadId, { abort: true }) sends the abort again. */
+   *  discardResumableUpload(uploadId, { abort: true }) sends the abort again.
+   *  An abort while InitiateMultipartUpload is in flight waits for its answer, then aborts that upload. */
   signal?: AbortSignal;
   /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
   onProgress?: (p: MultipartProgress) => void;
@@ -508,10 +509,13 @@ impl OssClient {
             verify_crc64: job.verify_crc64,
         };
         // One upload slot for the whole multipart upload (pause and abort also end the wait).
+        // InitiateMultipartUpload is not cancelled by an abort (its answer names the upload to
+        // delete); the core sends AbortMultipartUpload once it answers.
+        let quiet = WebTransport::new(None, self.timeout_ms, None);
         let out = match super::client::upload_slot(&self.limiter, Some(&signal)).await {
             Ok(_slot) => {
                 self.core
-                    .multipart_upload(&t, &part_t, &src, &obs, input)
+                    .multipart_upload(&t, &quiet, &part_t, &src, &obs, input)
                     .await
             }
             Err(e) => Err(e),

@@ -471,3 +471,50 @@ test('an upload removed from OSS while its parts are sent rejects with NoSuchUpl
   assert.equal(await emu.object(key), undefined);
   await emu.admin('faults', 'DELETE');
 });
+
+/** ListMultipartUploads through the OSS API (signed in the page with fresh STS credentials):
+ *  the keys of the bucket's unfinished uploads. */
+async function listMultipartUploads(p) {
+  const r = await inPage(p, async (lib) => {
+    const c = (await (await fetch('/sts')).json()).Credentials;
+    const { url, headers } = lib.signRequest({ method: 'GET', bucket: 'demo', region: 'cn-hangzhou', endpoint: location.origin,
+      query: { uploads: null }, credentials: { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken } });
+    const res = await fetch(url, { headers });
+    const xml = await res.text();
+    if (!res.ok) throw new Error(`ListMultipartUploads ${res.status}: ${xml}`);
+    return [...xml.matchAll(/<Upload>[\s\S]*?<Key>([^<]*)<\/Key>[\s\S]*?<UploadId>([^<]*)<\/UploadId>/g)].map((m) => ({ key: m[1], uploadId: m[2] }));
+  });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  return r.value;
+}
+
+test('an abort while InitiateMultipartUpload is in flight aborts the upload it creates', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/abort-initiate.bin';
+  // The initiate is held 1.5 s by OSS: the abort lands while it is in flight, and the upload it then
+  // creates must not be orphaned (the DELETE below proves the initiate went through and was undone).
+  await emu.admin('faults', 'POST', { method: 'POST', path: '?uploads', delayMs: 1500 });
+  const deletes = await counter({ method: 'DELETE', path: 'uploadId=' });
+  const r = await inPage(page, async (lib, key) => {
+    const ac = new AbortController();
+    const phases = [];
+    const t0 = Date.now();
+    const p = window.client().multipartUpload(key, window.bigFile(4), { partSize: 1 << 20, signal: ac.signal, onProgress: (x) => phases.push(x.phase) })
+      .then(() => ({ code: 'resolved' }), (e) => ({ code: e.code, uploadId: e.uploadId }));
+    await new Promise((res) => setTimeout(res, 500));
+    ac.abort();
+    const err = await p;
+    return { ...err, phases: [...new Set(phases)], ms: Date.now() - t0 };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  console.log(`# abort during initiate: rejected after ${v.ms} ms with ${v.code}; phases ${v.phases.join(', ')}`);
+  assert.equal(v.code, 'RequestAborted');
+  assert.deepEqual(v.phases, ['initiating']);
+  assert.equal(await deletes(), 1, 'AbortMultipartUpload sent for the upload the initiate created');
+  const listed = (await listMultipartUploads(page)).filter((u) => u.key === key);
+  assert.deepEqual(listed, [], 'ListMultipartUploads has nothing');
+  assert.deepEqual(await uploadsOf(key), []);
+  assert.equal(await emu.object(key), undefined);
+  await emu.admin('faults', 'DELETE');
+});

@@ -295,11 +295,15 @@ impl<S: CredentialSource> Client<S> {
     /// On failure the uploadId and checkpoint are kept (the caller may resume or abort).
     ///
     /// `part_t(n)` makes the transport that sends part `n` (the browser's carries that part's
-    /// upload events); everything else goes through `t`.
+    /// upload events); InitiateMultipartUpload goes through `quiet`, which an abort does not
+    /// cancel (an upload created by an initiate whose answer is awaited can be aborted, one whose
+    /// answer is dropped cannot); everything else goes through `t`. An abort while initiating
+    /// waits for the answer, then sends AbortMultipartUpload.
     #[allow(clippy::too_many_lines)] // one sequence: resume or initiate, parts, complete
-    pub async fn multipart_upload<T, PT, P, O>(
+    pub async fn multipart_upload<T, Q, PT, P, O>(
         &self,
         t: &T,
+        quiet: &Q,
         part_t: &dyn Fn(u32) -> PT,
         src: &P,
         obs: &O,
@@ -307,6 +311,7 @@ impl<S: CredentialSource> Client<S> {
     ) -> Result<MultipartOutput>
     where
         T: Transport,
+        Q: Transport<Body = T::Body>,
         PT: Transport<Body = T::Body>,
         P: PartSource<Body = T::Body>,
         O: MultipartObserver,
@@ -339,9 +344,18 @@ impl<S: CredentialSource> Client<S> {
             (cp, states)
         } else {
             let plan = PartPlan::new(size, input.part_size)?;
+            t.check_aborted()?;
+            // Not cancelled by an abort: once sent, it may create an upload whose id only its
+            // answer tells, so the answer is awaited and the upload aborted if no longer wanted.
             let upload_id = self
-                .initiate_multipart_upload(t, key.as_str(), &input.content_type, input.headers)
+                .initiate_multipart_upload(quiet, key.as_str(), &input.content_type, input.headers)
                 .await?;
+            if t.check_aborted().is_err() {
+                let _ = self
+                    .abort_multipart_upload(quiet, key.as_str(), &upload_id)
+                    .await;
+                return Err(Error::Aborted);
+            }
             let cp = Checkpoint {
                 upload_id,
                 bucket: self.cfg.bucket.as_str().to_owned(),

@@ -348,7 +348,7 @@ fn upload(w: &World, obs: &Obs<'_>, resume: Option<Checkpoint>) -> Result<Multip
     run_one(
         &w.clock,
         w.client
-            .multipart_upload(&w.t, &part_t, &src, obs, input(w, resume)),
+            .multipart_upload(&w.t, &w.t, &part_t, &src, obs, input(w, resume)),
     )
 }
 
@@ -613,7 +613,8 @@ fn a_hidden_part_crc64_stops_with_the_cors_rule_unless_verification_is_off() {
     let obs = Obs::default();
     let out = run_one(
         &w.clock,
-        w.client.multipart_upload(&w.t, &part_t, &src, &obs, inp),
+        w.client
+            .multipart_upload(&w.t, &w.t, &part_t, &src, &obs, inp),
     )
     .unwrap();
     assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
@@ -635,6 +636,70 @@ fn an_abort_stops_sending_parts_and_never_completes() {
         obs.last().parts.len() >= 3,
         "finished parts kept for resume"
     );
+}
+
+/// A transport an abort does not cancel: the initiate request reaches OSS whatever happens, and
+/// the abort (set on `abort`) arrives while it is in flight.
+struct Quiet<'a> {
+    t: &'a FakeTransport,
+    abort: &'a FakeTransport,
+}
+
+impl Transport for Quiet<'_> {
+    type Body = Rc<Vec<u8>>;
+    async fn send(&self, req: HttpRequest<Self::Body>) -> Result<HttpResponse> {
+        self.t.sent.borrow_mut().push(req.clone());
+        self.abort.aborted.set(true);
+        self.t.clock.sleep(self.t.latency_ms).await;
+        let now = self.t.clock.now();
+        (self.t.handler.borrow())(&req, now)
+    }
+    async fn sleep(&self, ms: u32) {
+        self.t.sleep(ms).await;
+    }
+    fn now_ms(&self) -> i64 {
+        self.t.now_ms()
+    }
+    fn jitter(&self) -> u32 {
+        self.t.jitter()
+    }
+    fn form(&self, fields: &[(String, String)], file: &Self::Body) -> Self::Body {
+        self.t.form(fields, file)
+    }
+}
+
+#[test]
+fn an_abort_while_initiating_aborts_the_upload_it_created() {
+    let w = world();
+    let oss = Rc::clone(&w.oss);
+    let quiet_t = FakeTransport::new(&w.clock, Box::new(move |req, now| handle(&oss, req, now)));
+    let quiet = Quiet {
+        t: &quiet_t,
+        abort: &w.t,
+    };
+    let src = Bytes(Rc::clone(&w.data));
+    let part_t = |_: u32| Part(&w.t);
+    let obs = Obs::default();
+    let err = run_one(
+        &w.clock,
+        w.client
+            .multipart_upload(&w.t, &quiet, &part_t, &src, &obs, input(&w, None)),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "RequestAborted");
+    let o = w.oss.borrow();
+    assert_eq!(o.next_id, 1, "initiated once");
+    assert_eq!(o.aborts, 1, "and aborted");
+    assert!(o.uploads.is_empty(), "nothing left on OSS");
+    assert!(o.part_puts.is_empty());
+    assert!(obs.saves.borrow().is_empty(), "no checkpoint");
+    // Aborted before it starts: nothing is sent at all.
+    drop(o);
+    let w = world();
+    w.t.aborted.set(true);
+    let obs = Obs::default();
+    assert_eq!(upload(&w, &obs, None).unwrap_err().code(), "RequestAborted");
+    assert!(w.t.sent.borrow().is_empty());
 }
 
 #[test]
