@@ -720,6 +720,34 @@ impl<T> Future for JoinAll<'_, T> {
     }
 }
 
+/// Runs `a` and `b` concurrently on the caller's task; resolves to both outputs.
+pub async fn join2<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    let mut a = core::pin::pin!(a);
+    let mut b = core::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    core::future::poll_fn(move |cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                ra = x;
+                rb = y;
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// A queue of part numbers shared by the workers.
 #[derive(Debug, Default)]
 pub struct PartQueue {

@@ -53,8 +53,10 @@ function HELPERS() {
   XMLHttpRequest.prototype.send = function (b) {
     const s = window.inFlight; s.active++; s.max = Math.max(s.max, s.active);
     const t0 = Date.now();
+    // Done at readyState 4, which comes before 'load' (where the next part may already start).
+    const done = () => { if (this.readyState === 4) { s.active--; this.removeEventListener('readystatechange', done); } };
+    this.addEventListener('readystatechange', done);
     this.addEventListener('loadend', () => {
-      s.active--;
       window.log.push({ what: this._what, status: this.status, code: this.status >= 400 ? codeOf(this.responseText) : '', ms: Date.now() - t0 });
     }, { once: true });
     return send.call(this, b);

@@ -48,7 +48,9 @@ const HELPERS = () => {
   XMLHttpRequest.prototype.send = function (b) {
     if (this._isPart) {
       const s = window.xhrStats; s.active++; s.puts++; s.max = Math.max(s.max, s.active);
-      this.addEventListener('loadend', () => { s.active--; }, { once: true });
+      // Done at readyState 4, which comes before 'load' (where the next part may already start).
+      const done = () => { if (this.readyState === 4) { s.active--; this.removeEventListener('readystatechange', done); } };
+      this.addEventListener('readystatechange', done);
     }
     return send.call(this, b);
   };

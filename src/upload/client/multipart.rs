@@ -9,9 +9,9 @@ use crate::error::{Error, Result};
 use crate::names::ObjectKey;
 use crate::signer;
 use crate::upload::multipart::{
-    complete_xml, join_all, object_crc, parse_initiate, parse_list_parts, reconcile, Checkpoint,
-    DonePart, Fingerprint, ListedPart, MultipartObserver, PartPlan, PartQueue, PartSource,
-    PartState, Phase,
+    complete_xml, join2, join_all, object_crc, parse_initiate, parse_list_parts, reconcile,
+    Checkpoint, DonePart, Fingerprint, ListedPart, MultipartObserver, PartPlan, PartQueue,
+    PartSource, PartState, Phase,
 };
 use crate::upload::retry::is_retryable;
 use crate::upload::transport::{HttpRequest, HttpResponse, Transport};
@@ -604,21 +604,25 @@ where
     async fn part(&self, n: u32) -> Result<DonePart> {
         let (start, end) = self.plan.range(n);
         self.t.check_aborted()?;
-        let crc = self.src.crc64(start, end).await?;
         let listed = self
             .verify
             .binary_search_by_key(&n, |v| v.0)
             .ok()
             .and_then(|i| self.verify.get(i));
+        // Known only once hashed: a part to send is hashed while it goes up (the CRC64 is
+        // needed only to check OSS's answer), a part OSS may already hold is hashed first.
+        let mut crc = None;
         if let Some((_, etag, listed)) = listed {
-            if listed.map_or(true, |c| c == crc) {
+            let local = self.src.crc64(start, end).await?;
+            if listed.map_or(true, |c| c == local) {
                 self.verified.set(self.verified.get() + 1);
                 return Ok(DonePart {
                     number: n,
                     etag: etag.clone(),
-                    crc64: crc,
+                    crc64: local,
                 });
             }
+            crc = Some(local);
         }
         let upload_id = self.cp.borrow().upload_id.clone();
         let retry = self.client.cfg.retry;
@@ -628,16 +632,18 @@ where
             self.t.check_aborted()?;
             self.obs.part_started(n);
             let pt = (self.part_t)(n);
-            let sent = self
-                .client
-                .upload_part(
-                    &pt,
-                    self.key.as_str(),
-                    &upload_id,
-                    n,
-                    self.src.slice(start, end),
-                )
-                .await;
+            let upload = self.client.upload_part(
+                &pt,
+                self.key.as_str(),
+                &upload_id,
+                n,
+                self.src.slice(start, end),
+            );
+            let (hashed, sent) = match crc {
+                Some(c) => (Ok(c), upload.await),
+                None => join2(self.src.crc64(start, end), upload).await,
+            };
+            let crc = *crc.insert(hashed?);
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) if round < PART_ROUNDS && is_retryable(&e, true) => {
