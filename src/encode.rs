@@ -1,6 +1,8 @@
 //! RFC 3986 percent-encoding as OSS V4 uses it. The same function builds the canonical URI and
 //! query AND the URL that is sent, so the two can never disagree.
 
+use crate::prelude::*;
+
 /// Upper-case hex digit of a nibble (`n < 16`).
 fn hex_digit(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })

@@ -2,6 +2,7 @@
 //! as their source text (no float parsing or formatting in the wasm), no serde.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// Largest document accepted (a credential response is well under 8 KB).
 pub const MAX_LEN: usize = 256 * 1024;
@@ -45,7 +46,7 @@ impl Value {
     /// A whole number (no fraction or exponent) that fits in `i64`.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            Self::Number(n) => n.parse().ok(),
+            Self::Number(n) => crate::text::parse_int(n),
             _ => None,
         }
     }
@@ -61,7 +62,7 @@ fn syntax(at: usize, what: &str) -> Error {
     let mut m = String::from("response is not valid JSON (");
     m.push_str(what);
     m.push_str(" at byte ");
-    m.push_str(&at.to_string());
+    crate::text::push_uint(&mut m, u64::try_from(at).unwrap_or(u64::MAX), 1);
     m.push(')');
     Error::CredentialProvider(m)
 }
@@ -159,7 +160,10 @@ impl Parser<'_> {
             }
         }
         let text = self.b.get(start..self.i).unwrap_or_default();
-        Ok(Value::Number(String::from_utf8_lossy(text).into_owned()))
+        // Signs, digits, `.`, `e`: ASCII, so always UTF-8.
+        Ok(Value::Number(
+            core::str::from_utf8(text).unwrap_or_default().to_owned(),
+        ))
     }
 
     fn hex4(&mut self) -> Result<u32> {

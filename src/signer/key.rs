@@ -1,5 +1,6 @@
 //! HMAC-SHA256 and the derived signing key, with a small cache.
 
+use crate::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -45,6 +46,8 @@ struct Entry {
 #[derive(Default)]
 pub struct SigningKeyCache {
     entries: Vec<Entry>,
+    /// The slot replaced next once the cache is full.
+    next: usize,
 }
 
 impl core::fmt::Debug for SigningKeyCache {
@@ -61,8 +64,11 @@ const CACHE_SIZE: usize = 4;
 
 impl SigningKeyCache {
     /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            next: 0,
+        }
     }
 
     /// The signing key for these inputs, derived once and then reused.
@@ -80,22 +86,27 @@ impl SigningKeyCache {
             return e.key;
         }
         let key = derive_signing_key(secret, date, region, product);
-        if self.entries.len() >= CACHE_SIZE {
-            self.entries.remove(0);
-        }
-        self.entries.push(Entry {
+        let entry = Entry {
             secret: secret.to_owned(),
             date: date.to_owned(),
             region: region.to_owned(),
             product: product.to_owned(),
             key,
-        });
+        };
+        // Full: the next slot in turn is replaced (the oldest entry).
+        if self.entries.len() < CACHE_SIZE {
+            self.entries.push(entry);
+        } else if let Some(slot) = self.entries.get_mut(self.next % CACHE_SIZE) {
+            *slot = entry;
+            self.next = (self.next + 1) % CACHE_SIZE;
+        }
         key
     }
 
     /// Forgets every key (for example when credentials are dropped).
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.next = 0;
     }
 }
 

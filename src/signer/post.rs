@@ -8,7 +8,8 @@ use crate::credentials::{redact, Credentials};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::time::UnixTime;
-use core::fmt::Write as _;
+use crate::prelude::*;
+use crate::text::{cat, hex, push_uint};
 
 /// The form fields of a signed policy. Its Debug output hides the SecurityToken (also inside
 /// the Base64 policy).
@@ -54,7 +55,7 @@ pub fn sign_post_policy(
         region.as_str(),
         product,
     );
-    let signature = hex::encode(hmac_sha256(&key, policy.as_bytes()));
+    let signature = hex(&hmac_sha256(&key, policy.as_bytes()));
     let mut fields = vec![
         (param::POLICY.to_owned(), policy.clone()),
         (
@@ -82,11 +83,17 @@ pub fn sign_post_policy(
 }
 
 fn credential(creds: &Credentials, date: &str, region: &Region, product: &str) -> String {
-    format!(
-        "{}/{date}/{}/{product}/{REQUEST_TYPE}",
-        creds.access_key_id,
-        region.as_str()
-    )
+    cat(&[
+        &creds.access_key_id,
+        "/",
+        date,
+        "/",
+        region.as_str(),
+        "/",
+        product,
+        "/",
+        REQUEST_TYPE,
+    ])
 }
 
 /// A condition on the object key.
@@ -146,7 +153,8 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
         // Only ASCII bytes stop a run, so every boundary is a char boundary.
         out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
+            out.push_str("\\u00");
+            crate::text::push_hex(out, &[b]);
         } else {
             out.push_str(escape);
         }
@@ -232,7 +240,12 @@ impl PostPolicy {
             None => {}
         }
         if let Some((min, max)) = self.content_length_range {
-            conds.push(format!("[\"content-length-range\",{min},{max}]"));
+            let mut c = String::from("[\"content-length-range\",");
+            push_uint(&mut c, min, 1);
+            c.push(',');
+            push_uint(&mut c, max, 1);
+            c.push(']');
+            conds.push(c);
         }
         match &self.content_type {
             Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
@@ -253,13 +266,17 @@ impl PostPolicy {
             None => {}
         }
         if let Some(s) = self.success_action_status {
-            conds.push(op("eq", "$success_action_status", &s.to_string()));
+            conds.push(op(
+                "eq",
+                "$success_action_status",
+                &crate::text::int(i64::from(s)),
+            ));
         }
         conds.extend(self.extra_conditions.iter().cloned());
         let mut json = String::from("{\"expiration\":");
         push_json_string(&mut json, &expiration.iso8601_millis());
         json.push_str(",\"conditions\":[");
-        json.push_str(&conds.join(","));
+        json.push_str(&crate::text::join(&conds, ","));
         json.push_str("]}");
         Ok(json)
     }

@@ -10,22 +10,22 @@ use crate::names::{Bucket, Region};
 use crate::signer::{
     self, ContentTypeCondition, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache,
 };
+use crate::prelude::*;
 use crate::time::UnixTime;
-use core::cell::RefCell;
-use js_sys::{Date, Object};
+use super::js::{Array, Date, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
-thread_local! {
-    static KEYS: RefCell<SigningKeyCache> = RefCell::new(SigningKeyCache::new());
-}
+/// The signing keys of the exports. A spin lock rather than `thread_local!` (not in `no_std`):
+/// wasm runs one thread here, so it is never contended.
+static KEYS: spin::Mutex<SigningKeyCache> = spin::Mutex::new(SigningKeyCache::new());
 
 fn with_keys<T>(f: impl FnOnce(&mut SigningKeyCache) -> T) -> T {
-    KEYS.with(|c| match c.try_borrow_mut() {
-        Ok(mut cache) => f(&mut cache),
+    match KEYS.try_lock() {
+        Some(mut cache) => f(&mut cache),
         // Re-entrancy is impossible from JS (single-threaded, no callbacks while signing);
         // fall back to an uncached key rather than failing.
-        Err(_) => f(&mut SigningKeyCache::new()),
-    })
+        None => f(&mut SigningKeyCache::new()),
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -231,7 +231,7 @@ pub fn sign_request(
 
 /// `JSON.parse` of a result this module wrote.
 fn parse_result(json: &str) -> Result<JsValue> {
-    js_sys::JSON::parse(json)
+    JSON::parse(json)
         .map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
 }
 
@@ -264,7 +264,7 @@ pub fn presign_url(
     push_json_object(&mut json, &p.headers);
     json.push('}');
     let out = parse_result(&json)?;
-    let _ = js_sys::Reflect::set(
+    let _ = Reflect::set(
         &out,
         &JsValue::from_str("expiresAt"),
         &js_date(p.expires_at),
@@ -292,7 +292,7 @@ pub fn sign_post_policy(
     let text = if let Some(s) = policy.as_string() {
         s
     } else if policy.is_object() {
-        js_sys::JSON::stringify(&policy)
+        JSON::stringify(&policy)
             .ok()
             .and_then(|s| s.as_string())
             .ok_or_else(|| {
@@ -379,20 +379,20 @@ pub fn build_post_policy(
     let status = input.opt_int("successActionStatus", 200, 204)?;
     let mut extra = Vec::new();
     if let Some(list) = input.get("conditions") {
-        if !js_sys::Array::is_array(&list) {
+        if !Array::is_array(&list) {
             return Err(Error::invalid(
                 "conditions",
                 "must be an array of policy conditions",
             ));
         }
-        for c in js_sys::Array::from(&list).iter() {
+        for c in Array::from(&list).iter() {
             if !c.is_object() {
                 return Err(Error::invalid(
                     "conditions",
                     "each condition must be an object or an array",
                 ));
             }
-            let text = js_sys::JSON::stringify(&c)
+            let text = JSON::stringify(&c)
                 .ok()
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| {
@@ -415,11 +415,14 @@ pub fn build_post_policy(
     let mut sig =
         with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
     if let Some(KeyCondition::Eq(k)) = &key {
-        sig.fields.insert(0, ("key".to_owned(), k.clone()));
+        let mut fields = Vec::with_capacity(sig.fields.len() + 2);
+        fields.push(("key".to_owned(), k.clone()));
+        fields.append(&mut sig.fields);
+        sig.fields = fields;
     }
     if let Some(s) = policy.success_action_status {
         sig.fields
-            .push(("success_action_status".to_owned(), s.to_string()));
+            .push(("success_action_status".to_owned(), crate::text::int(i64::from(s))));
     }
     let out = post_result(&sig);
     set(

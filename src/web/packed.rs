@@ -10,6 +10,8 @@ use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
 use crate::signer::push_json_string;
+use crate::prelude::*;
+use crate::text::cat;
 use crate::time::UnixTime;
 use wasm_bindgen::JsValue;
 
@@ -33,11 +35,11 @@ fn type_name(v: &Value) -> &'static str {
 /// Snapshots `input` with `JSON.stringify` (Dates become ISO strings; functions and `undefined`
 /// members disappear, as if absent) and parses it.
 pub(crate) fn snapshot(input: &JsValue) -> Result<Value> {
-    let not_object = |got: &str| Error::invalid("input", format!("must be an object, got {got}"));
+    let not_object = |got: &str| Error::invalid("input", cat(&["must be an object, got ", got]));
     if input.is_function() {
         return Err(not_object("a function"));
     }
-    let text = js_sys::JSON::stringify(input)
+    let text = super::js::JSON::stringify(input)
         .map_err(|_| {
             Error::invalid(
                 "input",
@@ -69,7 +71,7 @@ impl<'a> Packed<'a> {
             })),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be an object, got {}", type_name(v)),
+                cat(&["must be an object, got ", type_name(v)]),
             )),
         }
     }
@@ -97,7 +99,7 @@ impl<'a> Packed<'a> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be a string, got {}", type_name(v)),
+                cat(&["must be a string, got ", type_name(v)]),
             )),
         }
     }
@@ -113,7 +115,7 @@ impl<'a> Packed<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be a boolean, got {}", type_name(v)),
+                cat(&["must be a boolean, got ", type_name(v)]),
             )),
         }
     }
@@ -125,9 +127,9 @@ impl<'a> Packed<'a> {
         };
         let bad = || {
             let mut m = String::from("must be a whole number from ");
-            m.push_str(&min.to_string());
+            crate::text::push_int(&mut m, min);
             m.push_str(" to ");
-            m.push_str(&max.to_string());
+            crate::text::push_int(&mut m, max);
             Error::invalid(self.field(name), m)
         };
         let n = v.as_i64().ok_or_else(bad)?;
@@ -150,7 +152,7 @@ impl<'a> Packed<'a> {
                 Value::String(s) => Ok((k.clone(), s.clone())),
                 other => Err(Error::invalid(
                     obj.field(k),
-                    format!("must be a string, got {}", type_name(other)),
+                    cat(&["must be a string, got ", type_name(other)]),
                 )),
             })
             .collect()
@@ -168,7 +170,7 @@ impl<'a> Packed<'a> {
                 Value::String(s) | Value::Number(s) => Ok((k.clone(), Some(s.clone()))),
                 other => Err(Error::invalid(
                     obj.field(k),
-                    format!("must be a string or null, got {}", type_name(other)),
+                    cat(&["must be a string or null, got ", type_name(other)]),
                 )),
             })
             .collect()
@@ -188,7 +190,7 @@ impl<'a> Packed<'a> {
                 .collect(),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be an array of strings, got {}", type_name(v)),
+                cat(&["must be an array of strings, got ", type_name(v)]),
             )),
         }
     }
@@ -217,7 +219,7 @@ impl<'a> Packed<'a> {
             None => super::clock::now(),
             Some(Value::Null) => {
                 // `null` itself means "now"; an Invalid Date also serialises to null.
-                let original = js_sys::Reflect::get(raw, &JsValue::from_str("signTime"))
+                let original = super::js::Reflect::get(raw, &JsValue::from_str("signTime"))
                     .unwrap_or(JsValue::NULL);
                 if original.is_null() || original.is_undefined() {
                     super::clock::now()
@@ -227,12 +229,12 @@ impl<'a> Packed<'a> {
             }
             Some(Value::String(iso)) => UnixTime::parse_iso8601(iso).map_err(|_| invalid()),
             Some(Value::Number(ms)) => {
-                let ms: i64 = ms.parse().map_err(|_| invalid())?;
+                let ms = crate::text::parse_int(ms).ok_or_else(invalid)?;
                 UnixTime::from_secs(ms.div_euclid(1000)).ok_or_else(invalid)
             }
             Some(v) => Err(Error::invalid(
                 "signTime",
-                format!("must be a Date, got {}", type_name(v)),
+                cat(&["must be a Date, got ", type_name(v)]),
             )),
         }
     }
