@@ -31,6 +31,10 @@ if [ "${1:-}" = "--check" ]; then
   if [ "$wasm_gz" -gt "$budget_wasm" ]; then echo "size: wasm is $wasm_gz B gzip, over the budget of $budget_wasm B (size-budget.json)"; ok=0; fi
   if [ "$js_gz" -gt "$budget_js" ]; then echo "size: JS glue is $js_gz B gzip, over the budget of $budget_js B (size-budget.json)"; ok=0; fi
   if [ "$sign_gz" -gt "$budget_sign" ]; then echo "size: the signing core (wasm + glue) is $sign_gz B gzip, over the budget of $budget_sign B (size-budget.json)"; ok=0; fi
+  target_sign=$(budget signCoreTargetGzipBytes)
+  if [ "$sign_gz" -gt "$target_sign" ]; then
+    echo "size: signing core target (issue 2) is $target_sign B gzip: missed by $((sign_gz - target_sign)) B (not a failure; the budget above is)"
+  fi
   [ $ok -eq 1 ] && echo "size: within budget (wasm $wasm_gz/$budget_wasm B, glue $js_gz/$budget_js B, signing core $sign_gz/$budget_sign B gzip)"
   [ $ok -eq 1 ]
 fi

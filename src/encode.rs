@@ -4,8 +4,12 @@
 use crate::prelude::*;
 
 /// Upper-case hex digit of a nibble (`n < 16`).
-fn hex_digit(n: u8) -> char {
-    char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })
+fn hex_digit(n: u8) -> u8 {
+    if n < 10 {
+        b'0' + n
+    } else {
+        b'A' + n - 10
+    }
 }
 
 /// Whether `b` is left as is: `A–Z a–z 0–9 - _ . ~`.
@@ -25,9 +29,8 @@ pub fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
         }
         // Runs of kept bytes are ASCII, so every boundary here is a char boundary.
         out.push_str(s.get(run..i).unwrap_or_default());
-        out.push('%');
-        out.push(hex_digit(b >> 4));
-        out.push(hex_digit(b & 15));
+        let escape = [b'%', hex_digit(b >> 4), hex_digit(b & 15)];
+        out.push_str(core::str::from_utf8(&escape).unwrap_or_default());
         run = i + 1;
     }
     out.push_str(s.get(run..).unwrap_or_default());

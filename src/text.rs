@@ -85,14 +85,20 @@ pub(crate) fn parse_int(s: &str) -> Option<i64> {
     }
 }
 
-/// Appends the lower-case hex of `bytes`.
+/// Appends the lower-case hex of `bytes` (digests and signatures: a whole chunk at a time,
+/// not a `String::push` per digit).
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        for nibble in [b >> 4, b & 15] {
-            out.push(char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            if let [hi, lo] = pair {
+                *hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                *lo = DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+            }
         }
+        let hex = buf.get(..chunk.len() * 2).unwrap_or_default();
+        out.push_str(core::str::from_utf8(hex).unwrap_or_default());
     }
 }
 
@@ -109,10 +115,29 @@ mod tests {
 
     #[test]
     fn integers_match_core_fmt() {
-        for n in [0i64, 1, 9, 10, 99, 100, 604_800, i64::MAX, -1, -42, i64::MIN] {
+        for n in [
+            0i64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            604_800,
+            i64::MAX,
+            -1,
+            -42,
+            i64::MIN,
+        ] {
             assert_eq!(int(n), n.to_string());
         }
-        for (n, w) in [(7u64, 2usize), (2023, 4), (5, 4), (12345, 2), (0, 1), (0, 3)] {
+        for (n, w) in [
+            (7u64, 2usize),
+            (2023, 4),
+            (5, 4),
+            (12345, 2),
+            (0, 1),
+            (0, 3),
+        ] {
             let mut s = String::new();
             push_uint(&mut s, n, w);
             assert_eq!(s, format!("{n:0w$}"));
@@ -122,8 +147,23 @@ mod tests {
     #[test]
     fn parse_int_matches_core() {
         for s in [
-            "0", "-0", "12", "-12", "9223372036854775807", "-9223372036854775808",
-            "9223372036854775808", "-9223372036854775809", "", "-", "+", "+1", "+-1", "1.5", "1e3", "01", "a",
+            "0",
+            "-0",
+            "12",
+            "-12",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "",
+            "-",
+            "+",
+            "+1",
+            "+-1",
+            "1.5",
+            "1e3",
+            "01",
+            "a",
         ] {
             assert_eq!(parse_int(s), s.parse::<i64>().ok(), "{s}");
         }

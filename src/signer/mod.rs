@@ -239,7 +239,10 @@ impl Request {
                 return Err(Error::invalid("query", "parameter names must not be empty"));
             }
             if name.eq_ignore_ascii_case(param::X_OSS_SIGNATURE) {
-                return Err(Error::invalid(cat(&["query.", name]), "is set by the signer"));
+                return Err(Error::invalid(
+                    cat(&["query.", name]),
+                    "is set by the signer",
+                ));
             }
             let _ = value;
         }
@@ -400,14 +403,12 @@ impl Request {
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
     let pairs = pairs.into_iter();
     let mut encoded: Vec<(String, String)> = Vec::with_capacity(pairs.size_hint().0);
-    encoded.extend(pairs
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                crate::encode::uri_encode(k, false),
-                crate::encode::uri_encode(v.unwrap_or(""), false),
-            )
-        }));
+    encoded.extend(pairs.into_iter().map(|(k, v)| {
+        (
+            crate::encode::uri_encode(k, false),
+            crate::encode::uri_encode(v.unwrap_or(""), false),
+        )
+    }));
     crate::encode::sort_small(&mut encoded);
     let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
     for (i, (k, v)) in encoded.iter().enumerate() {
@@ -645,7 +646,10 @@ pub fn presign(
         ]
         .contains(&lower.as_str())
         {
-            return Err(Error::invalid(cat(&["query.", name]), "is set by the signer"));
+            return Err(Error::invalid(
+                cat(&["query.", name]),
+                "is set by the signer",
+            ));
         }
     }
     let datetime = now.iso8601_basic();
@@ -686,8 +690,7 @@ pub fn presign(
         .headers
         .iter()
         .filter(|h| {
-            h.lower != header::HOST
-                && (is_default_signed(&h.lower) || names.contains(&h.lower))
+            h.lower != header::HOST && (is_default_signed(&h.lower) || names.contains(&h.lower))
         })
         .map(|h| (h.name.clone(), h.wire_value()))
         .collect();

@@ -7,9 +7,9 @@ use super::{key::hmac_sha256, param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, RE
 use crate::credentials::{redact, Credentials};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
-use crate::time::UnixTime;
 use crate::prelude::*;
 use crate::text::{cat, hex, push_uint};
+use crate::time::UnixTime;
 
 /// The form fields of a signed policy. Its Debug output hides the SecurityToken (also inside
 /// the Base64 policy).

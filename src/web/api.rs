@@ -4,15 +4,15 @@
 #![allow(unreachable_pub)]
 
 use super::input::{object_from_pairs, set, Obj};
+use super::js::{Array, Date, Object, Reflect, JSON};
 use super::packed::{push_json_object, snapshot, Packed};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
+use crate::prelude::*;
 use crate::signer::{
     self, ContentTypeCondition, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache,
 };
-use crate::prelude::*;
 use crate::time::UnixTime;
-use super::js::{Array, Date, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 /// The signing keys of the exports. A spin lock rather than `thread_local!` (not in `no_std`):
@@ -231,8 +231,7 @@ pub fn sign_request(
 
 /// `JSON.parse` of a result this module wrote.
 fn parse_result(json: &str) -> Result<JsValue> {
-    JSON::parse(json)
-        .map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
+    JSON::parse(json).map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
 }
 
 fn js_date(t: UnixTime) -> Date {
@@ -421,8 +420,10 @@ pub fn build_post_policy(
         sig.fields = fields;
     }
     if let Some(s) = policy.success_action_status {
-        sig.fields
-            .push(("success_action_status".to_owned(), crate::text::int(i64::from(s))));
+        sig.fields.push((
+            "success_action_status".to_owned(),
+            crate::text::int(i64::from(s)),
+        ));
     }
     let out = post_result(&sig);
     set(

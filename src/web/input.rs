@@ -1,13 +1,13 @@
 //! Reading option objects from JS with precise errors (no serde: smaller wasm, and every
 //! rejection names its field).
 
+use super::js::{Array, Object, Reflect};
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointKind, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::prelude::*;
 use crate::text::cat;
 use crate::time::UnixTime;
-use super::js::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// An options object; `null`/`undefined`/non-objects are rejected with `field`.
@@ -111,7 +111,12 @@ impl<'a> Obj<'a> {
         let bad = || {
             Error::invalid(
                 self.field(name),
-                cat(&["must be a whole number from ", &crate::text::int(min), " to ", &crate::text::int(max)]),
+                cat(&[
+                    "must be a whole number from ",
+                    &crate::text::int(min),
+                    " to ",
+                    &crate::text::int(max),
+                ]),
             )
         };
         let n = v.as_f64().ok_or_else(bad)?;

@@ -1,8 +1,8 @@
 //! `Error` → a real JS `Error` named `OssError` with `code`, `field`, `status`, `requestId`,
 //! `ec` and `retryable` properties.
 
-use crate::error::Error;
 use super::js::Reflect;
+use crate::error::Error;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]

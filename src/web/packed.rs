@@ -9,8 +9,8 @@ use crate::credentials::Credentials;
 use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
-use crate::signer::push_json_string;
 use crate::prelude::*;
+use crate::signer::push_json_string;
 use crate::text::cat;
 use crate::time::UnixTime;
 use wasm_bindgen::JsValue;
@@ -145,17 +145,22 @@ impl<'a> Packed<'a> {
         let Some(obj) = self.nested(name)? else {
             return Ok(Vec::new());
         };
-        members(obj.value)
-            .iter()
-            .filter(|(_, v)| !matches!(v, Value::Null))
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Err(Error::invalid(
-                    obj.field(k),
-                    cat(&["must be a string, got ", type_name(other)]),
-                )),
-            })
-            .collect()
+        // Plain loops rather than `collect::<Result<…>>()`: one less generic adapter per reader.
+        let members = members(obj.value);
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            match v {
+                Value::Null => {}
+                Value::String(s) => out.push((k.clone(), s.clone())),
+                other => {
+                    return Err(Error::invalid(
+                        obj.field(k),
+                        cat(&["must be a string, got ", type_name(other)]),
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `Record<string, string | null>`; numbers are kept as written.
@@ -163,31 +168,43 @@ impl<'a> Packed<'a> {
         let Some(obj) = self.nested(name)? else {
             return Ok(Vec::new());
         };
-        members(obj.value)
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Null => Ok((k.clone(), None)),
-                Value::String(s) | Value::Number(s) => Ok((k.clone(), Some(s.clone()))),
-                other => Err(Error::invalid(
-                    obj.field(k),
-                    cat(&["must be a string or null, got ", type_name(other)]),
-                )),
-            })
-            .collect()
+        let members = members(obj.value);
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            let value = match v {
+                Value::Null => None,
+                Value::String(s) | Value::Number(s) => Some(s.clone()),
+                other => {
+                    return Err(Error::invalid(
+                        obj.field(k),
+                        cat(&["must be a string or null, got ", type_name(other)]),
+                    ))
+                }
+            };
+            out.push((k.clone(), value));
+        }
+        Ok(out)
     }
 
     /// `string[]`.
     pub(crate) fn string_list(&self, name: &str) -> Result<Vec<String>> {
         match self.get(name) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().map(str::to_owned).ok_or_else(|| {
-                        Error::invalid(self.field(name), "must contain only strings")
-                    })
-                })
-                .collect(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    match v.as_str() {
+                        Some(s) => out.push(s.to_owned()),
+                        None => {
+                            return Err(Error::invalid(
+                                self.field(name),
+                                "must contain only strings",
+                            ))
+                        }
+                    }
+                }
+                Ok(out)
+            }
             Some(v) => Err(Error::invalid(
                 self.field(name),
                 cat(&["must be an array of strings, got ", type_name(v)]),
