@@ -164,6 +164,16 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// `["content-length-range",MIN,MAX]`.
+fn length_range(min: u64, max: u64) -> String {
+    let mut c = String::from("[\"content-length-range\",");
+    push_uint(&mut c, min, 1);
+    c.push(',');
+    push_uint(&mut c, max, 1);
+    c.push(']');
+    c
+}
+
 impl PostPolicy {
     /// The policy JSON for `creds` signing at `now` in `region`.
     pub fn to_json(
@@ -240,12 +250,7 @@ impl PostPolicy {
             None => {}
         }
         if let Some((min, max)) = self.content_length_range {
-            let mut c = String::from("[\"content-length-range\",");
-            push_uint(&mut c, min, 1);
-            c.push(',');
-            push_uint(&mut c, max, 1);
-            c.push(']');
-            conds.push(c);
+            conds.push(length_range(min, max));
         }
         match &self.content_type {
             Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
@@ -266,11 +271,8 @@ impl PostPolicy {
             None => {}
         }
         if let Some(s) = self.success_action_status {
-            conds.push(op(
-                "eq",
-                "$success_action_status",
-                &crate::text::int(i64::from(s)),
-            ));
+            let status = crate::text::int(i64::from(s));
+            conds.push(op("eq", "$success_action_status", &status));
         }
         conds.extend(self.extra_conditions.iter().cloned());
         let mut json = String::from("{\"expiration\":");

@@ -234,6 +234,14 @@ fn parse_result(json: &str) -> Result<JsValue> {
     JSON::parse(json).map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
 }
 
+/// `first` then `rest` (`Vec::insert(0, …)` links a panic message formatter).
+fn prepend<T>(first: T, rest: Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(rest.len() + 2);
+    v.push(first);
+    v.extend(rest);
+    v
+}
+
 fn js_date(t: UnixTime) -> Date {
     #[allow(clippy::cast_precision_loss)]
     Date::new(&JsValue::from_f64(t.secs() as f64 * 1000.0))
@@ -414,16 +422,12 @@ pub fn build_post_policy(
     let mut sig =
         with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
     if let Some(KeyCondition::Eq(k)) = &key {
-        let mut fields = Vec::with_capacity(sig.fields.len() + 2);
-        fields.push(("key".to_owned(), k.clone()));
-        fields.append(&mut sig.fields);
-        sig.fields = fields;
+        sig.fields = prepend(("key".to_owned(), k.clone()), sig.fields);
     }
-    if let Some(s) = policy.success_action_status {
-        sig.fields.push((
-            "success_action_status".to_owned(),
-            crate::text::int(i64::from(s)),
-        ));
+    if let Some(s) = policy.success_action_status.map(i64::from) {
+        let status = crate::text::int(s);
+        sig.fields
+            .push(("success_action_status".to_owned(), status));
     }
     let out = post_result(&sig);
     set(

@@ -72,10 +72,21 @@ mod own {
         }
     }
 
+    /// A number's text, as `js_sys::JsString` would give it.
+    #[derive(Debug)]
+    pub struct NumberText(String);
+
+    impl From<NumberText> for String {
+        fn from(t: NumberText) -> Self {
+            t.0
+        }
+    }
+
     impl Number {
-        /// `String(n)` (the radix is always 10 here).
-        pub fn to_string_with_radix(&self, _radix: u8) -> Result<String, JsValue> {
-            Ok(number_string(self.0))
+        /// `String(n)` (the radix is always 10 here); the signature of `js_sys::Number`'s.
+        #[allow(clippy::wrong_self_convention, clippy::unnecessary_wraps)]
+        pub fn to_string_with_radix(&self, _radix: u8) -> Result<NumberText, JsValue> {
+            Ok(NumberText(number_string(self.0)))
         }
     }
 
