@@ -386,14 +386,15 @@ impl Request {
         cache: &mut SigningKeyCache,
     ) -> String {
         let date = scope.get(..8).unwrap_or_default();
-        let key = cache.key(
+        let signature = cache.sign(
             creds.access_key_secret.expose(),
             date,
             self.region.as_str(),
             &self.product,
+            string_to_sign.as_bytes(),
         );
         let mut hex = String::with_capacity(64);
-        push_hex(&mut hex, &key::hmac_sha256(&key, string_to_sign.as_bytes()));
+        push_hex(&mut hex, &signature);
         hex
     }
 }

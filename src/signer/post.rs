@@ -3,7 +3,7 @@
 //! The string to sign is the Base64 text of the policy itself, so the exact bytes sent are the
 //! bytes signed: a policy given as text is never re-serialised.
 
-use super::{key::hmac_sha256, param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
+use super::{param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
 use crate::credentials::{redact, Credentials};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
@@ -49,13 +49,13 @@ pub fn sign_post_policy(
     let product = product.unwrap_or(PRODUCT_OSS);
     let date = now.date_stamp();
     let policy = crate::encode::base64_encode(policy_json.as_bytes());
-    let key = cache.key(
+    let signature = hex(&cache.sign(
         creds.access_key_secret.expose(),
         &date,
         region.as_str(),
         product,
-    );
-    let signature = hex(&hmac_sha256(&key, policy.as_bytes()));
+        policy.as_bytes(),
+    ));
     let mut fields = vec![
         (param::POLICY.to_owned(), policy.clone()),
         (
@@ -307,6 +307,7 @@ pub fn check_policy_text(policy_json: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::hmac_sha256;
     use super::*;
     use base64::Engine as _;
 
