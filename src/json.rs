@@ -75,6 +75,7 @@ pub fn parse(text: &str) -> Result<Value> {
         ));
     }
     let mut p = Parser {
+        text,
         b: text.as_bytes(),
         i: 0,
     };
@@ -88,6 +89,8 @@ pub fn parse(text: &str) -> Result<Value> {
 }
 
 struct Parser<'a> {
+    /// The document; `b` is its bytes.
+    text: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -181,21 +184,25 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String> {
         self.i += 1; // opening quote
-        let mut out: Vec<u8> = Vec::new();
+        let mut out = String::new();
         loop {
             // Copy the run of plain bytes up to the next quote, escape or control character at
-            // once (tokens and secrets are long runs).
+            // once (tokens and secrets are long runs). The run ends at an ASCII byte or at the
+            // end, so it is whole UTF-8 text.
             let start = self.i;
-            while self
-                .b
-                .get(self.i)
-                .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-            {
+            let rest = self.b.get(start..).unwrap_or_default();
+            let len = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(rest.len());
+            self.i = start + len;
+            let run = self.text.get(start..self.i).unwrap_or_default();
+            if out.is_empty() && self.peek() == Some(b'"') {
+                // The common case: no escapes, one exact allocation.
                 self.i += 1;
+                return Ok(run.to_owned());
             }
-            if let Some(run) = self.b.get(start..self.i) {
-                out.extend_from_slice(run);
-            }
+            out.push_str(run);
             let c = self
                 .peek()
                 .ok_or_else(|| syntax(self.i, "truncated string"))?;
@@ -231,14 +238,14 @@ impl Parser<'_> {
                         }
                         _ => return Err(syntax(self.i, "bad escape")),
                     };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    out.push(ch);
                 }
                 0..=0x1F => return Err(syntax(self.i, "control character in string")),
-                _ => out.push(c),
+                // Unreachable: runs stop only at `"`, `\\` or a control character.
+                _ => return Err(syntax(self.i, "unexpected byte in string")),
             }
         }
-        String::from_utf8(out).map_err(|_| syntax(self.i, "invalid UTF-8"))
+        Ok(out)
     }
 
     fn array(&mut self, depth: usize) -> Result<Value> {
