@@ -57,7 +57,6 @@ pub mod names;
 pub mod signer;
 mod text;
 pub mod time;
-#[cfg(feature = "client")]
 pub mod upload;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,9 +1,13 @@
 //! Uploads signed by the app's server: a presigned PUT URL (V4 or V1), and the PostObject fields
 //! of either JSON shape of the browser-upload guide.
 
+// The signing-only build uses only the URL checks.
+#![cfg_attr(not(feature = "client"), allow(dead_code, unused_imports))]
+
 use crate::encode::uri_decode;
 use crate::error::{Error, Result};
 use crate::json;
+use crate::prelude::*;
 use crate::time::UnixTime;
 
 /// Whether a host (with optional port) is loopback: `localhost`, `*.localhost`, `127.x.x.x`,
@@ -222,6 +226,7 @@ fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str>
     })
 }
 
+#[cfg(feature = "client")]
 /// The policy's `expiration`, decoded from its Base64 JSON.
 fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
     let bytes = super::xml::base64_decode(policy_b64)?;
@@ -230,6 +235,7 @@ fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
     UnixTime::parse_iso8601(v.get("expiration")?.as_str()?).ok()
 }
 
+#[cfg(feature = "client")]
 /// Assembles the PostObject form from the server's fields (V1: `ossAccessKeyId`, `policy`,
 /// `signature`, `dir`, `host`; V4: `policy`, `signature`, `x_oss_credential`, `x_oss_date`,
 /// `x_oss_signature_version`, `security_token`, `dir`, `host`) for object `key` (or

@@ -276,7 +276,7 @@ impl<'a> Obj<'a> {
 /// for other types it can even trap (an object with a huge `length`).
 pub(crate) fn string_arg(v: &JsValue, field: &str) -> Result<String> {
     v.as_string()
-        .ok_or_else(|| Error::invalid(field, format!("must be a string, got {}", type_name(v))))
+        .ok_or_else(|| Error::invalid(field, cat(&["must be a string, got ", type_name(v)])))
 }
 
 /// An `uploadId` argument: a string of 1–256 printable ASCII characters.
