@@ -5,15 +5,15 @@
 //
 // Serves the repository root on 127.0.0.1 (port chosen by the OS), opens a page (Debian's headless
 // Chromium driven over a DevTools pipe, bench/lib/cdp.mjs) that loads
-// node_modules/ali-oss/dist/aliyun-oss-sdk.min.js (global OSS) and pkg/oss_direct_upload.js, checks
-// both sign the same request to the same bytes, then runs each contender for about 1 s, in
+// node_modules/ali-oss/dist/aliyun-oss-sdk.min.js (global OSS), pkg/oss_direct_upload.js and the
+// signing-only build pkg/sign/sign.js, checks all sign the same request to the same bytes, then runs each contender for about 1 s, in
 // alternating order, for several rounds, and reports the medians. The table also goes to
 // bench/out/sign.md. Needs pkg/ (the npm script builds it first; BENCH_PKG=dir uses another build).
 // The same measurement is section 1 of `npm run bench` (bench/run.mjs).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT_DIR, PKG, ROOT, aliVersion, machineInfo, requireFiles, serve } from './lib/common.mjs';
+import { OUT_DIR, PKG, ROOT, aliVersion, loadAvg, machineInfo, requireFiles, serve } from './lib/common.mjs';
 import { launch, openBenchPage } from './lib/cdp.mjs';
 import { SIGN_PAGE, measureSigning, signingMarkdown } from './lib/signing.mjs';
 
@@ -27,7 +27,7 @@ const MS = opt('ms', 1000);
 const OUT = path.join(OUT_DIR, 'sign.md');
 
 async function main() {
-  requireFiles([path.join(PKG, 'oss_direct_upload.js'), path.join(PKG, 'oss_direct_upload_bg.wasm'),
+  requireFiles([path.join(PKG, 'oss_direct_upload.js'), path.join(PKG, 'oss_direct_upload_bg.wasm'), path.join(PKG, 'sign', 'sign_bg.wasm'),
     path.join(ROOT, 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js')]);
   const ver = aliVersion();
   const { server, base } = await serve({ pages: { '/bench.html': SIGN_PAGE } });
@@ -40,7 +40,7 @@ async function main() {
     const md = [
       `## Signing throughput in headless Chromium: oss-direct-upload vs ali-oss ${ver}`,
       '',
-      `Chromium ${browser.version}; CPU ${m.cpu} (${m.logicalCpus} logical CPUs); node ${m.node}; ${new Date().toISOString()}.`,
+      `Chromium ${browser.version}; CPU ${m.cpu} (${m.logicalCpus} logical CPUs); load average ${loadAvg()} (1/5/15 min, after the run); node ${m.node}; ${new Date().toISOString()}.`,
       '',
       table,
       '',

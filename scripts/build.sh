@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/: wasm-pack (release, ES module for browsers, bundlers and
-# workers), then Debian's wasm-opt -Oz.
+# workers), then Debian's wasm-opt -Oz. Two builds of the one crate:
+#   pkg/oss_direct_upload*   the full package (default features: the upload client too);
+#   pkg/sign/sign*           the signing core only (`--no-default-features`: no_std, no core::fmt),
+#                            exported as `oss-direct-upload/sign`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-wasm-pack build --release --target web --out-dir pkg --mode no-install --no-pack . >/dev/null 2>build.log || {
-  cat build.log >&2
-  exit 1
+WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --strip-target-features --strip-debug --strip-producers)
+
+# build OUT_DIR OUT_NAME [cargo args...]
+build() {
+  local out="$1" name="$2"
+  shift 2
+  wasm-pack build --release --target web --out-dir "$out" --out-name "$name" --mode no-install --no-pack . -- "$@" \
+    >/dev/null 2>build.log || {
+    cat build.log >&2
+    exit 1
+  }
+  rm -f build.log
+  [ "$out" = pkg ] || rm -f "$out/.gitignore"
+  local wasm="$out/${name}_bg.wasm"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
 }
-rm -f build.log
-wasm="pkg/oss_direct_upload_bg.wasm"
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --strip-target-features \
-  --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
+
+build pkg/sign sign --no-default-features
+build pkg oss_direct_upload
 node scripts/package-json.mjs
-echo "built pkg/ ($(wc -c <"$wasm") bytes of wasm)"
+echo "built pkg/ ($(wc -c <pkg/oss_direct_upload_bg.wasm) bytes of wasm; signing core pkg/sign/: $(wc -c <pkg/sign/sign_bg.wasm) bytes)"

@@ -17,9 +17,14 @@ const pkg = {
   exports: {
     '.': { types: './oss_direct_upload.d.ts', default: './oss_direct_upload.js' },
     './oss_direct_upload_bg.wasm': './oss_direct_upload_bg.wasm',
+    // The signing core alone (signRequest, presignUrl, signPostPolicy, buildPostPolicy): a
+    // separate, much smaller wasm for pages that only sign.
+    './sign': { types: './sign/sign.d.ts', default: './sign/sign.js' },
+    './sign/sign_bg.wasm': './sign/sign_bg.wasm',
     './package.json': './package.json',
   },
-  files: ['oss_direct_upload_bg.wasm', 'oss_direct_upload.js', 'oss_direct_upload.d.ts', 'oss_direct_upload_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md'],
+  files: ['oss_direct_upload_bg.wasm', 'oss_direct_upload.js', 'oss_direct_upload.d.ts', 'oss_direct_upload_bg.wasm.d.ts',
+    'sign/sign_bg.wasm', 'sign/sign.js', 'sign/sign.d.ts', 'sign/sign_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md'],
   sideEffects: false,
   keywords: ['oss', 'aliyun', 'alibaba-cloud', 'upload', 'sts', 'wasm', 'presigned-url', 'multipart'],
 };

@@ -27,6 +27,7 @@ step() {
 step "cargo fmt --check" cargo fmt --all --check
 step "clippy (host, -D warnings)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy (wasm32, -D warnings)" cargo clippy -p oss-direct-upload --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+step "clippy (wasm32 signing-only build, -D warnings)" cargo clippy -p oss-direct-upload --target wasm32-unknown-unknown --no-default-features --lib --quiet -- -D warnings
 step "cargo doc (-D warnings)" env RUSTDOCFLAGS="-D warnings" cargo doc -p oss-direct-upload --no-deps --quiet
 step "native tests (library + emulator)" cargo test --workspace --quiet
 step "wasm tests (headless Chromium)" cargo test -p oss-direct-upload --target wasm32-unknown-unknown --test "web*"

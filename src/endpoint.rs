@@ -3,6 +3,8 @@
 use crate::encode::uri_encode_into;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
+use crate::prelude::*;
+use crate::text::cat;
 
 /// Which OSS endpoint family to use when no explicit endpoint is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,8 +57,8 @@ impl Endpoint {
             parse_endpoint(e)?
         } else {
             let host = match opts.kind {
-                EndpointKind::Public => format!("oss-{}.aliyuncs.com", region.as_str()),
-                EndpointKind::Internal => format!("oss-{}-internal.aliyuncs.com", region.as_str()),
+                EndpointKind::Public => cat(&["oss-", region.as_str(), ".aliyuncs.com"]),
+                EndpointKind::Internal => cat(&["oss-", region.as_str(), "-internal.aliyuncs.com"]),
                 EndpointKind::Accelerate => "oss-accelerate.aliyuncs.com".to_owned(),
             };
             ("https", host)
@@ -94,7 +96,7 @@ impl Endpoint {
     /// The `Host` a request for `bucket` is sent to.
     pub fn host_for(&self, bucket: &Bucket) -> String {
         match self.addressing {
-            Addressing::VirtualHosted => format!("{}.{}", bucket.as_str(), self.host),
+            Addressing::VirtualHosted => cat(&[bucket.as_str(), ".", &self.host]),
             Addressing::PathStyle | Addressing::Cname => self.host.clone(),
         }
     }
@@ -131,13 +133,13 @@ pub fn canonical_uri(bucket: &Bucket, key: Option<&ObjectKey>) -> String {
 }
 
 fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
-    let bad = |why: &str| Error::invalid("endpoint", format!("\"{text}\": {why}"));
+    let bad = |why: &str| Error::invalid("endpoint", cat(&["\"", text, "\": ", why]));
     let t = text.trim();
     let (scheme, rest) = if let Some(r) = strip_prefix_ci(t, "https://") {
         ("https", r)
     } else if let Some(r) = strip_prefix_ci(t, "http://") {
         ("http", r)
-    } else if t.contains("://") {
+    } else if t.as_bytes().windows(3).any(|w| w == b"://") {
         return Err(bad("only http:// and https:// endpoints are supported"));
     } else {
         ("https", t)
@@ -174,12 +176,24 @@ fn is_ip_literal(host: &str) -> bool {
     if host.starts_with('[') {
         return true;
     }
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    let parts: Vec<&str> = name.split('.').collect();
-    parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    // `d.d.d.d[:port]`: four groups of 1 to 3 digits.
+    let name = host.as_bytes();
+    let name = match name.iter().rposition(|&b| b == b':') {
+        Some(colon) => name.get(..colon).unwrap_or_default(),
+        None => name,
+    };
+    let (mut groups, mut digits) = (1, 0);
+    for &b in name {
+        match b {
+            b'.' if digits > 0 => {
+                groups += 1;
+                digits = 0;
+            }
+            b'0'..=b'9' if digits < 3 => digits += 1,
+            _ => return false,
+        }
+    }
+    groups == 4 && digits > 0
 }
 
 #[cfg(test)]
@@ -297,6 +311,26 @@ mod tests {
                 Some("endpoint"),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn ip_literals_take_path_style() {
+        for (host, ip) in [
+            ("127.0.0.1", true),
+            ("127.0.0.1:9000", true),
+            ("[::1]:9000", true),
+            ("1.2.3.4:", true),
+            ("1.2.3", false),
+            ("1.2.3.4.5", false),
+            ("1..2.3", false),
+            ("1.2.3.", false),
+            ("1234.1.1.1", false),
+            ("a.b.c.d", false),
+            ("localhost:9000", false),
+            ("", false),
+        ] {
+            assert_eq!(is_ip_literal(host), ip, "{host}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! One error type with stable codes shared with OSS's PascalCase vocabulary.
 
+use crate::prelude::*;
 use core::fmt;
 
 /// A failure with a stable, machine-readable [`code`](Error::code).
@@ -69,10 +70,16 @@ pub struct ServiceError {
 
 impl Error {
     /// Shorthand for [`Error::InvalidArgument`].
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl AsRef<str>, reason: impl AsRef<str>) -> Self {
+        Self::invalid_str(field.as_ref(), reason.as_ref())
+    }
+
+    /// One out-of-line constructor for the hundred call sites (smaller wasm).
+    #[inline(never)]
+    fn invalid_str(field: &str, reason: &str) -> Self {
         Self::InvalidArgument {
-            field: field.into(),
-            reason: reason.into(),
+            field: field.to_owned(),
+            reason: reason.to_owned(),
         }
     }
 
@@ -113,30 +120,36 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The message of [`Display`](fmt::Display), built without `core::fmt` (the signing-only
+    /// wasm links no formatting code; JS errors get this text).
+    pub fn message(&self) -> String {
+        use crate::text::cat;
         match self {
-            Self::InvalidArgument { field, reason } => write!(f, "invalid {field}: {reason}"),
-            Self::CredentialProvider(m) => write!(f, "credential provider failed: {m}"),
-            Self::CredentialsExpired => f.write_str("credentials expired"),
-            Self::Network(m) => write!(f, "network error: {m}"),
-            Self::Aborted => f.write_str("request aborted"),
-            Self::Service(e) => {
-                write!(f, "{}: {}", e.code, e.message)?;
-                if let Some(d) = &e.diagnosis {
-                    write!(f, " ({d})")?;
-                }
-                Ok(())
-            }
-            Self::InvalidResponse(m) => write!(f, "unexpected response: {m}"),
-            Self::SignedUrlExpired(m) => write!(f, "signed URL expired: {m}"),
-            Self::CrcMismatch(m) => write!(f, "CRC64 mismatch: {m}"),
-            Self::CorsExposeHeadersMissing(m) | Self::UploadPaused(m) => f.write_str(m),
+            Self::InvalidArgument { field, reason } => cat(&["invalid ", field, ": ", reason]),
+            Self::CredentialProvider(m) => cat(&["credential provider failed: ", m]),
+            Self::CredentialsExpired => "credentials expired".to_owned(),
+            Self::Network(m) => cat(&["network error: ", m]),
+            Self::Aborted => "request aborted".to_owned(),
+            Self::Service(e) => match &e.diagnosis {
+                Some(d) => cat(&[&e.code, ": ", &e.message, " (", d, ")"]),
+                None => cat(&[&e.code, ": ", &e.message]),
+            },
+            Self::InvalidResponse(m) => cat(&["unexpected response: ", m]),
+            Self::SignedUrlExpired(m) => cat(&["signed URL expired: ", m]),
+            Self::CrcMismatch(m) => cat(&["CRC64 mismatch: ", m]),
+            Self::CorsExposeHeadersMissing(m) | Self::UploadPaused(m) => m.clone(),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for Error {}
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -2,6 +2,7 @@
 //! as their source text (no float parsing or formatting in the wasm), no serde.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// Largest document accepted (a credential response is well under 8 KB).
 pub const MAX_LEN: usize = 256 * 1024;
@@ -45,7 +46,7 @@ impl Value {
     /// A whole number (no fraction or exponent) that fits in `i64`.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            Self::Number(n) => n.parse().ok(),
+            Self::Number(n) => crate::text::parse_int(n),
             _ => None,
         }
     }
@@ -61,7 +62,7 @@ fn syntax(at: usize, what: &str) -> Error {
     let mut m = String::from("response is not valid JSON (");
     m.push_str(what);
     m.push_str(" at byte ");
-    m.push_str(&at.to_string());
+    crate::text::push_uint(&mut m, u64::try_from(at).unwrap_or(u64::MAX), 1);
     m.push(')');
     Error::CredentialProvider(m)
 }
@@ -74,6 +75,7 @@ pub fn parse(text: &str) -> Result<Value> {
         ));
     }
     let mut p = Parser {
+        text,
         b: text.as_bytes(),
         i: 0,
     };
@@ -87,6 +89,8 @@ pub fn parse(text: &str) -> Result<Value> {
 }
 
 struct Parser<'a> {
+    /// The document; `b` is its bytes.
+    text: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -159,7 +163,10 @@ impl Parser<'_> {
             }
         }
         let text = self.b.get(start..self.i).unwrap_or_default();
-        Ok(Value::Number(String::from_utf8_lossy(text).into_owned()))
+        // Signs, digits, `.`, `e`: ASCII, so always UTF-8.
+        Ok(Value::Number(
+            core::str::from_utf8(text).unwrap_or_default().to_owned(),
+        ))
     }
 
     fn hex4(&mut self) -> Result<u32> {
@@ -177,21 +184,25 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String> {
         self.i += 1; // opening quote
-        let mut out: Vec<u8> = Vec::new();
+        let mut out = String::new();
         loop {
             // Copy the run of plain bytes up to the next quote, escape or control character at
-            // once (tokens and secrets are long runs).
+            // once (tokens and secrets are long runs). The run ends at an ASCII byte or at the
+            // end, so it is whole UTF-8 text.
             let start = self.i;
-            while self
-                .b
-                .get(self.i)
-                .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-            {
+            let rest = self.b.get(start..).unwrap_or_default();
+            let len = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(rest.len());
+            self.i = start + len;
+            let run = self.text.get(start..self.i).unwrap_or_default();
+            if out.is_empty() && self.peek() == Some(b'"') {
+                // The common case: no escapes, one exact allocation.
                 self.i += 1;
+                return Ok(run.to_owned());
             }
-            if let Some(run) = self.b.get(start..self.i) {
-                out.extend_from_slice(run);
-            }
+            out.push_str(run);
             let c = self
                 .peek()
                 .ok_or_else(|| syntax(self.i, "truncated string"))?;
@@ -227,14 +238,14 @@ impl Parser<'_> {
                         }
                         _ => return Err(syntax(self.i, "bad escape")),
                     };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    out.push(ch);
                 }
                 0..=0x1F => return Err(syntax(self.i, "control character in string")),
-                _ => out.push(c),
+                // Unreachable: runs stop only at `"`, `\\` or a control character.
+                _ => return Err(syntax(self.i, "unexpected byte in string")),
             }
         }
-        String::from_utf8(out).map_err(|_| syntax(self.i, "invalid UTF-8"))
+        Ok(out)
     }
 
     fn array(&mut self, depth: usize) -> Result<Value> {

@@ -36,6 +36,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Without the `client` feature the crate is the signing core only, and `no_std` (alloc only) so
+// that the signing-only wasm links no `std` panic machinery and no `core::fmt`.
+#![cfg_attr(not(feature = "client"), no_std)]
+
+extern crate alloc;
+
+mod prelude;
+#[cfg(all(target_arch = "wasm32", not(feature = "client")))]
+mod runtime;
+
+#[cfg(feature = "client")]
 pub mod crc64;
 pub mod credentials;
 pub mod encode;
@@ -44,6 +55,7 @@ pub mod error;
 pub mod json;
 pub mod names;
 pub mod signer;
+mod text;
 pub mod time;
 pub mod upload;
 

@@ -1,6 +1,8 @@
 //! Validated OSS names: buckets, object keys, regions.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
+use crate::text::cat;
 
 /// A bucket name: 3–63 characters of `a–z 0–9 -`, starting and ending with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,7 +21,7 @@ impl Bucket {
         } else {
             Err(Error::invalid(
                 "bucket",
-                format!("\"{name}\" is not a valid bucket name (3-63 characters: lower-case letters, digits and '-', not starting or ending with '-')"),
+                cat(&["\"", name, "\" is not a valid bucket name (3-63 characters: lower-case letters, digits and '-', not starting or ending with '-')"]),
             ))
         }
     }
@@ -108,7 +110,7 @@ impl Region {
         } else {
             Err(Error::invalid(
                 "region",
-                format!("\"{region}\" is not a region ID like \"cn-hangzhou\""),
+                cat(&["\"", region, "\" is not a region ID like \"cn-hangzhou\""]),
             ))
         }
     }

@@ -2,7 +2,8 @@
 //! the current time is always passed in by the caller (see `web::clock`).
 
 use crate::error::{Error, Result};
-use core::fmt::Write as _;
+use crate::prelude::*;
+use crate::text::push_uint;
 
 /// An instant, in whole seconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,6 +18,26 @@ struct Civil {
     hour: u32,
     minute: u32,
     second: u32,
+}
+
+impl Civil {
+    /// `YYYY<sep>MM<sep>DD` (the year is 0 to 9999 here).
+    fn push_date(&self, out: &mut String, sep: &str) {
+        push_uint(out, u64::try_from(self.year).unwrap_or(0), 4);
+        out.push_str(sep);
+        push_uint(out, u64::from(self.month), 2);
+        out.push_str(sep);
+        push_uint(out, u64::from(self.day), 2);
+    }
+
+    /// `hh<sep>mm<sep>ss`.
+    fn push_time(&self, out: &mut String, sep: &str) {
+        push_uint(out, u64::from(self.hour), 2);
+        out.push_str(sep);
+        push_uint(out, u64::from(self.minute), 2);
+        out.push_str(sep);
+        push_uint(out, u64::from(self.second), 2);
+    }
 }
 
 /// Earliest and latest instants accepted (years 1970 to 9999), so every format is fixed-width.
@@ -34,8 +55,17 @@ impl UnixTime {
         if !ms.is_finite() {
             return None;
         }
-        #[allow(clippy::cast_possible_truncation)]
-        let secs = (ms / 1000.0).floor() as i64;
+        // `floor` without std: truncate (saturating), then step down for negative fractions.
+        let q = ms / 1000.0;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let secs = {
+            let t = q as i64;
+            if (t as f64) > q {
+                t - 1
+            } else {
+                t
+            }
+        };
         Self::from_secs(secs)
     }
 
@@ -101,33 +131,40 @@ impl UnixTime {
 
     /// ISO 8601 basic format used by `x-oss-date`: `20231216T162057Z`.
     pub fn iso8601_basic(self) -> String {
-        let c = self.civil();
         let mut s = String::with_capacity(16);
-        let _ = write!(
-            s,
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        );
+        self.push_iso8601_basic(&mut s);
         s
+    }
+
+    /// Appends [`iso8601_basic`](Self::iso8601_basic).
+    pub fn push_iso8601_basic(self, out: &mut String) {
+        let c = self.civil();
+        c.push_date(out, "");
+        out.push('T');
+        c.push_time(out, "");
+        out.push('Z');
     }
 
     /// The scope date: `20231216`.
     pub fn date_stamp(self) -> String {
-        let c = self.civil();
         let mut s = String::with_capacity(8);
-        let _ = write!(s, "{:04}{:02}{:02}", c.year, c.month, c.day);
+        self.push_date_stamp(&mut s);
         s
+    }
+
+    /// Appends [`date_stamp`](Self::date_stamp).
+    pub fn push_date_stamp(self, out: &mut String) {
+        self.civil().push_date(out, "");
     }
 
     /// ISO 8601 extended with milliseconds, as in post policies: `2024-05-20T09:09:10.000Z`.
     pub fn iso8601_millis(self) -> String {
         let c = self.civil();
         let mut s = String::with_capacity(24);
-        let _ = write!(
-            s,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        );
+        c.push_date(&mut s, "-");
+        s.push('T');
+        c.push_time(&mut s, ":");
+        s.push_str(".000Z");
         s
     }
 

@@ -7,6 +7,8 @@
 // override (presigned URL).
 
 import init, { presignUrl, signRequest } from '/pkg/oss_direct_upload.js';
+// The signing-only build of the same package (`oss-direct-upload/sign`, pkg/sign/).
+import initSign, { presignUrl as presignUrlSign, signRequest as signRequestSign } from '/pkg/sign/sign.js';
 
 const OSS = globalThis.OSS;
 
@@ -34,6 +36,7 @@ let lastAliHeaders; // headers ali-oss handed to its transport on the last reque
 
 export async function setup() {
   await init();
+  await initSign();
   ali = new OSS({
     region: `oss-${INPUT.region}`,
     bucket: INPUT.bucket,
@@ -89,9 +92,19 @@ export function aliHeaderSignOnly() {
   return ali.authorizationV4('PUT', { headers: aliPrepared, queries: {} }, INPUT.bucket, INPUT.key);
 }
 
+/** Ours, signing-only build: the same call. */
+export function signOnlyHeader() {
+  return signRequestSign({ method: 'PUT', ...INPUT, signTime: SIGN_TIME }).headers.authorization;
+}
+
 /** Ours: one presigned GET URL, 900 s, signed now. */
 export function oursPresign() {
   return presignUrl({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900 }).url;
+}
+
+/** Ours, signing-only build: the same call. */
+export function signOnlyPresign() {
+  return presignUrlSign({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900 }).url;
 }
 
 /** ali-oss: one presigned GET URL, 900 s, signed now (`client.signatureUrlV4`, async). */
@@ -99,7 +112,9 @@ export function aliPresign() {
   return ali.signatureUrlV4('GET', 900, { headers: {}, queries: { ...PRESIGN_QUERY } }, INPUT.key);
 }
 
-export const contenders = { oursHeader, aliHeaderRequestPath, aliHeaderSignOnly, oursPresign, aliPresign };
+export const contenders = {
+  oursHeader, signOnlyHeader, aliHeaderRequestPath, aliHeaderSignOnly, oursPresign, signOnlyPresign, aliPresign,
+};
 
 // --- checks and timing ---------------------------------------------------------------------------
 
@@ -124,15 +139,49 @@ export async function check() {
     globalThis.Date = RealDate;
   }
   oursUrl = presignUrl({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900, signTime: SIGN_TIME }).url;
+  const signOnlyUrl = presignUrlSign({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900, signTime: SIGN_TIME }).url;
   const sig = (u) => new URL(u).searchParams.get('x-oss-signature');
   return {
     headerOurs: ours,
+    headerSignOnly: signOnlyHeader(),
+    urlOurs: oursUrl,
+    urlSignOnly: signOnlyUrl,
     headerAliSignOnly: aliSignOnly,
     // ali-oss's request path also signs x-oss-user-agent, which only it adds: it differs by design.
     headerAliRequestPath: aliPath,
     presignOurs: sig(oursUrl),
     presignAli: sig(aliUrl),
   };
+}
+
+const ASYNC = new Set(['aliHeaderRequestPath', 'aliPresign']);
+
+/**
+ * Runs `a` and `b` in alternating slices of `slice` ms for about `ms` ms in all; returns both
+ * rates (ops/s). On a loaded machine both see the same load, so their ratio is far steadier than
+ * the ratio of two separate runs.
+ */
+export async function runPair(a, b, ms, slice = 20) {
+  const acc = { [a]: [0, 0], [b]: [0, 0] };
+  let sink = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (const name of [a, b]) {
+      const fn = contenders[name];
+      const s = performance.now();
+      let n = 0;
+      let t = s;
+      while (t - s < slice) {
+        for (let i = 0; i < 8; i++) sink += (ASYNC.has(name) ? await fn() : fn()).length;
+        n += 8;
+        t = performance.now();
+      }
+      acc[name][0] += n;
+      acc[name][1] += t - s;
+    }
+  }
+  if (sink === 0) throw new Error('no output');
+  return { a: (acc[a][0] * 1000) / acc[a][1], b: (acc[b][0] * 1000) / acc[b][1] };
 }
 
 /** Runs `name` repeatedly for about `ms` milliseconds; returns operations per second. */

@@ -1,12 +1,16 @@
 //! Credentials and the secret newtypes that never print their value; reading credential
 //! endpoint responses ([`response`]); the cache with single-flight refresh ([`cache`]).
 
+#[cfg(feature = "client")]
 pub mod cache;
+#[cfg(feature = "client")]
 pub mod flight;
 pub(crate) mod redact;
+#[cfg(feature = "client")]
 pub mod response;
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use core::fmt;
 
 macro_rules! secret_type {

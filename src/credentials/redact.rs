@@ -2,6 +2,7 @@
 //! travel (the `x-oss-security-token` header, presigned-URL parameter and form field, and so the
 //! canonical requests and policies that sign it): its value becomes `[redacted]`.
 
+use crate::prelude::*;
 use core::fmt;
 
 /// What a redacted value prints as.

@@ -20,6 +20,8 @@ use crate::credentials::{redact, Credentials};
 use crate::endpoint::{canonical_uri, Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
+use crate::prelude::*;
+use crate::text::{cat, push_hex};
 use crate::time::UnixTime;
 use sha2::{Digest, Sha256};
 
@@ -120,7 +122,7 @@ impl Headers {
     pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
         let mut out: Vec<Header> = Vec::new();
         for (name, value) in pairs {
-            let field = || format!("headers.{name}");
+            let field = || cat(&["headers.", &name]);
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(Error::invalid(field(), "is not a valid HTTP header name"));
             }
@@ -238,7 +240,7 @@ impl Request {
             }
             if name.eq_ignore_ascii_case(param::X_OSS_SIGNATURE) {
                 return Err(Error::invalid(
-                    format!("query.{name}"),
+                    cat(&["query.", name]),
                     "is set by the signer",
                 ));
             }
@@ -248,7 +250,7 @@ impl Request {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(Error::invalid(
                     "additionalHeaders",
-                    format!("\"{name}\" is not a header name"),
+                    cat(&["\"", name, "\" is not a header name"]),
                 ));
             }
         }
@@ -295,97 +297,121 @@ impl Request {
         self.endpoint.url_for(&self.bucket, self.key.as_ref())
     }
 
-    /// The header value the signature covers: given headers, else `host` from the URL.
-    fn header_value(&self, lower: &str) -> Option<String> {
+    /// The header value the signature covers: given headers, else `host` (the URL's host,
+    /// computed by the caller only when `host` is an additional header).
+    fn header_value<'a>(&'a self, lower: &str, host: &'a str) -> Option<&'a str> {
         match self.headers.get(lower) {
-            Some(v) => Some(v.to_owned()),
-            None if lower == header::HOST => Some(self.host()),
+            Some(v) => Some(v),
+            None if lower == header::HOST => Some(host),
             None => None,
         }
     }
 
     /// Additional headers after V4's normalisation: lower-cased, de-duplicated, without
-    /// default-signed names or names absent from the request, sorted.
-    fn normalized_additional(&self) -> Vec<String> {
+    /// default-signed names or names absent from the request, sorted. `host` is the URL's host
+    /// when an additional header is `host`, else empty.
+    fn normalized_additional(&self) -> (Vec<String>, String) {
+        if self.additional_headers.is_empty() {
+            return (Vec::new(), String::new());
+        }
+        let host = if self
+            .additional_headers
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(header::HOST))
+        {
+            self.host()
+        } else {
+            String::new()
+        };
         let mut names: Vec<String> = self
             .additional_headers
             .iter()
             .map(|n| n.to_ascii_lowercase())
             .filter(|n| !is_default_signed(n))
-            .filter(|n| self.header_value(n).is_some_and(|v| !v.is_empty()))
+            .filter(|n| self.header_value(n, &host).is_some_and(|v| !v.is_empty()))
             .collect();
         crate::encode::sort_small(&mut names);
         names.dedup();
-        names
+        (names, host)
     }
 
     /// The signed header lines (lower-case name, trimmed value), sorted, for `extra` headers
     /// that the signer adds.
-    fn signed_headers(
-        &self,
-        additional: &[String],
-        extra: &[(&str, &str)],
-    ) -> Vec<(String, String)> {
-        let mut lines: Vec<(String, String)> = self
-            .headers
-            .iter()
-            .filter(|h| is_default_signed(&h.lower))
-            .map(|h| (h.lower.clone(), h.value.clone()))
-            .collect();
-        for name in additional {
-            if let Some(v) = self.header_value(name) {
-                lines.push((name.clone(), v));
+    fn signed_headers<'a>(
+        &'a self,
+        additional: &'a [String],
+        host: &'a str,
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut lines: Vec<(&str, &str)> =
+            Vec::with_capacity(self.headers.0.len() + additional.len() + extra.len());
+        for h in self.headers.iter() {
+            if is_default_signed(&h.lower) {
+                lines.push((&h.lower, &h.value));
             }
         }
-        for (name, value) in extra {
-            if !lines.iter().any(|(n, _)| n == name) {
-                lines.push(((*name).to_owned(), (*value).to_owned()));
+        for name in additional {
+            if let Some(v) = self.header_value(name, host) {
+                lines.push((name, v));
+            }
+        }
+        for &(name, value) in extra {
+            if !lines.iter().any(|(n, _)| *n == name) {
+                lines.push((name, value));
             }
         }
         crate::encode::sort_small(&mut lines);
         lines
     }
 
+    /// `date/region/product/aliyun_v4_request`.
     fn scope(&self, now: UnixTime) -> String {
-        format!(
-            "{}/{}/{}/{REQUEST_TYPE}",
-            now.date_stamp(),
-            self.region.as_str(),
-            self.product
-        )
+        let mut s = String::with_capacity(
+            27 + self.region.as_str().len() + self.product.len() + REQUEST_TYPE.len(),
+        );
+        now.push_date_stamp(&mut s);
+        for part in [self.region.as_str(), &self.product, REQUEST_TYPE] {
+            s.push('/');
+            s.push_str(part);
+        }
+        s
     }
 
+    /// The hex signature of `string_to_sign` with the (cached) signing key.
     fn signature(
         &self,
         creds: &Credentials,
-        now: UnixTime,
+        scope: &str,
         string_to_sign: &str,
         cache: &mut SigningKeyCache,
     ) -> String {
-        let key = cache.key(
+        let date = scope.get(..8).unwrap_or_default();
+        let signature = cache.sign(
             creds.access_key_secret.expose(),
-            &now.date_stamp(),
+            date,
             self.region.as_str(),
             &self.product,
+            string_to_sign.as_bytes(),
         );
-        hex::encode(key::hmac_sha256(&key, string_to_sign.as_bytes()))
+        let mut hex = String::with_capacity(64);
+        push_hex(&mut hex, &signature);
+        hex
     }
 }
 
 /// `name=value&…` (or bare `name` for an empty value) of encoded pairs sorted by encoded name,
 /// then encoded value.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
-    let mut encoded: Vec<(String, String)> = pairs
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                crate::encode::uri_encode(k, false),
-                crate::encode::uri_encode(v.unwrap_or(""), false),
-            )
-        })
-        .collect();
+    let pairs = pairs.into_iter();
+    let mut encoded: Vec<(String, String)> = Vec::with_capacity(pairs.size_hint().0);
+    encoded.extend(pairs.into_iter().map(|(k, v)| {
+        (
+            crate::encode::uri_encode(k, false),
+            crate::encode::uri_encode(v.unwrap_or(""), false),
+        )
+    }));
     crate::encode::sort_small(&mut encoded);
-    let mut out = String::new();
+    let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -400,9 +426,15 @@ pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a 
 }
 
 /// `name:value\n` for each sorted signed header line.
-pub fn canonical_headers(lines: &[(String, String)]) -> String {
-    let mut out = String::new();
+pub fn canonical_headers<N: AsRef<str>, V: AsRef<str>>(lines: &[(N, V)]) -> String {
+    let mut out = String::with_capacity(
+        lines
+            .iter()
+            .map(|(n, v)| n.as_ref().len() + v.as_ref().len() + 2)
+            .sum(),
+    );
     for (name, value) in lines {
+        let (name, value) = (name.as_ref(), value.as_ref());
         out.push_str(name);
         out.push(':');
         out.push_str(value);
@@ -433,13 +465,13 @@ pub fn canonical_request(
 
 /// `OSS4-HMAC-SHA256\n<datetime>\n<scope>\n<hex sha256 of the canonical request>`.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    let hash = Sha256::digest(canonical_request.as_bytes());
     let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
     for part in [ALGORITHM, datetime, scope] {
         out.push_str(part);
         out.push('\n');
     }
-    out.push_str(&hash);
+    push_hex(&mut out, &hash);
     out
 }
 
@@ -491,42 +523,55 @@ pub fn sign_request(
     cache: &mut SigningKeyCache,
 ) -> SignedRequest {
     let datetime = now.iso8601_basic();
-    let additional = req.normalized_additional();
-    let mut extra = vec![
-        (header::X_OSS_DATE, datetime.as_str()),
+    let (names, host) = req.normalized_additional();
+    let additional = crate::text::join(&names, ";");
+    let mut extra: [(&str, &str); 3] = [
+        (header::X_OSS_DATE, &datetime),
         (header::X_OSS_CONTENT_SHA256, UNSIGNED_PAYLOAD),
+        ("", ""),
     ];
-    if let Some(t) = &creds.security_token {
-        extra.push((header::X_OSS_SECURITY_TOKEN, t.expose()));
-    }
-    let lines = req.signed_headers(&additional, &extra);
+    let extra: &[(&str, &str)] = match &creds.security_token {
+        Some(t) => {
+            if let Some(slot) = extra.get_mut(2) {
+                *slot = (header::X_OSS_SECURITY_TOKEN, t.expose());
+            }
+            &extra
+        }
+        None => extra.get(..2).unwrap_or_default(),
+    };
+    let lines = req.signed_headers(&names, &host, extra);
     let query = canonical_query(req.query.iter().map(|(k, v)| (k.as_str(), v.as_deref())));
     let canonical = canonical_request(
         &req.method,
         &canonical_uri(&req.bucket, req.key.as_ref()),
         &query,
         &canonical_headers(&lines),
-        &additional.join(";"),
+        &additional,
     );
     let scope = req.scope(now);
     let sts = string_to_sign(&datetime, &scope, &canonical);
-    let signature = req.signature(creds, now, &sts, cache);
+    let signature = req.signature(creds, &scope, &sts, cache);
 
-    let mut authorization = format!("{ALGORITHM} Credential={}/{scope}", creds.access_key_id);
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len() + creds.access_key_id.len() + scope.len() + additional.len() + 110,
+    );
+    for part in [ALGORITHM, " Credential=", &creds.access_key_id, "/", &scope] {
+        authorization.push_str(part);
+    }
     if !additional.is_empty() {
         authorization.push_str(",AdditionalHeaders=");
-        authorization.push_str(&additional.join(";"));
+        authorization.push_str(&additional);
     }
     authorization.push_str(",Signature=");
     authorization.push_str(&signature);
 
-    let mut headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .filter(|h| h.lower != header::HOST)
-        .map(|h| (h.name.clone(), h.wire_value()))
-        .collect();
-    for (name, value) in extra {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.0.len() + 4);
+    for h in req.headers.iter() {
+        if h.lower != header::HOST {
+            headers.push((h.name.clone(), h.wire_value()));
+        }
+    }
+    for &(name, value) in extra {
         if req.headers.get(name).is_none() {
             headers.push((name.to_owned(), value.to_owned()));
         }
@@ -603,39 +648,41 @@ pub fn presign(
         .contains(&lower.as_str())
         {
             return Err(Error::invalid(
-                format!("query.{name}"),
+                cat(&["query.", name]),
                 "is set by the signer",
             ));
         }
     }
     let datetime = now.iso8601_basic();
     let scope = req.scope(now);
-    let additional = req.normalized_additional();
-    let mut query = req.query.clone();
+    let (names, host) = req.normalized_additional();
+    let additional = crate::text::join(&names, ";");
+    let mut query: Vec<(String, Option<String>)> = Vec::with_capacity(req.query.len() + 7);
+    query.extend(req.query.iter().cloned());
     let mut add = |k: &str, v: String| query.push((k.to_owned(), Some(v)));
     add(param::X_OSS_SIGNATURE_VERSION, ALGORITHM.to_owned());
     add(param::X_OSS_DATE, datetime.clone());
-    add(param::X_OSS_EXPIRES, expires_secs.to_string());
+    add(param::X_OSS_EXPIRES, crate::text::int(expires_secs));
     add(
         param::X_OSS_CREDENTIAL,
-        format!("{}/{scope}", creds.access_key_id),
+        cat(&[&creds.access_key_id, "/", &scope]),
     );
     if let Some(t) = &creds.security_token {
         add(param::X_OSS_SECURITY_TOKEN, t.expose().to_owned());
     }
     if !additional.is_empty() {
-        add(param::X_OSS_ADDITIONAL_HEADERS, additional.join(";"));
+        add(param::X_OSS_ADDITIONAL_HEADERS, additional.clone());
     }
-    let lines = req.signed_headers(&additional, &[]);
+    let lines = req.signed_headers(&names, &host, &[]);
     let canonical = canonical_request(
         &req.method,
         &canonical_uri(&req.bucket, req.key.as_ref()),
         &canonical_query(query.iter().map(|(k, v)| (k.as_str(), v.as_deref()))),
         &canonical_headers(&lines),
-        &additional.join(";"),
+        &additional,
     );
     let sts = string_to_sign(&datetime, &scope, &canonical);
-    let signature = req.signature(creds, now, &sts, cache);
+    let signature = req.signature(creds, &scope, &sts, cache);
     query.push((param::X_OSS_SIGNATURE.to_owned(), Some(signature)));
 
     let mut url = req.base_url();
@@ -644,8 +691,7 @@ pub fn presign(
         .headers
         .iter()
         .filter(|h| {
-            h.lower != header::HOST
-                && (is_default_signed(&h.lower) || additional.contains(&h.lower))
+            h.lower != header::HOST && (is_default_signed(&h.lower) || names.contains(&h.lower))
         })
         .map(|h| (h.name.clone(), h.wire_value()))
         .collect();

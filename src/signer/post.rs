@@ -3,12 +3,13 @@
 //! The string to sign is the Base64 text of the policy itself, so the exact bytes sent are the
 //! bytes signed: a policy given as text is never re-serialised.
 
-use super::{key::hmac_sha256, param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
+use super::{param, SigningKeyCache, ALGORITHM, PRODUCT_OSS, REQUEST_TYPE};
 use crate::credentials::{redact, Credentials};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
+use crate::prelude::*;
+use crate::text::{cat, hex, push_uint};
 use crate::time::UnixTime;
-use core::fmt::Write as _;
 
 /// The form fields of a signed policy. Its Debug output hides the SecurityToken (also inside
 /// the Base64 policy).
@@ -48,13 +49,13 @@ pub fn sign_post_policy(
     let product = product.unwrap_or(PRODUCT_OSS);
     let date = now.date_stamp();
     let policy = crate::encode::base64_encode(policy_json.as_bytes());
-    let key = cache.key(
+    let signature = hex(&cache.sign(
         creds.access_key_secret.expose(),
         &date,
         region.as_str(),
         product,
-    );
-    let signature = hex::encode(hmac_sha256(&key, policy.as_bytes()));
+        policy.as_bytes(),
+    ));
     let mut fields = vec![
         (param::POLICY.to_owned(), policy.clone()),
         (
@@ -82,11 +83,17 @@ pub fn sign_post_policy(
 }
 
 fn credential(creds: &Credentials, date: &str, region: &Region, product: &str) -> String {
-    format!(
-        "{}/{date}/{}/{product}/{REQUEST_TYPE}",
-        creds.access_key_id,
-        region.as_str()
-    )
+    cat(&[
+        &creds.access_key_id,
+        "/",
+        date,
+        "/",
+        region.as_str(),
+        "/",
+        product,
+        "/",
+        REQUEST_TYPE,
+    ])
 }
 
 /// A condition on the object key.
@@ -146,7 +153,8 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
         // Only ASCII bytes stop a run, so every boundary is a char boundary.
         out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
+            out.push_str("\\u00");
+            crate::text::push_hex(out, &[b]);
         } else {
             out.push_str(escape);
         }
@@ -154,6 +162,16 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
+}
+
+/// `["content-length-range",MIN,MAX]`.
+fn length_range(min: u64, max: u64) -> String {
+    let mut c = String::from("[\"content-length-range\",");
+    push_uint(&mut c, min, 1);
+    c.push(',');
+    push_uint(&mut c, max, 1);
+    c.push(']');
+    c
 }
 
 impl PostPolicy {
@@ -232,7 +250,7 @@ impl PostPolicy {
             None => {}
         }
         if let Some((min, max)) = self.content_length_range {
-            conds.push(format!("[\"content-length-range\",{min},{max}]"));
+            conds.push(length_range(min, max));
         }
         match &self.content_type {
             Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
@@ -253,13 +271,14 @@ impl PostPolicy {
             None => {}
         }
         if let Some(s) = self.success_action_status {
-            conds.push(op("eq", "$success_action_status", &s.to_string()));
+            let status = crate::text::int(i64::from(s));
+            conds.push(op("eq", "$success_action_status", &status));
         }
         conds.extend(self.extra_conditions.iter().cloned());
         let mut json = String::from("{\"expiration\":");
         push_json_string(&mut json, &expiration.iso8601_millis());
         json.push_str(",\"conditions\":[");
-        json.push_str(&conds.join(","));
+        json.push_str(&crate::text::join(&conds, ","));
         json.push_str("]}");
         Ok(json)
     }
@@ -288,6 +307,7 @@ pub fn check_policy_text(policy_json: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::hmac_sha256;
     use super::*;
     use base64::Engine as _;
 

@@ -2,6 +2,7 @@
 //! else `application/octet-stream`) and the headers an upload may carry.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// The type when nothing else is known.
 pub const OCTET_STREAM: &str = "application/octet-stream";

@@ -1,36 +1,73 @@
 //! Uploads signed by the app's server: a presigned PUT URL (V4 or V1), and the PostObject fields
 //! of either JSON shape of the browser-upload guide.
 
+// The signing-only build uses only the URL checks.
+#![cfg_attr(not(feature = "client"), allow(dead_code, unused_imports))]
+
 use crate::encode::uri_decode;
 use crate::error::{Error, Result};
 use crate::json;
+use crate::prelude::*;
 use crate::time::UnixTime;
 
 /// Whether a host (with optional port) is loopback: `localhost`, `*.localhost`, `127.x.x.x`,
 /// `[::1]`.
 pub fn is_loopback_host(host_port: &str) -> bool {
-    let host = if let Some(rest) = host_port.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
+    // Byte scans rather than `str` splitting: the signing-only wasm links no panic formatting.
+    let b = host_port.as_bytes();
+    let host = if let Some(rest) = b.strip_prefix(b"[") {
+        let end = rest.iter().position(|&c| c == b']').unwrap_or(rest.len());
+        rest.get(..end).unwrap_or_default()
     } else {
-        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+        match b.iter().rposition(|&c| c == b':') {
+            Some(colon) => b.get(..colon).unwrap_or_default(),
+            None => b,
+        }
     };
     let host = host.to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "::1"
-        || host.strip_prefix("127.").is_some_and(|r| {
-            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
-        })
+    host == b"localhost"
+        || host.ends_with(b".localhost")
+        || host == b"::1"
+        || host.strip_prefix(b"127.").is_some_and(is_three_u8s)
+}
+
+/// `a.b.c` where each part is what `str::parse::<u8>` accepts (optional `+`, digits, ≤ 255).
+fn is_three_u8s(s: &[u8]) -> bool {
+    let (mut parts, mut value, mut digits, mut plus) = (1, 0u32, 0, false);
+    for &c in s {
+        match c {
+            b'.' if digits > 0 => (parts, value, digits, plus) = (parts + 1, 0, 0, false),
+            b'+' if digits == 0 && !plus => plus = true,
+            b'0'..=b'9' => {
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+                if value > 255 {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    parts == 3 && digits > 0
 }
 
 /// Splits `scheme://host/path?query` into (scheme, host, query).
 fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let sep = url.as_bytes().windows(3).position(|w| w == b"://")?;
+    let (scheme, rest) = (url.get(..sep)?, url.get(sep + 3..)?);
+    let host_end = rest
+        .bytes()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let host = rest.get(..host_end)?;
-    let query = rest
-        .split_once('?')
-        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    let query = match rest.bytes().position(|c| c == b'?') {
+        Some(q) => {
+            let q = rest.get(q + 1..).unwrap_or_default();
+            q.get(..q.bytes().position(|c| c == b'#').unwrap_or(q.len()))
+                .unwrap_or_default()
+        }
+        None => "",
+    };
     Some((scheme, host, query))
 }
 
@@ -222,6 +259,7 @@ fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str>
     })
 }
 
+#[cfg(feature = "client")]
 /// The policy's `expiration`, decoded from its Base64 JSON.
 fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
     let bytes = super::xml::base64_decode(policy_b64)?;
@@ -230,6 +268,7 @@ fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
     UnixTime::parse_iso8601(v.get("expiration")?.as_str()?).ok()
 }
 
+#[cfg(feature = "client")]
 /// Assembles the PostObject form from the server's fields (V1: `ossAccessKeyId`, `policy`,
 /// `signature`, `dir`, `host`; V4: `policy`, `signature`, `x_oss_credential`, `x_oss_date`,
 /// `x_oss_signature_version`, `security_token`, `dir`, `host`) for object `key` (or
@@ -350,6 +389,86 @@ pub fn server_post_form(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `str`-splitting versions these replaced (kept to prove the byte scans equal).
+    fn is_loopback_host_str(host_port: &str) -> bool {
+        let host = if let Some(rest) = host_port.strip_prefix('[') {
+            rest.split(']').next().unwrap_or("")
+        } else {
+            host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+        };
+        let host = host.to_ascii_lowercase();
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "::1"
+            || host.strip_prefix("127.").is_some_and(|r| {
+                r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+            })
+    }
+
+    fn split_url_str(url: &str) -> Option<(&str, &str, &str)> {
+        let (scheme, rest) = url.split_once("://")?;
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let host = rest.get(..host_end)?;
+        let query = rest
+            .split_once('?')
+            .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+        Some((scheme, host, query))
+    }
+
+    #[test]
+    fn byte_scans_equal_the_str_versions() {
+        for h in [
+            "localhost",
+            "LOCALHOST:9000",
+            "a.localhost",
+            "a.localhost:1",
+            "[::1]",
+            "[::1]:80",
+            "[::1",
+            "127.0.0.1",
+            "127.0.0.1:9000",
+            "127.255.255.255",
+            "127.256.0.1",
+            "127.0.0",
+            "127.0.0.0.1",
+            "127.+1.2.3",
+            "127.1.+2.3",
+            "127.++1.2.3",
+            "127.1..3",
+            "127.01.002.3",
+            "127.0000000001.2.3",
+            "127.1.2.",
+            "127.a.b.c",
+            "128.0.0.1",
+            "::1",
+            "",
+            ":",
+            "[]",
+            "x.localhostx",
+            "localhost.",
+            "127.1.2.3:",
+        ] {
+            assert_eq!(is_loopback_host(h), is_loopback_host_str(h), "{h}");
+        }
+        for u in [
+            "http://a",
+            "https://a/b?c#d",
+            "http://a?b",
+            "http://a#b?c",
+            "http://a/b?c?d#e#f",
+            "a://",
+            "://",
+            "noscheme",
+            "http:/a",
+            "http://",
+            "http://中/路?查=询#片",
+            "x://y?",
+            "h://a:1/?q#",
+        ] {
+            assert_eq!(split_url(u), split_url_str(u), "{u}");
+        }
+    }
 
     fn t(secs: i64) -> UnixTime {
         UnixTime::from_secs(secs).unwrap()

@@ -4,28 +4,28 @@
 #![allow(unreachable_pub)]
 
 use super::input::{object_from_pairs, set, Obj};
+use super::js::{Array, Date, Object, Reflect, JSON};
 use super::packed::{push_json_object, snapshot, Packed};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
+use crate::prelude::*;
 use crate::signer::{
     self, ContentTypeCondition, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache,
 };
 use crate::time::UnixTime;
-use core::cell::RefCell;
-use js_sys::{Date, Object};
 use wasm_bindgen::prelude::*;
 
-thread_local! {
-    static KEYS: RefCell<SigningKeyCache> = RefCell::new(SigningKeyCache::new());
-}
+/// The signing keys of the exports. A spin lock rather than `thread_local!` (not in `no_std`):
+/// wasm runs one thread here, so it is never contended.
+static KEYS: spin::Mutex<SigningKeyCache> = spin::Mutex::new(SigningKeyCache::new());
 
 fn with_keys<T>(f: impl FnOnce(&mut SigningKeyCache) -> T) -> T {
-    KEYS.with(|c| match c.try_borrow_mut() {
-        Ok(mut cache) => f(&mut cache),
+    match KEYS.try_lock() {
+        Some(mut cache) => f(&mut cache),
         // Re-entrancy is impossible from JS (single-threaded, no callbacks while signing);
         // fall back to an uncached key rather than failing.
-        Err(_) => f(&mut SigningKeyCache::new()),
-    })
+        None => f(&mut SigningKeyCache::new()),
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -231,8 +231,15 @@ pub fn sign_request(
 
 /// `JSON.parse` of a result this module wrote.
 fn parse_result(json: &str) -> Result<JsValue> {
-    js_sys::JSON::parse(json)
-        .map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
+    JSON::parse(json).map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
+}
+
+/// `first` then `rest` (`Vec::insert(0, …)` links a panic message formatter).
+fn prepend<T>(first: T, rest: Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(rest.len() + 2);
+    v.push(first);
+    v.extend(rest);
+    v
 }
 
 fn js_date(t: UnixTime) -> Date {
@@ -264,7 +271,7 @@ pub fn presign_url(
     push_json_object(&mut json, &p.headers);
     json.push('}');
     let out = parse_result(&json)?;
-    let _ = js_sys::Reflect::set(
+    let _ = Reflect::set(
         &out,
         &JsValue::from_str("expiresAt"),
         &js_date(p.expires_at),
@@ -292,7 +299,7 @@ pub fn sign_post_policy(
     let text = if let Some(s) = policy.as_string() {
         s
     } else if policy.is_object() {
-        js_sys::JSON::stringify(&policy)
+        JSON::stringify(&policy)
             .ok()
             .and_then(|s| s.as_string())
             .ok_or_else(|| {
@@ -379,20 +386,20 @@ pub fn build_post_policy(
     let status = input.opt_int("successActionStatus", 200, 204)?;
     let mut extra = Vec::new();
     if let Some(list) = input.get("conditions") {
-        if !js_sys::Array::is_array(&list) {
+        if !Array::is_array(&list) {
             return Err(Error::invalid(
                 "conditions",
                 "must be an array of policy conditions",
             ));
         }
-        for c in js_sys::Array::from(&list).iter() {
+        for c in Array::from(&list).iter() {
             if !c.is_object() {
                 return Err(Error::invalid(
                     "conditions",
                     "each condition must be an object or an array",
                 ));
             }
-            let text = js_sys::JSON::stringify(&c)
+            let text = JSON::stringify(&c)
                 .ok()
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| {
@@ -415,11 +422,12 @@ pub fn build_post_policy(
     let mut sig =
         with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
     if let Some(KeyCondition::Eq(k)) = &key {
-        sig.fields.insert(0, ("key".to_owned(), k.clone()));
+        sig.fields = prepend(("key".to_owned(), k.clone()), sig.fields);
     }
-    if let Some(s) = policy.success_action_status {
+    if let Some(s) = policy.success_action_status.map(i64::from) {
+        let status = crate::text::int(s);
         sig.fields
-            .push(("success_action_status".to_owned(), s.to_string()));
+            .push(("success_action_status".to_owned(), status));
     }
     let out = post_result(&sig);
     set(

@@ -5,6 +5,6 @@ use crate::time::UnixTime;
 
 /// Now, from `Date.now()`.
 pub(crate) fn now() -> Result<UnixTime> {
-    UnixTime::from_millis(js_sys::Date::now())
+    UnixTime::from_millis(super::js::Date::now())
         .ok_or_else(|| Error::invalid("signTime", "the system clock is outside years 1970-9999"))
 }

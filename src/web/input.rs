@@ -1,11 +1,13 @@
 //! Reading option objects from JS with precise errors (no serde: smaller wasm, and every
 //! rejection names its field).
 
+use super::js::{Array, Object, Reflect};
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointKind, EndpointOptions};
 use crate::error::{Error, Result};
+use crate::prelude::*;
+use crate::text::cat;
 use crate::time::UnixTime;
-use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// An options object; `null`/`undefined`/non-objects are rejected with `field`.
@@ -53,7 +55,7 @@ impl<'a> Obj<'a> {
         } else {
             Err(Error::invalid(
                 path,
-                format!("must be an object, got {}", type_name(value)),
+                cat(&["must be an object, got ", type_name(value)]),
             ))
         }
     }
@@ -62,7 +64,7 @@ impl<'a> Obj<'a> {
         if self.path.is_empty() {
             name.to_owned()
         } else {
-            format!("{}.{name}", self.path)
+            cat(&[self.path, ".", name])
         }
     }
 
@@ -78,7 +80,7 @@ impl<'a> Obj<'a> {
             Some(v) => v.as_string().map(Some).ok_or_else(|| {
                 Error::invalid(
                     self.field(name),
-                    format!("must be a string, got {}", type_name(&v)),
+                    cat(&["must be a string, got ", type_name(&v)]),
                 )
             }),
         }
@@ -95,7 +97,7 @@ impl<'a> Obj<'a> {
             Some(v) => v.as_bool().ok_or_else(|| {
                 Error::invalid(
                     self.field(name),
-                    format!("must be a boolean, got {}", type_name(&v)),
+                    cat(&["must be a boolean, got ", type_name(&v)]),
                 )
             }),
         }
@@ -109,7 +111,12 @@ impl<'a> Obj<'a> {
         let bad = || {
             Error::invalid(
                 self.field(name),
-                format!("must be a whole number from {min} to {max}"),
+                cat(&[
+                    "must be a whole number from ",
+                    &crate::text::int(min),
+                    " to ",
+                    &crate::text::int(max),
+                ]),
             )
         };
         let n = v.as_f64().ok_or_else(bad)?;
@@ -118,7 +125,7 @@ impl<'a> Obj<'a> {
             clippy::cast_possible_truncation,
             clippy::float_cmp
         )]
-        if n.is_finite() && n.trunc() == n && n >= min as f64 && n <= max as f64 {
+        if n.is_finite() && n >= min as f64 && n <= max as f64 && n as i64 as f64 == n {
             Ok(Some(n as i64))
         } else {
             Err(bad())
@@ -157,8 +164,8 @@ impl<'a> Obj<'a> {
             .map(|(k, val)| match val.as_string() {
                 Some(s) => Ok((k, s)),
                 None => Err(Error::invalid(
-                    format!("{field}.{k}"),
-                    format!("must be a string, got {}", type_name(&val)),
+                    cat(&[&field, ".", &k]),
+                    cat(&["must be a string, got ", type_name(&val)]),
                 )),
             })
             .collect()
@@ -183,15 +190,15 @@ impl<'a> Obj<'a> {
             } else if let Some(n) = val.as_f64().filter(|n| n.is_finite()) {
                 // JS's own number formatting (String(n)); Rust's would pull in ~20 KB of float code.
                 Some(
-                    js_sys::Number::from(n)
+                    super::js::Number::from(n)
                         .to_string_with_radix(10)
                         .map(String::from)
                         .unwrap_or_default(),
                 )
             } else {
                 return Err(Error::invalid(
-                    format!("{field}.{k}"),
-                    format!("must be a string or null, got {}", type_name(&val)),
+                    cat(&[&field, ".", &k]),
+                    cat(&["must be a string or null, got ", type_name(&val)]),
                 ));
             };
             out.push((k, value));
@@ -208,7 +215,7 @@ impl<'a> Obj<'a> {
         if !Array::is_array(&v) {
             return Err(Error::invalid(
                 field,
-                format!("must be an array of strings, got {}", type_name(&v)),
+                cat(&["must be an array of strings, got ", type_name(&v)]),
             ));
         }
         Array::from(&v)
@@ -242,7 +249,7 @@ impl<'a> Obj<'a> {
         let Some(v) = self.get("signTime") else {
             return super::clock::now();
         };
-        let ms = match v.dyn_ref::<js_sys::Date>() {
+        let ms = match v.dyn_ref::<super::js::Date>() {
             Some(d) => d.get_time(),
             None => v
                 .as_f64()
@@ -269,7 +276,7 @@ impl<'a> Obj<'a> {
 /// for other types it can even trap (an object with a huge `length`).
 pub(crate) fn string_arg(v: &JsValue, field: &str) -> Result<String> {
     v.as_string()
-        .ok_or_else(|| Error::invalid(field, format!("must be a string, got {}", type_name(v))))
+        .ok_or_else(|| Error::invalid(field, cat(&["must be a string, got ", type_name(v)])))
 }
 
 /// An `uploadId` argument: a string of 1–256 printable ASCII characters.

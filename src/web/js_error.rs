@@ -1,8 +1,8 @@
 //! `Error` → a real JS `Error` named `OssError` with `code`, `field`, `status`, `requestId`,
 //! `ec` and `retryable` properties.
 
+use super::js::Reflect;
 use crate::error::Error;
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -39,7 +39,7 @@ fn set(obj: &JsValue, key: &str, value: &JsValue) {
 
 impl From<Error> for JsValue {
     fn from(e: Error) -> Self {
-        let js = js_sys::Error::new(&e.to_string());
+        let js = super::js::Error::new(&e.message());
         js.set_name("OssError");
         let v: JsValue = js.into();
         set(&v, "code", &JsValue::from_str(e.code()));

@@ -9,7 +9,9 @@ use crate::credentials::Credentials;
 use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
+use crate::prelude::*;
 use crate::signer::push_json_string;
+use crate::text::cat;
 use crate::time::UnixTime;
 use wasm_bindgen::JsValue;
 
@@ -33,11 +35,11 @@ fn type_name(v: &Value) -> &'static str {
 /// Snapshots `input` with `JSON.stringify` (Dates become ISO strings; functions and `undefined`
 /// members disappear, as if absent) and parses it.
 pub(crate) fn snapshot(input: &JsValue) -> Result<Value> {
-    let not_object = |got: &str| Error::invalid("input", format!("must be an object, got {got}"));
+    let not_object = |got: &str| Error::invalid("input", cat(&["must be an object, got ", got]));
     if input.is_function() {
         return Err(not_object("a function"));
     }
-    let text = js_sys::JSON::stringify(input)
+    let text = super::js::JSON::stringify(input)
         .map_err(|_| {
             Error::invalid(
                 "input",
@@ -69,7 +71,7 @@ impl<'a> Packed<'a> {
             })),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be an object, got {}", type_name(v)),
+                cat(&["must be an object, got ", type_name(v)]),
             )),
         }
     }
@@ -97,7 +99,7 @@ impl<'a> Packed<'a> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be a string, got {}", type_name(v)),
+                cat(&["must be a string, got ", type_name(v)]),
             )),
         }
     }
@@ -113,7 +115,7 @@ impl<'a> Packed<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be a boolean, got {}", type_name(v)),
+                cat(&["must be a boolean, got ", type_name(v)]),
             )),
         }
     }
@@ -125,9 +127,9 @@ impl<'a> Packed<'a> {
         };
         let bad = || {
             let mut m = String::from("must be a whole number from ");
-            m.push_str(&min.to_string());
+            crate::text::push_int(&mut m, min);
             m.push_str(" to ");
-            m.push_str(&max.to_string());
+            crate::text::push_int(&mut m, max);
             Error::invalid(self.field(name), m)
         };
         let n = v.as_i64().ok_or_else(bad)?;
@@ -143,17 +145,22 @@ impl<'a> Packed<'a> {
         let Some(obj) = self.nested(name)? else {
             return Ok(Vec::new());
         };
-        members(obj.value)
-            .iter()
-            .filter(|(_, v)| !matches!(v, Value::Null))
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Err(Error::invalid(
-                    obj.field(k),
-                    format!("must be a string, got {}", type_name(other)),
-                )),
-            })
-            .collect()
+        // Plain loops rather than `collect::<Result<…>>()`: one less generic adapter per reader.
+        let members = members(obj.value);
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            match v {
+                Value::Null => {}
+                Value::String(s) => out.push((k.clone(), s.clone())),
+                other => {
+                    return Err(Error::invalid(
+                        obj.field(k),
+                        cat(&["must be a string, got ", type_name(other)]),
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `Record<string, string | null>`; numbers are kept as written.
@@ -161,34 +168,46 @@ impl<'a> Packed<'a> {
         let Some(obj) = self.nested(name)? else {
             return Ok(Vec::new());
         };
-        members(obj.value)
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Null => Ok((k.clone(), None)),
-                Value::String(s) | Value::Number(s) => Ok((k.clone(), Some(s.clone()))),
-                other => Err(Error::invalid(
-                    obj.field(k),
-                    format!("must be a string or null, got {}", type_name(other)),
-                )),
-            })
-            .collect()
+        let members = members(obj.value);
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            let value = match v {
+                Value::Null => None,
+                Value::String(s) | Value::Number(s) => Some(s.clone()),
+                other => {
+                    return Err(Error::invalid(
+                        obj.field(k),
+                        cat(&["must be a string or null, got ", type_name(other)]),
+                    ))
+                }
+            };
+            out.push((k.clone(), value));
+        }
+        Ok(out)
     }
 
     /// `string[]`.
     pub(crate) fn string_list(&self, name: &str) -> Result<Vec<String>> {
         match self.get(name) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().map(str::to_owned).ok_or_else(|| {
-                        Error::invalid(self.field(name), "must contain only strings")
-                    })
-                })
-                .collect(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    match v.as_str() {
+                        Some(s) => out.push(s.to_owned()),
+                        None => {
+                            return Err(Error::invalid(
+                                self.field(name),
+                                "must contain only strings",
+                            ))
+                        }
+                    }
+                }
+                Ok(out)
+            }
             Some(v) => Err(Error::invalid(
                 self.field(name),
-                format!("must be an array of strings, got {}", type_name(v)),
+                cat(&["must be an array of strings, got ", type_name(v)]),
             )),
         }
     }
@@ -217,7 +236,7 @@ impl<'a> Packed<'a> {
             None => super::clock::now(),
             Some(Value::Null) => {
                 // `null` itself means "now"; an Invalid Date also serialises to null.
-                let original = js_sys::Reflect::get(raw, &JsValue::from_str("signTime"))
+                let original = super::js::Reflect::get(raw, &JsValue::from_str("signTime"))
                     .unwrap_or(JsValue::NULL);
                 if original.is_null() || original.is_undefined() {
                     super::clock::now()
@@ -227,12 +246,12 @@ impl<'a> Packed<'a> {
             }
             Some(Value::String(iso)) => UnixTime::parse_iso8601(iso).map_err(|_| invalid()),
             Some(Value::Number(ms)) => {
-                let ms: i64 = ms.parse().map_err(|_| invalid())?;
+                let ms = crate::text::parse_int(ms).ok_or_else(invalid)?;
                 UnixTime::from_secs(ms.div_euclid(1000)).ok_or_else(invalid)
             }
             Some(v) => Err(Error::invalid(
                 "signTime",
-                format!("must be a Date, got {}", type_name(v)),
+                cat(&["must be a Date, got ", type_name(v)]),
             )),
         }
     }

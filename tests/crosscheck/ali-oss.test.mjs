@@ -51,12 +51,40 @@ try {
   libError = e;
 }
 
-function ours(fn) {
-  try {
-    return { value: fn() };
-  } catch (e) {
-    return { thrown: e };
+// The signing-only package (`oss-direct-upload/sign`, pkg/sign/): every call below also runs
+// through it, and its answers must equal the full package's, byte for byte (errors included).
+let signLib = null;
+let signLibError = null;
+try {
+  signLib = await import(new URL('pkg/sign/sign.js', ROOT));
+  signLib.initSync({ module: fs.readFileSync(new URL('pkg/sign/sign_bg.wasm', ROOT)) });
+} catch (e) {
+  signLib = null;
+  signLibError = e;
+}
+
+/** Runs `call(lib)` on our package (and on the signing-only package, kept in `signOnly`). */
+function ours(call) {
+  const run = (l) => {
+    try {
+      return { value: call(l) };
+    } catch (e) {
+      return { thrown: e };
+    }
+  };
+  const r = run(lib);
+  if (signLib) r.signOnly = run(signLib);
+  return r;
+}
+
+/** A call's outcome as comparable JSON: the value, or the error's name, code, field and message. */
+function outcome(r) {
+  if (!r) return null;
+  if ('thrown' in r) {
+    const e = r.thrown;
+    return { thrown: { name: e && e.name, code: e && e.code, field: e && e.field, message: e && e.message, retryable: e && e.retryable } };
   }
+  return { value: JSON.parse(JSON.stringify(r.value)) };
 }
 
 const describeThrown = (e) => `${e && e.code ? `[${e.code}] ` : ''}${e && e.message ? e.message : String(e)}`;
@@ -121,7 +149,7 @@ for (const c of cases) {
       : { ...c.headers };
     c.sentHeaders = sent;
     if (lib) {
-      c.ours = ours(() => lib.signRequest({
+      c.ours = ours((l) => l.signRequest({
         method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...sent },
         query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
         signTime: c.signTime,
@@ -130,7 +158,7 @@ for (const c of cases) {
   } else if (c.kind === 'presign') {
     c.ali = await aliPresign(c);
     if (lib) {
-      c.ours = ours(() => lib.presignUrl({
+      c.ours = ours((l) => l.presignUrl({
         method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...c.headers },
         query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
         signTime: c.signTime, expiresInSecs: c.expiresInSecs,
@@ -138,7 +166,7 @@ for (const c of cases) {
     }
   } else if (c.kind === 'post') {
     if (lib) {
-      c.ours = ours(() => lib.signPostPolicy({
+      c.ours = ours((l) => l.signPostPolicy({
         policy: c.policy, region: c.region, bucket: c.bucket, credentials: { ...c.credentials }, signTime: c.signTime,
       }));
       if (c.ours.value) c.sentPolicyText = Buffer.from(c.ours.value.policy, 'base64').toString('utf8');
@@ -153,7 +181,7 @@ for (const c of cases) {
       method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: {}, query: {},
       credentials: { ...c.credentials }, signTime: c.signTime, expiresInSecs: c.expiresInSecs,
     };
-    c.ours = ours(() => (c.rejects === 'header' ? lib.signRequest(input) : lib.presignUrl(input)));
+    c.ours = ours((l) => (c.rejects === 'header' ? l.signRequest(input) : l.presignUrl(input)));
   }
 }
 
@@ -210,6 +238,66 @@ test('Python oracle (alibabacloud-oss-v2) runs', () => {
 
 test('our package loads from pkg/', { skip: process.env.CROSSCHECK_SDKS_ONLY === '1' && 'CROSSCHECK_SDKS_ONLY=1' }, () => {
   assert.equal(libError, null, `pkg/ is missing or broken (run \`npm run build\`): ${libError && libError.message}`);
+});
+
+test('the signing-only package (pkg/sign) answers every case exactly as the full package', { skip: !lib && 'pkg/ did not load' }, () => {
+  assert.equal(signLibError, null, `pkg/sign/ is missing or broken (run \`npm run build\`): ${signLibError && signLibError.message}`);
+  let compared = 0;
+  for (const c of cases) {
+    if (!c.ours) continue;
+    assert.deepEqual(outcome(c.ours.signOnly), outcome(c.ours), `case '${c.name}'`);
+    compared++;
+  }
+  // Rejections and the policy builder, which the SDK cases do not reach.
+  const creds = { accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'tok' };
+  const signTime = new Date('2024-05-20T09:09:10Z');
+  const base = { method: 'PUT', bucket: 'bkt', key: 'a/b.txt', region: 'cn-hangzhou', credentials: creds, signTime };
+  const extra = [
+    (l) => l.signRequest({ ...base, bucket: 'Bad_Bucket' }),
+    (l) => l.signRequest({ ...base, region: 'cn hangzhou' }),
+    (l) => l.signRequest({ ...base, headers: { 'x-oss-meta-a': 'x\r\ny' } }),
+    (l) => l.signRequest({ ...base, headers: { 'bad name': 'x' } }),
+    (l) => l.signRequest({ ...base, headers: { 'x-oss-meta-a': 5 } }),
+    (l) => l.signRequest({ ...base, query: { 'x-oss-signature': 'x' } }),
+    (l) => l.signRequest({ ...base, additionalHeaders: ['a b'] }),
+    (l) => l.signRequest({ ...base, credentials: { accessKeyId: 'a' } }),
+    (l) => l.signRequest({ ...base, credentials: undefined }),
+    (l) => l.signRequest({ ...base, signTime: new Date(NaN) }),
+    (l) => l.signRequest({ ...base, signTime: 1716196150000 }),
+    (l) => l.signRequest({ ...base, endpoint: 'ftp://x' }),
+    (l) => l.signRequest({ ...base, endpoint: 'http://oss.example.com' }),
+    (l) => l.signRequest({ ...base, endpoint: 'http://oss.example.com', allowInsecureHttp: true }),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 60, endpoint: 'http://127.0.0.1:9000' }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, contentTypes: ['nope'] }),
+    (l) => l.signRequest({ ...base, endpoint: 'http://localhost:9000', additionalHeaders: ['host'] }),
+    (l) => l.signRequest({ ...base, endpointType: 'internal', headers: { 'x-oss-meta-名': 'v' } }),
+    (l) => l.signRequest({ ...base, headers: { 'x-oss-meta-a': '中文 ' } }),
+    (l) => l.signRequest({ ...base, cloudBoxId: 'cb-123', endpoint: 'cb-123.cn-hangzhou.oss-cloudbox.aliyuncs.com' }),
+    (l) => l.signRequest('nope'),
+    (l) => l.signRequest(() => 1),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 0 }),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 604801 }),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 1.5 }),
+    (l) => l.presignUrl({ ...base }),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 60, query: { uploads: null, n: 1, 'x-oss-date': 'x' } }),
+    (l) => l.presignUrl({ ...base, expiresInSecs: 60, pathStyle: true, query: { uploads: null, n: 1 } }),
+    (l) => l.signPostPolicy({ policy: 5, region: 'cn-hangzhou', credentials: creds, signTime }),
+    (l) => l.signPostPolicy({ policy: ' ', region: 'cn-hangzhou', credentials: creds, signTime }),
+    (l) => l.signPostPolicy({ policy: { conditions: [] }, region: 'cn-hangzhou', bucket: 'B', credentials: creds, signTime }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600,
+      keyPrefix: 'u/"x"/', minBytes: 1, maxBytes: 10, contentTypes: ['image/png', 'image/jpeg'], successActionStatus: 201,
+      conditions: [{ 'x-oss-object-acl': 'private' }] }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, key: 'k', contentTypes: ['text/plain'] }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, key: 'k', keyPrefix: 'p' }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, minBytes: 9, maxBytes: 1 }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, successActionStatus: 302 }),
+    (l) => l.buildPostPolicy({ bucket: 'bkt', region: 'cn-hangzhou', credentials: creds, signTime, expiresInSecs: 600, conditions: 'x' }),
+  ];
+  for (const [i, call] of extra.entries()) {
+    assert.deepEqual(outcome(ours(call).signOnly), outcome(ours(call)), `extra input ${i}: ${call}`);
+    compared++;
+  }
+  console.log(`signing-only package: ${compared} calls answered exactly as the full package`);
 });
 
 test('the cases cover every input class the issue names', () => {
