@@ -133,39 +133,82 @@ impl Written {
     }
 }
 
-/// A body being written to a temporary file by a blocking worker.
+/// A body being written to a temporary file: CRC-64 computed as each chunk arrives (on the
+/// receiving task, while the chunk is still in cache; ~0.1 ms per MiB), the file written by one
+/// blocking worker and MD5 computed by another, so receiving, writing and MD5 overlap. Chunks are
+/// reference-counted `Bytes`, shared, not copied.
 #[derive(Debug)]
 pub struct BodyWriter {
     tx: Option<mpsc::Sender<Bytes>>,
-    handle: tokio::task::JoinHandle<io::Result<Written>>,
+    handle: tokio::task::JoinHandle<io::Result<u64>>,
+    md5: Option<Md5Worker>,
+    crc: Crc64,
     path: PathBuf,
+}
+
+#[derive(Debug)]
+struct Md5Worker {
+    tx: mpsc::Sender<Bytes>,
+    handle: tokio::task::JoinHandle<[u8; 16]>,
 }
 
 impl BodyWriter {
     /// Send a chunk.
     pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
-        match &self.tx {
-            Some(tx) => tx
-                .send(chunk)
+        let Some(tx) = &self.tx else {
+            return Err(io::Error::other("body writer closed"));
+        };
+        self.crc.update(&chunk);
+        if let Some(m) = &self.md5 {
+            m.tx.send(chunk.clone())
                 .await
-                .map_err(|_| io::Error::other("body writer stopped")),
-            None => Err(io::Error::other("body writer closed")),
+                .map_err(|_| io::Error::other("md5 worker stopped"))?;
         }
+        tx.send(chunk)
+            .await
+            .map_err(|_| io::Error::other("body writer stopped"))
     }
 
     /// Flush and return the result.
     pub async fn finish(mut self) -> io::Result<Written> {
         self.tx = None;
-        match (&mut self.handle).await {
-            Ok(r) => r,
-            Err(e) => Err(io::Error::other(e.to_string())),
-        }
+        let size = match (&mut self.handle).await {
+            Ok(r) => r?,
+            Err(e) => return Err(io::Error::other(e.to_string())),
+        };
+        let crc = self.crc.value();
+        let (digest, md5_real) = match self.md5.take() {
+            Some(Md5Worker { tx, handle }) => {
+                drop(tx);
+                let d = handle
+                    .await
+                    .map_err(|_| io::Error::other("md5 worker failed"))?;
+                (d, true)
+            }
+            None => {
+                let mut d = [0u8; 16];
+                d[..8].copy_from_slice(&crc.to_be_bytes());
+                d[8..].copy_from_slice(&size.to_be_bytes());
+                (d, false)
+            }
+        };
+        Ok(Written {
+            path: self.path.clone(),
+            size,
+            md5: digest,
+            crc64: crc,
+            md5_real,
+        })
     }
 
     /// Stop and delete the temporary file.
     pub async fn abort(mut self) {
         self.tx = None;
         let _ = (&mut self.handle).await;
+        if let Some(Md5Worker { tx, handle }) = self.md5.take() {
+            drop(tx);
+            let _ = handle.await;
+        }
         let _ = tokio::fs::remove_file(&self.path).await;
     }
 }
@@ -237,73 +280,34 @@ impl Store {
             .join("tmp")
             .join(format!("body-{}", random_hex_upper(12)));
         let mut file = std::fs::File::create(&path)?;
-        let (tx, mut rx) = mpsc::channel::<Bytes>(8);
-        let wpath = path.clone();
-        let handle = tokio::task::spawn_blocking(move || -> io::Result<Written> {
-            // Three stages in parallel, each on its own thread: the file write (here), CRC-64
-            // and MD5 (the slowest). Chunks are reference-counted `Bytes`, shared, not copied.
-            let (ctx_, crx) = std::sync::mpsc::sync_channel::<Bytes>(16);
-            let crc_thread = std::thread::spawn(move || {
-                let mut crc = Crc64::new();
-                while let Ok(b) = crx.recv() {
-                    crc.update(&b);
-                }
-                crc.value()
-            });
-            let (mtx, mrx) = std::sync::mpsc::sync_channel::<Bytes>(16);
-            let md5_thread = md5.then(|| {
-                std::thread::spawn(move || {
-                    let mut md5 = Md5::new();
-                    while let Ok(b) = mrx.recv() {
-                        md5.update(&b);
-                    }
-                    md5.finalize()
-                })
-            });
+        // A few chunks in flight per stage: enough to keep every stage busy, few enough that a
+        // chunk is still in the last-level cache when the file write copies it.
+        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        let handle = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             let mut size = 0u64;
-            let mut result = Ok(());
             while let Some(chunk) = rx.blocking_recv() {
                 size += chunk.len() as u64;
-                if ctx_.send(chunk.clone()).is_err()
-                    || (md5_thread.is_some() && mtx.send(chunk.clone()).is_err())
-                {
-                    result = Err(io::Error::other("hash worker stopped"));
-                    break;
-                }
-                if let Err(e) = file.write_all(&chunk) {
-                    result = Err(e);
-                    break;
-                }
+                file.write_all(&chunk)?;
             }
-            drop(ctx_);
-            drop(mtx);
-            let crc = crc_thread
-                .join()
-                .map_err(|_| io::Error::other("crc worker failed"))?;
-            let digest = match md5_thread {
-                Some(t) => t
-                    .join()
-                    .map_err(|_| io::Error::other("md5 worker failed"))?,
-                None => {
-                    let mut d = [0u8; 16];
-                    d[..8].copy_from_slice(&crc.to_be_bytes());
-                    d[8..].copy_from_slice(&size.to_be_bytes());
-                    d
-                }
-            };
-            result?;
             file.flush()?;
-            Ok(Written {
-                path: wpath,
-                size,
-                md5: digest,
-                crc64: crc,
-                md5_real: md5,
-            })
+            Ok(size)
+        });
+        let md5 = md5.then(|| {
+            let (tx, mut rx) = mpsc::channel::<Bytes>(16);
+            let handle = tokio::task::spawn_blocking(move || {
+                let mut md5 = Md5::new();
+                while let Some(b) = rx.blocking_recv() {
+                    md5.update(&b);
+                }
+                md5.finalize()
+            });
+            Md5Worker { tx, handle }
         });
         Ok(BodyWriter {
             tx: Some(tx),
             handle,
+            md5,
+            crc: Crc64::new(),
             path,
         })
     }
