@@ -97,9 +97,11 @@ fn parse_args() -> Res<Args> {
             "--bin" => a.bin = PathBuf::from(val()?),
             "--no-sink" => a.sink = false,
             "-h" | "--help" => {
-                return Err("usage: put_bench [--runs N] [--size-mib N] [--mode both|md5|fast] \
+                return Err(
+                    "usage: put_bench [--runs N] [--size-mib N] [--mode both|md5|fast] \
                             [--data-dir DIR] [--bin PATH] [--no-sink]"
-                    .into())
+                        .into(),
+                )
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -138,7 +140,11 @@ fn cpu_secs(pid: &str) -> f64 {
     // Fields after the command name (which may hold spaces) start at field 3 (state).
     let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     // utime is field 14, stime field 15 (1-based); here field 3 is index 0.
     (ticks(11) + ticks(12)) / clock_ticks()
 }
@@ -164,11 +170,19 @@ struct Emulator {
 impl Emulator {
     fn start(bin: &Path, data_dir: &Path, mode: Mode) -> Res<Self> {
         let mut cmd = Command::new(bin);
-        cmd.args(["--port", "0", "--bucket", BUCKET, "--region", REGION, "--data-dir"])
-            .arg(data_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args([
+            "--port",
+            "0",
+            "--bucket",
+            BUCKET,
+            "--region",
+            REGION,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
         if mode == Mode::Fast {
             cmd.arg("--fast-etag");
         }
@@ -202,6 +216,19 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        // SIGTERM first (it exits cleanly on it, and a wrapper such as valgrind can write its
+        // report), SIGKILL after 30 s.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid()])
+            .stderr(Stdio::null())
+            .status();
+        let t = Instant::now();
+        while t.elapsed().as_secs() < 30 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -361,7 +388,8 @@ fn sink_runs(args: &Args, body: &[u8]) -> Res<Vec<Run>> {
                     Ok(k) => got += k,
                 }
             }
-            let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ =
+                c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
     });
     let mut runs = Vec::new();
@@ -505,7 +533,11 @@ fn run() -> Res<()> {
         std::thread::available_parallelism().map_or(0, usize::from),
         cpu_model()
     );
-    println!("- emulator: {} (data dir {})", args.bin.display(), dir.display());
+    println!(
+        "- emulator: {} (data dir {})",
+        args.bin.display(),
+        dir.display()
+    );
     println!(
         "- body: {} bytes ({} MiB) of pseudo-random data, presigned V4 PUT over loopback, \
          {} runs per row, {} MiB writes from memory",

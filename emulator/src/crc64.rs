@@ -150,7 +150,11 @@ mod tests {
             for &b in data {
                 crc ^= u64::from(b);
                 for _ in 0..8 {
-                    crc = if crc & 1 == 1 { (crc >> 1) ^ POLY } else { crc >> 1 };
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ POLY
+                    } else {
+                        crc >> 1
+                    };
                 }
             }
             !crc

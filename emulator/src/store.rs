@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// Random bytes from the OS (falls back to a time-derived hash if `/dev/urandom` is missing).
@@ -133,49 +133,113 @@ impl Written {
     }
 }
 
+/// Size of the buffers a body is gathered into before the file write and MD5.
+const BUF: usize = 1 << 20;
+/// Spare buffers kept for the next bodies (at most 32 MiB).
+const POOL_MAX: usize = 32;
+
+/// Reused body buffers. Each chunk hyper hands over is copied once, while it is still in cache,
+/// into one of these and dropped at once, so hyper can read the next bytes into the same
+/// allocation; the full buffers go on to the file writer and MD5 and come back here. Without
+/// this, every read allocated a fresh buffer and the allocator returned freed ones to the OS,
+/// so a third of the pages of a body were faulted in and zeroed again (measured: 82 000 page
+/// faults per GiB, none with the pool).
+#[derive(Debug, Default)]
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    fn get(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| Vec::with_capacity(BUF))
+    }
+
+    /// Give a buffer back when `b` is its last holder.
+    fn put(&self, b: Arc<Vec<u8>>) {
+        if let Some(mut v) = Arc::into_inner(b) {
+            v.clear();
+            if let Ok(mut p) = self.0.lock() {
+                if p.len() < POOL_MAX {
+                    p.push(v);
+                }
+            }
+        }
+    }
+}
+
 /// A body being written to a temporary file: CRC-64 computed as each chunk arrives (on the
-/// receiving task, while the chunk is still in cache; ~0.1 ms per MiB), the file written by one
-/// blocking worker and MD5 computed by another, so receiving, writing and MD5 overlap. Chunks are
-/// reference-counted `Bytes`, shared, not copied.
+/// receiving task, while the chunk is still in cache; ~0.1 ms per MiB), the chunks gathered into
+/// pooled 1 MiB buffers, which one blocking worker writes to the file while another computes
+/// MD5, so receiving, writing and MD5 overlap.
 #[derive(Debug)]
 pub struct BodyWriter {
-    tx: Option<mpsc::Sender<Bytes>>,
+    tx: Option<mpsc::Sender<Arc<Vec<u8>>>>,
     handle: tokio::task::JoinHandle<io::Result<u64>>,
     md5: Option<Md5Worker>,
     crc: Crc64,
+    buf: Vec<u8>,
+    pool: Arc<Pool>,
     path: PathBuf,
 }
 
 #[derive(Debug)]
 struct Md5Worker {
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Arc<Vec<u8>>>,
     handle: tokio::task::JoinHandle<[u8; 16]>,
 }
 
 impl BodyWriter {
     /// Send a chunk.
     pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
+        if self.tx.is_none() {
+            return Err(io::Error::other("body writer closed"));
+        }
+        self.crc.update(&chunk);
+        let mut rest: &[u8] = &chunk;
+        while !rest.is_empty() {
+            // `buf` is flushed as soon as it is full, so there is room here.
+            let room = BUF.saturating_sub(self.buf.len()).max(1);
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buf.extend_from_slice(now);
+            rest = later;
+            if self.buf.len() >= BUF {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hand the gathered bytes to the file writer and MD5.
+    async fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
         let Some(tx) = &self.tx else {
             return Err(io::Error::other("body writer closed"));
         };
-        self.crc.update(&chunk);
+        let full = Arc::new(std::mem::replace(&mut self.buf, self.pool.get()));
         if let Some(m) = &self.md5 {
-            m.tx.send(chunk.clone())
+            m.tx.send(full.clone())
                 .await
                 .map_err(|_| io::Error::other("md5 worker stopped"))?;
         }
-        tx.send(chunk)
+        tx.send(full)
             .await
             .map_err(|_| io::Error::other("body writer stopped"))
     }
 
     /// Flush and return the result.
     pub async fn finish(mut self) -> io::Result<Written> {
+        let flushed = self.flush().await;
         self.tx = None;
+        // The writer's own error (a full disk, say) says more than "writer stopped".
         let size = match (&mut self.handle).await {
             Ok(r) => r?,
             Err(e) => return Err(io::Error::other(e.to_string())),
         };
+        flushed?;
         let crc = self.crc.value();
         let (digest, md5_real) = match self.md5.take() {
             Some(Md5Worker { tx, handle }) => {
@@ -203,6 +267,7 @@ impl BodyWriter {
 
     /// Stop and delete the temporary file.
     pub async fn abort(mut self) {
+        let _ = self.flush().await;
         self.tx = None;
         let _ = (&mut self.handle).await;
         if let Some(Md5Worker { tx, handle }) = self.md5.take() {
@@ -218,6 +283,7 @@ impl BodyWriter {
 pub struct Store {
     root: PathBuf,
     lock: Mutex<()>,
+    pool: Arc<Pool>,
 }
 
 fn key_id(key: &str) -> String {
@@ -250,6 +316,7 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
             lock: Mutex::new(()),
+            pool: Arc::default(),
         })
     }
 
@@ -280,24 +347,28 @@ impl Store {
             .join("tmp")
             .join(format!("body-{}", random_hex_upper(12)));
         let mut file = std::fs::File::create(&path)?;
-        // A few chunks in flight per stage: enough to keep every stage busy, few enough that a
-        // chunk is still in the last-level cache when the file write copies it.
-        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        // A few buffers in flight per stage: enough to keep every stage busy, few enough that
+        // a buffer is still in the last-level cache when the file write copies it.
+        let (tx, mut rx) = mpsc::channel::<Arc<Vec<u8>>>(4);
+        let pool = self.pool.clone();
         let handle = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             let mut size = 0u64;
-            while let Some(chunk) = rx.blocking_recv() {
-                size += chunk.len() as u64;
-                file.write_all(&chunk)?;
+            while let Some(b) = rx.blocking_recv() {
+                size += b.len() as u64;
+                file.write_all(&b)?;
+                pool.put(b);
             }
             file.flush()?;
             Ok(size)
         });
         let md5 = md5.then(|| {
-            let (tx, mut rx) = mpsc::channel::<Bytes>(16);
+            let (tx, mut rx) = mpsc::channel::<Arc<Vec<u8>>>(16);
+            let pool = self.pool.clone();
             let handle = tokio::task::spawn_blocking(move || {
                 let mut md5 = Md5::new();
                 while let Some(b) = rx.blocking_recv() {
                     md5.update(&b);
+                    pool.put(b);
                 }
                 md5.finalize()
             });
@@ -308,6 +379,8 @@ impl Store {
             handle,
             md5,
             crc: Crc64::new(),
+            buf: self.pool.get(),
+            pool: self.pool.clone(),
             path,
         })
     }
@@ -508,6 +581,55 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chunks of awkward sizes across several pooled buffers, twice (the second body reuses the
+    /// first one's buffers): the file, size, MD5 and CRC-64 are those of the concatenation.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn body_spanning_pooled_buffers_is_stored_and_hashed_exactly() {
+        let dir = std::env::temp_dir().join(format!("oss-emu-store-{}", random_hex_upper(6)));
+        let store = Store::open(&dir, &["b".to_string()]).unwrap();
+        let data: Vec<u8> = (0..(3 * BUF + 12_345) as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        for round in 0..2 {
+            let mut w = store.begin_body(true).unwrap();
+            let mut off = 0;
+            for (i, n) in [1usize, 7, BUF - 8, BUF + 1, 65_536, 3]
+                .iter()
+                .cycle()
+                .enumerate()
+            {
+                if off >= data.len() {
+                    break;
+                }
+                let n = (*n + i).min(data.len() - off);
+                w.write(Bytes::copy_from_slice(&data[off..off + n]))
+                    .await
+                    .unwrap();
+                off += n;
+            }
+            let got = w.finish().await.unwrap();
+            assert_eq!(got.size, data.len() as u64, "round {round}");
+            assert_eq!(got.md5, Md5::digest(&data), "round {round}");
+            assert!(got.md5_real);
+            assert_eq!(got.crc64, crate::crc64::crc64(&data), "round {round}");
+            assert_eq!(std::fs::read(&got.path).unwrap(), data, "round {round}");
+        }
+        // --fast-etag: CRC-64 ‖ size instead of the MD5.
+        let mut w = store.begin_body(false).unwrap();
+        w.write(Bytes::copy_from_slice(&data)).await.unwrap();
+        let got = w.finish().await.unwrap();
+        assert!(!got.md5_real);
+        assert_eq!(got.md5[..8], crate::crc64::crc64(&data).to_be_bytes());
+        assert_eq!(got.md5[8..], (data.len() as u64).to_be_bytes());
+        // Abort removes the temporary file.
+        let mut w = store.begin_body(true).unwrap();
+        w.write(Bytes::copy_from_slice(&data)).await.unwrap();
+        let path = w.path.clone();
+        w.abort().await;
+        assert!(!path.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn random_hex_is_upper_and_sized() {
