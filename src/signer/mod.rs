@@ -196,6 +196,41 @@ pub struct RequestParts<'a> {
     pub additional_headers: Vec<String>,
 }
 
+/// Where a request goes, checked: see [`Request::at`].
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Upper-case method ([`check_method`]).
+    pub method: String,
+    /// Bucket.
+    pub bucket: Bucket,
+    /// Object key; `None` for bucket-level requests.
+    pub key: Option<ObjectKey>,
+    /// Signing region.
+    pub region: Region,
+    /// Signing product ([`check_product`]).
+    pub product: String,
+    /// Resolved endpoint.
+    pub endpoint: Endpoint,
+}
+
+/// The method, trimmed and upper-cased: letters only, not empty.
+pub fn check_method(method: &str) -> Result<String> {
+    let method = method.trim();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Error::invalid("method", "must be an HTTP method like PUT"));
+    }
+    Ok(method.to_ascii_uppercase())
+}
+
+/// The signing product: `oss` when not given; lower-case letters and `-`.
+pub fn check_product(product: Option<&str>) -> Result<&str> {
+    let product = product.unwrap_or(PRODUCT_OSS);
+    if product.is_empty() || !product.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+        return Err(Error::invalid("product", "must be like \"oss\""));
+    }
+    Ok(product)
+}
+
 /// A checked request, ready to be signed any number of times.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -213,19 +248,46 @@ pub struct Request {
 impl Request {
     /// Checks every input; nothing is sent or signed yet.
     pub fn new(parts: RequestParts<'_>) -> Result<Self> {
-        let method = parts.method.trim();
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(Error::invalid("method", "must be an HTTP method like PUT"));
-        }
+        let method = check_method(parts.method)?;
         let bucket = Bucket::new(parts.bucket)?;
         let key = parts.key.map(ObjectKey::new).transpose()?;
         let region = Region::new(parts.region)?;
-        let product = parts.product.unwrap_or(PRODUCT_OSS);
-        if product.is_empty() || !product.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-            return Err(Error::invalid("product", "must be like \"oss\""));
-        }
+        let product = check_product(parts.product)?;
         let endpoint = Endpoint::resolve(&region, &parts.endpoint)?;
-        let headers = Headers::new(parts.headers)?;
+        Self::at(
+            Target {
+                method,
+                bucket,
+                key,
+                region,
+                product: product.to_owned(),
+                endpoint,
+            },
+            parts.headers,
+            parts.query,
+            parts.additional_headers,
+        )
+    }
+
+    /// A request to a target already checked (method, bucket, key) and resolved (region,
+    /// product, endpoint: see [`check_product`], [`Endpoint::resolve`]); the rest is checked as
+    /// by [`Request::new`], in the same order and with the same errors. Used by signers that
+    /// resolve the location once and sign many requests there.
+    pub fn at(
+        target: Target,
+        headers: Vec<(String, String)>,
+        query: Vec<(String, Option<String>)>,
+        additional_headers: Vec<String>,
+    ) -> Result<Self> {
+        let Target {
+            method,
+            bucket,
+            key,
+            region,
+            product,
+            endpoint,
+        } = target;
+        let headers = Headers::new(headers)?;
         if let Some(host) = headers.get(header::HOST) {
             if !host.eq_ignore_ascii_case(&endpoint.host_for(&bucket)) {
                 return Err(Error::invalid(
@@ -234,7 +296,7 @@ impl Request {
                 ));
             }
         }
-        for (name, value) in &parts.query {
+        for (name, value) in &query {
             if name.is_empty() {
                 return Err(Error::invalid("query", "parameter names must not be empty"));
             }
@@ -246,7 +308,7 @@ impl Request {
             }
             let _ = value;
         }
-        for name in &parts.additional_headers {
+        for name in &additional_headers {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(Error::invalid(
                     "additionalHeaders",
@@ -255,15 +317,15 @@ impl Request {
             }
         }
         Ok(Self {
-            method: method.to_ascii_uppercase(),
+            method,
             bucket,
             key,
             region,
-            product: product.to_owned(),
+            product,
             endpoint,
             headers,
-            query: parts.query,
-            additional_headers: parts.additional_headers,
+            query,
+            additional_headers,
         })
     }
 

@@ -169,7 +169,7 @@ fn read_request(
 }
 
 /// Refuses a plain-http URL to a host that is not loopback, unless `allowInsecureHttp`.
-fn check_http(url: &str, allow: bool) -> Result<()> {
+pub(super) fn check_http(url: &str, allow: bool) -> Result<()> {
     if url.starts_with("http://") {
         crate::upload::signed::check_scheme("endpoint", url, allow)?;
     }
@@ -219,7 +219,12 @@ pub fn sign_request(
     let creds = input.credentials()?;
     let now = input.sign_time(raw)?;
     let signed = with_keys(|keys| signer::sign_request(&req, &creds, now, keys));
-    // One string back across the boundary, parsed by the engine's JSON.parse.
+    signed_request_result(&signed)
+}
+
+/// `{url, headers}` of a signed request: one string back across the boundary, parsed by the
+/// engine's `JSON.parse`.
+pub(super) fn signed_request_result(signed: &signer::SignedRequest) -> Result<JsValue> {
     let mut json = String::with_capacity(signed.url.len() + 512);
     json.push_str("{\"url\":");
     crate::signer::push_json_string(&mut json, &signed.url);
@@ -227,6 +232,23 @@ pub fn sign_request(
     push_json_object(&mut json, &signed.headers);
     json.push('}');
     parse_result(&json)
+}
+
+/// `{url, headers, expiresAt}` of a presigned URL.
+pub(super) fn presigned_url_result(p: &signer::PresignedUrl) -> Result<JsValue> {
+    let mut json = String::with_capacity(p.url.len() + 256);
+    json.push_str("{\"url\":");
+    crate::signer::push_json_string(&mut json, &p.url);
+    json.push_str(",\"headers\":");
+    push_json_object(&mut json, &p.headers);
+    json.push('}');
+    let out = parse_result(&json)?;
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("expiresAt"),
+        &js_date(p.expires_at),
+    );
+    Ok(out)
 }
 
 /// `JSON.parse` of a result this module wrote.
@@ -264,19 +286,7 @@ pub fn presign_url(
     let creds = input.credentials()?;
     let now = input.sign_time(raw)?;
     let p = with_keys(|keys| signer::presign(&req, &creds, now, expires, keys))?;
-    let mut json = String::with_capacity(p.url.len() + 256);
-    json.push_str("{\"url\":");
-    crate::signer::push_json_string(&mut json, &p.url);
-    json.push_str(",\"headers\":");
-    push_json_object(&mut json, &p.headers);
-    json.push('}');
-    let out = parse_result(&json)?;
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("expiresAt"),
-        &js_date(p.expires_at),
-    );
-    Ok(out)
+    presigned_url_result(&p)
 }
 
 fn post_result(sig: &signer::PostSignature) -> Object {

@@ -20,6 +20,7 @@ mod js_error;
 #[cfg(feature = "client")]
 mod multipart;
 mod packed;
+mod signer;
 #[cfg(feature = "client")]
 mod source;
 #[cfg(feature = "client")]
@@ -30,3 +31,4 @@ pub use api::{build_post_policy, presign_url, sign_post_policy, sign_request};
 pub use client::{post_with_server_signature, upload_to_signed_url, OssClient};
 #[cfg(feature = "client")]
 pub use multipart::crc64_js;
+pub use signer::Signer;

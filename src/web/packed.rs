@@ -35,21 +35,26 @@ fn type_name(v: &Value) -> &'static str {
 /// Snapshots `input` with `JSON.stringify` (Dates become ISO strings; functions and `undefined`
 /// members disappear, as if absent) and parses it.
 pub(crate) fn snapshot(input: &JsValue) -> Result<Value> {
-    let not_object = |got: &str| Error::invalid("input", cat(&["must be an object, got ", got]));
+    snapshot_named(input, "input")
+}
+
+/// [`snapshot`], naming the argument `field` in errors.
+pub(crate) fn snapshot_named(input: &JsValue, field: &str) -> Result<Value> {
+    let not_object = |got: &str| Error::invalid(field, cat(&["must be an object, got ", got]));
     if input.is_function() {
         return Err(not_object("a function"));
     }
     let text = super::js::JSON::stringify(input)
         .map_err(|_| {
             Error::invalid(
-                "input",
+                field,
                 "could not be read (JSON.stringify failed: a cycle or a BigInt?)",
             )
         })?
         .as_string()
         .ok_or_else(|| not_object("undefined"))?;
     let value = json::parse(&text)
-        .map_err(|_| Error::invalid("input", "is too large or too deeply nested"))?;
+        .map_err(|_| Error::invalid(field, "is too large or too deeply nested"))?;
     match &value {
         Value::Object(_) => Ok(value),
         other => Err(not_object(type_name(other))),
@@ -91,6 +96,11 @@ impl<'a> Packed<'a> {
     /// The member, `None` when absent or null.
     fn get(&self, name: &str) -> Option<&'a Value> {
         self.value.get(name).filter(|v| !matches!(v, Value::Null))
+    }
+
+    /// Whether the member is present and not null.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
     }
 
     pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
@@ -214,9 +224,23 @@ impl<'a> Packed<'a> {
 
     /// `credentials: { accessKeyId, accessKeySecret, securityToken? | stsToken? }`.
     pub(crate) fn credentials(&self) -> Result<Credentials> {
-        let c = self
-            .nested("credentials")?
-            .ok_or_else(|| Error::invalid("credentials", "is required"))?;
+        self.nested("credentials")?
+            .ok_or_else(|| Error::invalid("credentials", "is required"))?
+            .credential_fields()
+    }
+
+    /// A `credentials` object given on its own (`Signer.setCredentials`): fields are named
+    /// `credentials.…` as when nested.
+    pub(crate) fn credentials_object(value: &'a Value) -> Self {
+        Self {
+            value,
+            path: "credentials",
+        }
+    }
+
+    /// `{ accessKeyId, accessKeySecret, securityToken? | stsToken? }` of this object.
+    pub(crate) fn credential_fields(&self) -> Result<Credentials> {
+        let c = self;
         let token = match c.opt_string("securityToken")? {
             Some(t) => Some(t),
             None => c.opt_string("stsToken")?,

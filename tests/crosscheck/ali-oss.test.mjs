@@ -77,6 +77,55 @@ function ours(call) {
   return r;
 }
 
+// The `Signer` object: the same input split into what `new Signer(...)` takes once (location,
+// credentials and, on every other call, the bucket) and what each call takes. Its answers,
+// errors included, must equal the standalone functions' on every case, in both packages.
+const SIGNER_FIXED = new Set(['region', 'endpoint', 'endpointType', 'cname', 'pathStyle', 'cloudBoxId', 'allowInsecureHttp', 'credentials']);
+let signerCalls = 0;
+/** `l.Signer` used as `l[fn](input)` would be: a new signer, one call, `free()`. */
+function viaSigner(l, fn, input) {
+  const bucketInSigner = signerCalls++ % 2 === 0;
+  const opts = {};
+  const call = {};
+  if (input !== null && typeof input === 'object') {
+    for (const [k, v] of Object.entries(input)) {
+      (SIGNER_FIXED.has(k) || (k === 'bucket' && bucketInSigner) ? opts : call)[k] = v;
+    }
+  } else {
+    // Not an object: the call itself is what is refused.
+    Object.assign(opts, { region: 'cn-hangzhou', credentials: { accessKeyId: 'id', accessKeySecret: 'secret' } });
+  }
+  const signer = new l.Signer(opts);
+  try {
+    return signer[fn](typeof input === 'object' && input !== null ? call : input);
+  } finally {
+    signer.free();
+  }
+}
+/** A stand-in for a package whose signRequest / presignUrl go through its Signer. */
+const signerOf = (l) => l && ({
+  ...l,
+  signRequest: (input) => viaSigner(l, 'signRequest', input),
+  presignUrl: (input) => viaSigner(l, 'presignUrl', input),
+});
+const signerLib = signerOf(lib);
+const signerSignLib = signerOf(signLib);
+
+/** `ours(call)`, also run through the Signer of both packages (kept in `signer`, `signerSignOnly`). */
+function oursAndSigner(call) {
+  const r = ours(call);
+  const run = (l) => {
+    try {
+      return { value: call(l) };
+    } catch (e) {
+      return { thrown: e };
+    }
+  };
+  r.signer = run(signerLib);
+  if (signerSignLib) r.signerSignOnly = run(signerSignLib);
+  return r;
+}
+
 /** A call's outcome as comparable JSON: the value, or the error's name, code, field and message. */
 function outcome(r) {
   if (!r) return null;
@@ -149,7 +198,7 @@ for (const c of cases) {
       : { ...c.headers };
     c.sentHeaders = sent;
     if (lib) {
-      c.ours = ours((l) => l.signRequest({
+      c.ours = oursAndSigner((l) => l.signRequest({
         method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...sent },
         query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
         signTime: c.signTime,
@@ -158,7 +207,7 @@ for (const c of cases) {
   } else if (c.kind === 'presign') {
     c.ali = await aliPresign(c);
     if (lib) {
-      c.ours = ours((l) => l.presignUrl({
+      c.ours = oursAndSigner((l) => l.presignUrl({
         method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: { ...c.headers },
         query: { ...c.query }, additionalHeaders: c.additionalHeaders, credentials: { ...c.credentials },
         signTime: c.signTime, expiresInSecs: c.expiresInSecs,
@@ -181,7 +230,7 @@ for (const c of cases) {
       method: c.method, bucket: c.bucket, key: c.key, region: c.region, headers: {}, query: {},
       credentials: { ...c.credentials }, signTime: c.signTime, expiresInSecs: c.expiresInSecs,
     };
-    c.ours = ours((l) => (c.rejects === 'header' ? l.signRequest(input) : l.presignUrl(input)));
+    c.ours = oursAndSigner((l) => (c.rejects === 'header' ? l.signRequest(input) : l.presignUrl(input)));
   }
 }
 
@@ -298,6 +347,132 @@ test('the signing-only package (pkg/sign) answers every case exactly as the full
     compared++;
   }
   console.log(`signing-only package: ${compared} calls answered exactly as the full package`);
+});
+
+test('the Signer answers every case exactly as signRequest / presignUrl (both packages)', { skip: !lib && 'pkg/ did not load' }, () => {
+  assert.equal(typeof lib.Signer, 'function', 'the full package exports Signer');
+  assert.equal(typeof (signLib && signLib.Signer), 'function', 'the signing-only package exports Signer');
+  let compared = 0;
+  let values = 0;
+  for (const c of cases) {
+    if (!c.ours || !c.ours.signer) continue;
+    const want = outcome(c.ours);
+    assert.deepEqual(outcome(c.ours.signer), want, `case '${c.name}' (Signer, full package)`);
+    assert.deepEqual(outcome(c.ours.signerSignOnly), want, `case '${c.name}' (Signer, signing-only package)`);
+    if ('value' in want) values++;
+    compared++;
+  }
+  assert.ok(compared >= 100 && values >= 80, `only ${compared} cases (${values} signed) went through the Signer`);
+  // Rejections, endpoints and options the SDK cases do not reach (the same list as above).
+  const creds = { accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'tok' };
+  const signTime = new Date('2024-05-20T09:09:10Z');
+  const base = { method: 'PUT', bucket: 'bkt', key: 'a/b.txt', region: 'cn-hangzhou', credentials: creds, signTime };
+  const extra = [
+    { ...base, bucket: 'Bad_Bucket' },
+    { ...base, bucket: undefined },
+    { ...base, method: 'P UT' },
+    { ...base, key: '/abs' },
+    { ...base, key: 'k'.repeat(1024) },
+    { ...base, region: 'cn hangzhou' },
+    { ...base, region: 'oss-cn-shanghai' },
+    { ...base, headers: { 'x-oss-meta-a': 'x\r\ny' } },
+    { ...base, headers: { 'bad name': 'x' } },
+    { ...base, headers: { 'x-oss-meta-a': 5 } },
+    { ...base, headers: 'x' },
+    { ...base, headers: { Authorization: 'x' } },
+    { ...base, query: { 'x-oss-signature': 'x' } },
+    { ...base, query: { a: 1, b: null, c: '' } },
+    { ...base, additionalHeaders: ['a b'] },
+    { ...base, additionalHeaders: ['host', 'Cache-Control'], headers: { 'cache-control': 'no-cache' } },
+    { ...base, credentials: { accessKeyId: 'a' } },
+    { ...base, credentials: { accessKeyId: 'a', accessKeySecret: 's', stsToken: 'legacy-alias' } },
+    { ...base, credentials: { accessKeyId: ' ', accessKeySecret: 's' } },
+    { ...base, credentials: undefined },
+    { ...base, credentials: 'x' },
+    { ...base, signTime: new Date(NaN) },
+    { ...base, signTime: 1716196150000 },
+    { ...base, signTime: 'yesterday' },
+    { ...base, endpoint: 'ftp://x' },
+    { ...base, endpoint: 'http://oss.example.com' },
+    { ...base, endpoint: 'http://oss.example.com', allowInsecureHttp: true },
+    { ...base, endpoint: 'http://127.0.0.1:9000' },
+    { ...base, endpoint: 'http://localhost:9000', additionalHeaders: ['host'] },
+    { ...base, endpoint: 'https://cdn.example.com', cname: true },
+    { ...base, pathStyle: true, key: undefined },
+    { ...base, endpointType: 'internal', headers: { 'x-oss-meta-名': 'v' } },
+    { ...base, endpointType: 'accelerate' },
+    { ...base, endpointType: 'nope' },
+    { ...base, headers: { 'x-oss-meta-a': '中文 ' } },
+    { ...base, cloudBoxId: 'cb-123', endpoint: 'cb-123.cn-hangzhou.oss-cloudbox.aliyuncs.com' },
+    'nope',
+    () => 1,
+  ];
+  // One bad field per call: with two, the Signer names the one it checks at creation first.
+  const valid = (input) => !('thrown' in outcome(ours((l) => l.presignUrl({ ...input, expiresInSecs: 60 }))));
+  for (const [i, input] of extra.entries()) {
+    for (const fn of ['signRequest', 'presignUrl']) {
+      const expiries = fn !== 'presignUrl' ? [undefined] : typeof input === 'object' && valid(input) ? [60, 0, 604801, 1.5, undefined] : [60];
+      for (const expiresInSecs of expiries) {
+        const withExpiry = typeof input === 'object' && expiresInSecs !== undefined ? { ...input, expiresInSecs } : input;
+        const r = oursAndSigner((l) => l[fn](withExpiry));
+        const want = outcome(r);
+        assert.deepEqual(outcome(r.signer), want, `extra input ${i} (${fn}, Signer): ${JSON.stringify(withExpiry)}`);
+        assert.deepEqual(outcome(r.signerSignOnly), want, `extra input ${i} (${fn}, Signer, signing-only)`);
+        compared++;
+      }
+    }
+  }
+  console.log(`Signer: ${compared} calls answered exactly as the standalone functions, in both packages`);
+});
+
+test('a Signer is reused: many calls, setCredentials, fixed fields refused, free', { skip: !lib && 'pkg/ did not load' }, () => {
+  const signTime = new Date('2024-05-20T09:09:10Z');
+  const a = { accessKeyId: 'STS.a', accessKeySecret: 'secret-a', securityToken: 'token-a' };
+  const b = { accessKeyId: 'LTAI.b', accessKeySecret: 'secret-b' };
+  for (const l of [lib, signLib]) {
+    const s = new l.Signer({ region: 'oss-cn-hangzhou', bucket: 'bkt', credentials: a });
+    try {
+      // Interleaved calls (the signer's key cache is hit) equal fresh standalone calls.
+      for (let i = 0; i < 3; i++) {
+        for (const call of [
+          { method: 'PUT', key: `k${i}`, headers: { 'Content-Type': 'text/plain' }, signTime },
+          { method: 'GET', bucket: 'other-bucket', key: `k${i}`, query: { 'x-oss-process': 'image/resize,w_100' }, signTime },
+        ]) {
+          const want = l.signRequest({ region: 'oss-cn-hangzhou', bucket: 'bkt', credentials: a, ...call });
+          assert.deepEqual(s.signRequest(call), want);
+          const wantUrl = l.presignUrl({ region: 'oss-cn-hangzhou', bucket: 'bkt', credentials: a, ...call, expiresInSecs: 900 });
+          assert.deepEqual(s.presignUrl({ ...call, expiresInSecs: 900 }), wantUrl);
+        }
+      }
+      // STS rotation: same object, new credentials, the answers follow them.
+      s.setCredentials(b);
+      const call = { method: 'PUT', key: 'k', signTime };
+      const got = s.signRequest(call);
+      assert.deepEqual(got, l.signRequest({ region: 'cn-hangzhou', bucket: 'bkt', credentials: b, ...call }));
+      assert.ok(!('x-oss-security-token' in got.headers));
+      assert.match(got.headers.authorization, /Credential=LTAI\.b\//);
+      // Bad credentials are refused and the signer keeps the ones it had.
+      assert.throws(() => s.setCredentials({ accessKeyId: 'x' }), (e) => e.code === 'InvalidArgument' && e.field === 'credentials.accessKeySecret');
+      assert.throws(() => s.setCredentials(null), (e) => e.code === 'InvalidArgument' && e.field === 'credentials');
+      assert.throws(() => s.setCredentials('x'), (e) => e.code === 'InvalidArgument' && e.field === 'credentials');
+      assert.deepEqual(s.signRequest(call), got);
+      // Fields fixed at creation are refused per call, never silently ignored.
+      for (const f of ['credentials', 'region', 'endpoint', 'cname', 'pathStyle', 'allowInsecureHttp']) {
+        assert.throws(() => s.signRequest({ ...call, [f]: a }), (e) => e.code === 'InvalidArgument' && e.field === f, f);
+      }
+      // No secret in errors.
+      try {
+        s.presignUrl({ ...call, expiresInSecs: 0 });
+        assert.fail('expected a throw');
+      } catch (e) {
+        assert.equal(e.field, 'expiresInSecs');
+        assert.ok(!String(e.message).includes('secret-b'));
+      }
+    } finally {
+      s.free();
+    }
+    assert.throws(() => s.signRequest({ method: 'GET', key: 'k', signTime }), 'a freed signer cannot sign');
+  }
 });
 
 test('the cases cover every input class the issue names', () => {
