@@ -6,9 +6,9 @@
 // x-oss-* headers (header signing), and a GET presigned for 900 s with a response-content-*
 // override (presigned URL).
 
-import init, { presignUrl, signRequest } from '/pkg/oss_direct_upload.js';
+import init, { Signer, presignUrl, signRequest } from '/pkg/oss_direct_upload.js';
 // The signing-only build of the same package (`oss-direct-upload/sign`, pkg/sign/).
-import initSign, { presignUrl as presignUrlSign, signRequest as signRequestSign } from '/pkg/sign/sign.js';
+import initSign, { Signer as SignerSign, presignUrl as presignUrlSign, signRequest as signRequestSign } from '/pkg/sign/sign.js';
 
 const OSS = globalThis.OSS;
 
@@ -32,11 +32,16 @@ const INPUT = {
 const PRESIGN_QUERY = { 'response-content-disposition': 'attachment; filename="report.pdf"' };
 
 let ali;           // ali-oss client whose transport is a stub (no network)
+let signer;        // ours, created once like ali-oss's client: new Signer({region, bucket, credentials})
+let signerSign;    // the same on the signing-only build
 let lastAliHeaders; // headers ali-oss handed to its transport on the last request
 
 export async function setup() {
   await init();
   await initSign();
+  const signerOptions = { region: INPUT.region, bucket: INPUT.bucket, credentials: INPUT.credentials };
+  signer = new Signer(signerOptions);
+  signerSign = new SignerSign(signerOptions);
   ali = new OSS({
     region: `oss-${INPUT.region}`,
     bucket: INPUT.bucket,
@@ -107,6 +112,22 @@ export function signOnlyPresign() {
   return presignUrlSign({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900 }).url;
 }
 
+/** Ours, `Signer` created once (location and credentials fixed): per-call fields only. */
+const SIGNER_PUT = { method: 'PUT', key: INPUT.key, headers: INPUT.headers, signTime: SIGN_TIME };
+const SIGNER_GET = { method: 'GET', key: INPUT.key, query: PRESIGN_QUERY, expiresInSecs: 900 };
+export function signerHeader() {
+  return signer.signRequest(SIGNER_PUT).headers.authorization;
+}
+export function signOnlySignerHeader() {
+  return signerSign.signRequest(SIGNER_PUT).headers.authorization;
+}
+export function signerPresign() {
+  return signer.presignUrl(SIGNER_GET).url;
+}
+export function signOnlySignerPresign() {
+  return signerSign.presignUrl(SIGNER_GET).url;
+}
+
 /** ali-oss: one presigned GET URL, 900 s, signed now (`client.signatureUrlV4`, async). */
 export function aliPresign() {
   return ali.signatureUrlV4('GET', 900, { headers: {}, queries: { ...PRESIGN_QUERY } }, INPUT.key);
@@ -114,6 +135,7 @@ export function aliPresign() {
 
 export const contenders = {
   oursHeader, signOnlyHeader, aliHeaderRequestPath, aliHeaderSignOnly, oursPresign, signOnlyPresign, aliPresign,
+  signerHeader, signOnlySignerHeader, signerPresign, signOnlySignerPresign,
 };
 
 // --- checks and timing ---------------------------------------------------------------------------
@@ -141,7 +163,12 @@ export async function check() {
   oursUrl = presignUrl({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900, signTime: SIGN_TIME }).url;
   const signOnlyUrl = presignUrlSign({ method: 'GET', ...INPUT, headers: {}, query: PRESIGN_QUERY, expiresInSecs: 900, signTime: SIGN_TIME }).url;
   const sig = (u) => new URL(u).searchParams.get('x-oss-signature');
+  const signerGet = { ...SIGNER_GET, signTime: SIGN_TIME };
   return {
+    headerSigner: signerHeader(),
+    headerSignOnlySigner: signOnlySignerHeader(),
+    urlSigner: signer.presignUrl(signerGet).url,
+    urlSignOnlySigner: signerSign.presignUrl(signerGet).url,
     headerOurs: ours,
     headerSignOnly: signOnlyHeader(),
     urlOurs: oursUrl,
