@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit --strict` against pkg/oss_direct_upload.d.ts: the documented API
 // type-checks, and misuse does not (the @ts-expect-error lines must be errors).
-import init, { OssClient, uploadToSignedUrl, postWithServerSignature, type OssError, type UploadResult, type PresignResult, type PostPolicyResult, type CredentialStatus } from '../../../pkg/oss_direct_upload.js';
+import init, { OssClient, Signer, uploadToSignedUrl, postWithServerSignature, type OssError, type UploadResult, type PresignResult, type PostPolicyResult, type CredentialStatus, type SignedRequest, type PresignedUrl } from '../../../pkg/oss_direct_upload.js';
+import { Signer as SignOnlySigner } from '../../../pkg/sign/sign.js';
 
 export async function demo(file: File, signal: AbortSignal): Promise<void> {
   await init();
@@ -41,4 +42,23 @@ export async function demo(file: File, signal: AbortSignal): Promise<void> {
   // @ts-expect-error credentials are required
   new OssClient({ region: 'cn-hangzhou', bucket: 'b' });
   console.log(etag, when, capped, n);
+}
+
+export function signer(): void {
+  const s = new Signer({ region: 'cn-hangzhou', bucket: 'b', endpoint: 'https://oss.example.com', pathStyle: true,
+    credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't' } });
+  const signed: SignedRequest = s.signRequest({ method: 'PUT', key: 'k', headers: { 'Content-Type': 'text/plain' }, signTime: new Date() });
+  const url: PresignedUrl = s.presignUrl({ method: 'GET', bucket: 'other', key: 'k', query: { 'x-oss-process': null }, expiresInSecs: 60 });
+  s.setCredentials({ accessKeyId: 'STS.b', accessKeySecret: 's2', securityToken: 't2' });
+  // @ts-expect-error expiresInSecs is required to presign
+  s.presignUrl({ method: 'GET', key: 'k' });
+  // @ts-expect-error credentials are required
+  new Signer({ region: 'cn-hangzhou' });
+  // @ts-expect-error credentials belong to the signer, not to a call
+  s.signRequest({ method: 'PUT', key: 'k', credentials: { accessKeyId: 'a', accessKeySecret: 's' } });
+  s.free();
+  const t = new SignOnlySigner({ region: 'cn-hangzhou', credentials: { accessKeyId: 'a', accessKeySecret: 's' } });
+  const h: Record<string, string> = t.signRequest({ method: 'GET', bucket: 'b' }).headers;
+  t.free();
+  console.log(signed.headers.authorization, url.expiresAt, h);
 }
