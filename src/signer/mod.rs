@@ -296,7 +296,7 @@ impl Request {
                 ));
             }
         }
-        for (name, value) in &query {
+        for (name, _) in &query {
             if name.is_empty() {
                 return Err(Error::invalid("query", "parameter names must not be empty"));
             }
@@ -306,7 +306,6 @@ impl Request {
                     "is set by the signer",
                 ));
             }
-            let _ = value;
         }
         for name in &additional_headers {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
