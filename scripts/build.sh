@@ -22,6 +22,11 @@ build() {
   }
   rm -f build.log
   [ "$out" = pkg ] || rm -f "$out/.gitignore"
+  # The JS snippets the glue imports (src/web/fast.js), minified: their comments stay in the source.
+  local f
+  for f in $(find "$out" -path '*/snippets/*' -name '*.js'); do
+    node_modules/.bin/esbuild --minify --format=esm --log-level=warning "$f" --outfile="$f" --allow-overwrite
+  done
   local wasm="$out/${name}_bg.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"

@@ -1,18 +1,13 @@
 //! HMAC-SHA256 and the derived signing key, with a small cache.
 
+use super::sha256::HmacSha256;
 use crate::prelude::*;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 /// `HMAC-SHA256(key, data)`.
 pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // `new_from_slice` accepts keys of any length for HMAC; the error branch is unreachable but
-    // handled without panicking by hashing with an empty key (never taken).
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return [0; 32];
-    };
+    let mut mac = HmacSha256::new(key);
     mac.update(data);
-    mac.finalize().into_bytes().into()
+    mac.finalize()
 }
 
 /// The V4 signing key:
@@ -38,10 +33,11 @@ struct Entry {
     date: String,
     region: String,
     product: String,
+    #[cfg(test)]
     key: [u8; 32],
     /// HMAC-SHA256 already keyed with `key` (its inner and outer pads hashed): cloning it saves
     /// two of the ~18 SHA-256 blocks of every signature.
-    mac: Option<Hmac<Sha256>>,
+    mac: HmacSha256,
 }
 
 /// Derived signing keys cached per (secret, date, region, product): four HMACs saved per
@@ -99,12 +95,11 @@ impl SigningKeyCache {
         message: &[u8],
     ) -> [u8; 32] {
         match self.entry(secret, date, region, product) {
-            Some(Entry { mac: Some(mac), .. }) => {
+            Some(Entry { mac, .. }) => {
                 let mut mac = mac.clone();
                 mac.update(message);
-                mac.finalize().into_bytes().into()
+                mac.finalize()
             }
-            Some(e) => hmac_sha256(&e.key, message),
             None => hmac_sha256(&derive_signing_key(secret, date, region, product), message),
         }
     }
@@ -124,8 +119,9 @@ impl SigningKeyCache {
                 date: date.to_owned(),
                 region: region.to_owned(),
                 product: product.to_owned(),
+                #[cfg(test)]
                 key,
-                mac: Hmac::<Sha256>::new_from_slice(&key).ok(),
+                mac: HmacSha256::new(&key),
             };
             // Full: the next slot in turn is replaced (the oldest entry).
             if self.entries.len() < CACHE_SIZE {

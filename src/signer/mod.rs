@@ -7,10 +7,9 @@
 
 mod key;
 mod post;
+mod sha256;
 
 pub use key::SigningKeyCache;
-#[cfg(target_arch = "wasm32")]
-pub(crate) use post::push_json_string;
 pub use post::{
     check_policy_text, sign_post_policy, ContentTypeCondition, KeyCondition, PostPolicy,
     PostSignature,
@@ -23,7 +22,7 @@ use crate::names::{Bucket, ObjectKey, Region};
 use crate::prelude::*;
 use crate::text::{cat, push_hex};
 use crate::time::UnixTime;
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 
 /// The signature algorithm name.
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -109,7 +108,12 @@ fn wire_value(v: &str) -> String {
 }
 
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    matches!(b, b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^'..=b'`' | b'|' | b'~')
+}
+
+/// `v` without leading and trailing spaces and tabs (what V4 trims from header values).
+fn trim_space_tab(v: &str) -> &str {
+    v.trim_matches(|c| c == ' ' || c == '\t')
 }
 
 /// Headers of a request, checked: names are HTTP tokens, unique ignoring case; values carry no
@@ -126,14 +130,14 @@ impl Headers {
             if name.is_empty() || !name.bytes().all(is_token_byte) {
                 return Err(Error::invalid(field(), "is not a valid HTTP header name"));
             }
-            if value.contains(['\r', '\n', '\0']) {
+            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
                 return Err(Error::invalid(
                     field(),
                     "value must not contain CR, LF or NUL",
                 ));
             }
             let lower = name.to_ascii_lowercase();
-            let value = value.trim_matches([' ', '\t']).to_owned();
+            let value = trim_space_tab(&value).to_owned();
             match lower.as_str() {
                 header::AUTHORIZATION | header::X_OSS_DATE | header::X_OSS_SECURITY_TOKEN => {
                     return Err(Error::invalid(field(), "is set by the signer"));

@@ -425,3 +425,23 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn token_bytes_are_rfc_9110_tchar() {
+    for b in 0..=255u8 {
+        let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        assert_eq!(super::is_token_byte(b), tchar, "byte {b:#04x}");
+    }
+}
+
+#[test]
+fn header_values_lose_only_spaces_and_tabs_at_the_ends() {
+    for (raw, want) in [
+        (" \t a b \t ", "a b"),
+        ("\u{a0}x\u{a0}", "\u{a0}x\u{a0}"),
+        ("", ""),
+        (" \t", ""),
+    ] {
+        assert_eq!(super::trim_space_tab(raw), want);
+    }
+}

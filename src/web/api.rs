@@ -3,9 +3,12 @@
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
+use super::fast::FastCall;
 use super::input::{object_from_pairs, set, Obj};
-use super::js::{Array, Date, Object, Reflect, JSON};
-use super::packed::{push_json_object, snapshot, Packed};
+use super::js::{Array, Date, Object, JSON};
+use super::packed::{snapshot, Packed};
+use crate::credentials::Credentials;
+use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::prelude::*;
@@ -168,6 +171,52 @@ fn read_request(
     Ok(req)
 }
 
+/// `signRequest` (or, with `presign`, `presignUrl`) on the fast lane (`super::fast`); `None` when
+/// the input needs the general path. The checks run in the general path's order: endpoint type,
+/// the request, plain http, then the credentials (`expiresInSecs` and `signTime` were checked in JS).
+fn fast_call(input: &JsValue, presign: bool) -> Option<Result<JsValue>> {
+    let packed = super::fast::pack_call(input, presign, true)?;
+    let call = FastCall::parse(&packed, true)?;
+    let loc = call.location.as_ref()?;
+    let bucket = call.fields.bucket?;
+    Some((|| {
+        let (region, product) = match loc.cloud_box_id {
+            Some(id) => (id, Some("oss-cloudbox")),
+            None => (loc.region, None),
+        };
+        let kind = super::input::endpoint_kind(loc.endpoint_type)?;
+        let req = Request::new(RequestParts {
+            method: call.fields.method,
+            bucket,
+            key: call.fields.key,
+            region,
+            product,
+            endpoint: EndpointOptions {
+                endpoint: loc.endpoint,
+                kind,
+                cname: loc.cname,
+                path_style: loc.path_style,
+            },
+            headers: call.fields.headers,
+            query: call.fields.query,
+            additional_headers: call.fields.additional,
+        })?;
+        check_http(&req.base_url(), loc.allow_insecure_http)?;
+        let creds = Credentials::new(
+            loc.access_key_id,
+            loc.access_key_secret,
+            loc.security_token.map(str::to_owned),
+        )?;
+        Ok(if presign {
+            let p = with_keys(|keys| signer::presign(&req, &creds, call.time, call.expires, keys))?;
+            super::fast::result(&p.url, &p.headers, Some(p.expires_at))
+        } else {
+            let signed = with_keys(|keys| signer::sign_request(&req, &creds, call.time, keys));
+            super::fast::result(&signed.url, &signed.headers, None)
+        })
+    })())
+}
+
 /// Refuses a plain-http URL to a host that is not loopback, unless `allowInsecureHttp`.
 pub(super) fn check_http(url: &str, allow: bool) -> Result<()> {
     if url.starts_with("http://") {
@@ -210,6 +259,9 @@ impl RequestStrings {
 pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
+    if let Some(answer) = fast_call(input, false) {
+        return answer;
+    }
     let raw = input;
     let snap = snapshot(raw)?;
     let input = Packed::root(&snap);
@@ -219,41 +271,7 @@ pub fn sign_request(
     let creds = input.credentials()?;
     let now = input.sign_time(raw)?;
     let signed = with_keys(|keys| signer::sign_request(&req, &creds, now, keys));
-    signed_request_result(&signed)
-}
-
-/// `{url, headers}` of a signed request: one string back across the boundary, parsed by the
-/// engine's `JSON.parse`.
-pub(super) fn signed_request_result(signed: &signer::SignedRequest) -> Result<JsValue> {
-    let mut json = String::with_capacity(signed.url.len() + 512);
-    json.push_str("{\"url\":");
-    crate::signer::push_json_string(&mut json, &signed.url);
-    json.push_str(",\"headers\":");
-    push_json_object(&mut json, &signed.headers);
-    json.push('}');
-    parse_result(&json)
-}
-
-/// `{url, headers, expiresAt}` of a presigned URL.
-pub(super) fn presigned_url_result(p: &signer::PresignedUrl) -> Result<JsValue> {
-    let mut json = String::with_capacity(p.url.len() + 256);
-    json.push_str("{\"url\":");
-    crate::signer::push_json_string(&mut json, &p.url);
-    json.push_str(",\"headers\":");
-    push_json_object(&mut json, &p.headers);
-    json.push('}');
-    let out = parse_result(&json)?;
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("expiresAt"),
-        &js_date(p.expires_at),
-    );
-    Ok(out)
-}
-
-/// `JSON.parse` of a result this module wrote.
-fn parse_result(json: &str) -> Result<JsValue> {
-    JSON::parse(json).map_err(|_| Error::InvalidResponse("internal: result is not JSON".into()))
+    Ok(super::fast::result(&signed.url, &signed.headers, None))
 }
 
 /// `first` then `rest` (`Vec::insert(0, …)` links a panic message formatter).
@@ -274,6 +292,9 @@ fn js_date(t: UnixTime) -> Date {
 pub fn presign_url(
     #[wasm_bindgen(unchecked_param_type = "PresignUrlInput")] input: &JsValue,
 ) -> Result<JsValue, Error> {
+    if let Some(answer) = fast_call(input, true) {
+        return answer;
+    }
     let raw = input;
     let snap = snapshot(raw)?;
     let input = Packed::root(&snap);
@@ -286,7 +307,7 @@ pub fn presign_url(
     let creds = input.credentials()?;
     let now = input.sign_time(raw)?;
     let p = with_keys(|keys| signer::presign(&req, &creds, now, expires, keys))?;
-    presigned_url_result(&p)
+    Ok(super::fast::result(&p.url, &p.headers, Some(p.expires_at)))
 }
 
 fn post_result(sig: &signer::PostSignature) -> Object {

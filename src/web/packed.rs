@@ -10,7 +10,6 @@ use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
 use crate::prelude::*;
-use crate::signer::push_json_string;
 use crate::text::cat;
 use crate::time::UnixTime;
 use wasm_bindgen::JsValue;
@@ -103,10 +102,11 @@ impl<'a> Packed<'a> {
         self.get(name).is_some()
     }
 
-    pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
+    /// A string member, borrowed; `None` when absent or null.
+    pub(crate) fn opt_str(&self, name: &str) -> Result<Option<&'a str>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(v) => Err(Error::invalid(
                 self.field(name),
                 cat(&["must be a string, got ", type_name(v)]),
@@ -114,9 +114,18 @@ impl<'a> Packed<'a> {
         }
     }
 
-    pub(crate) fn string(&self, name: &str) -> Result<String> {
-        self.opt_string(name)?
+    /// A required string member, borrowed.
+    pub(crate) fn str(&self, name: &str) -> Result<&'a str> {
+        self.opt_str(name)?
             .ok_or_else(|| Error::invalid(self.field(name), "is required"))
+    }
+
+    pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.opt_str(name)?.map(str::to_owned))
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<String> {
+        self.str(name).map(str::to_owned)
     }
 
     pub(crate) fn opt_bool(&self, name: &str) -> Result<bool> {
@@ -297,18 +306,4 @@ fn members(v: &Value) -> &[(String, Value)] {
         Value::Object(m) => m,
         _ => &[],
     }
-}
-
-/// `{"k":"v",…}` of pairs.
-pub(crate) fn push_json_object(out: &mut String, pairs: &[(String, String)]) {
-    out.push('{');
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_string(out, k);
-        out.push(':');
-        push_json_string(out, v);
-    }
-    out.push('}');
 }

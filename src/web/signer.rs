@@ -10,7 +10,8 @@
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
-use super::api::{check_http, presigned_url_result, signed_request_result};
+use super::api::check_http;
+use super::fast::{self, CallFields, FastCall};
 use super::packed::{snapshot, snapshot_named, Packed};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
@@ -52,19 +53,6 @@ export interface SignerPresignInput extends SignerRequestInput {
   expiresInSecs: number;
 }
 "#;
-
-/// Fields fixed when the signer is created; a call that gives one is refused rather than
-/// silently signing with the signer's value.
-const FIXED: [&str; 8] = [
-    "credentials",
-    "region",
-    "endpoint",
-    "endpointType",
-    "cname",
-    "pathStyle",
-    "cloudBoxId",
-    "allowInsecureHttp",
-];
 
 /// Signs requests and presigns URLs for one location with one set of credentials, created once
 /// (`new Signer({ region, bucket?, endpoint?, …, credentials })`). Its answers are byte for byte
@@ -147,12 +135,7 @@ impl Signer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "SignerRequestInput")] input: &JsValue,
     ) -> Result<JsValue, Error> {
-        let snap = snapshot(input)?;
-        let fields = Packed::root(&snap);
-        let req = self.request(&fields)?;
-        let now = fields.sign_time(input)?;
-        let signed = signer::sign_request(&req, &self.creds, now, &mut self.keys);
-        signed_request_result(&signed)
+        self.call(input, false)
     }
 
     /// Presigns a URL valid for `expiresInSecs`, as `presignUrl` does.
@@ -161,43 +144,53 @@ impl Signer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "SignerPresignInput")] input: &JsValue,
     ) -> Result<JsValue, Error> {
-        let snap = snapshot(input)?;
-        let fields = Packed::root(&snap);
-        let req = self.request(&fields)?;
-        let expires = fields
-            .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
-            .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
-        let now = fields.sign_time(input)?;
-        let p = signer::presign(&req, &self.creds, now, expires, &mut self.keys)?;
-        presigned_url_result(&p)
+        self.call(input, true)
     }
 }
 
 impl Signer {
+    /// One `signRequest` (or, with `presign`, `presignUrl`) call. Plain input takes the fast
+    /// lane (packed in JS, see `fast`); anything else is read from its JSON snapshot, which
+    /// gives every error. Fields are checked in the same order either way: the request's, then
+    /// `expiresInSecs`, then `signTime`.
+    fn call(&mut self, input: &JsValue, presign: bool) -> Result<JsValue> {
+        let packed = fast::pack_call(input, presign, false);
+        let snap;
+        let (req, now, expires) =
+            if let Some(call) = packed.as_deref().and_then(|p| FastCall::parse(p, false)) {
+                (self.request(call.fields)?, call.time, call.expires)
+            } else {
+                snap = snapshot(input)?;
+                let fields = Packed::root(&snap);
+                let req = self.request(CallFields::read(&fields)?)?;
+                let expires = if presign {
+                    fields
+                        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
+                        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?
+                } else {
+                    0
+                };
+                (req, fields.sign_time(input)?, expires)
+            };
+        Ok(if presign {
+            let p = signer::presign(&req, &self.creds, now, expires, &mut self.keys)?;
+            fast::result(&p.url, &p.headers, Some(p.expires_at))
+        } else {
+            let signed = signer::sign_request(&req, &self.creds, now, &mut self.keys);
+            fast::result(&signed.url, &signed.headers, None)
+        })
+    }
+
     /// The request of one call: its fields checked as `signRequest` checks them, in the same
     /// order, at the signer's location.
-    fn request(&self, input: &Packed<'_>) -> Result<Request> {
-        for name in FIXED {
-            if input.has(name) {
-                return Err(Error::invalid(
-                    name,
-                    "is fixed when the Signer is created (new credentials: setCredentials)",
-                ));
-            }
-        }
-        let method = input.string("method")?;
-        let bucket = input.opt_string("bucket")?;
-        let key = input.opt_string("key")?;
-        let headers = input.string_map("headers")?;
-        let query = input.query_map("query")?;
-        let additional = input.string_list("additionalHeaders")?;
-        let method = signer::check_method(&method)?;
-        let bucket = match (bucket, &self.bucket) {
-            (Some(b), _) => Bucket::new(&b)?,
+    fn request(&self, call: CallFields<'_>) -> Result<Request> {
+        let method = signer::check_method(call.method)?;
+        let bucket = match (call.bucket, &self.bucket) {
+            (Some(b), _) => Bucket::new(b)?,
             (None, Some(b)) => b.clone(),
             (None, None) => return Err(Error::invalid("bucket", "is required")),
         };
-        let key = key.as_deref().map(ObjectKey::new).transpose()?;
+        let key = call.key.map(ObjectKey::new).transpose()?;
         let req = Request::at(
             Target {
                 method,
@@ -207,9 +200,9 @@ impl Signer {
                 product: self.product.clone(),
                 endpoint: self.endpoint.clone(),
             },
-            headers,
-            query,
-            additional,
+            call.headers,
+            call.query,
+            call.additional,
         )?;
         if self.http {
             check_http(&req.base_url(), self.allow_insecure_http)?;

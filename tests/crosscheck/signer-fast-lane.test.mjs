@@ -1,0 +1,176 @@
+// The `Signer`'s fast lane (src/web/fast.js + src/web/signer.rs) against its general path.
+//
+//   node --test tests/crosscheck/signer-fast-lane.test.mjs
+//
+// A plain call object is packed in JS and read without JSON; anything unusual goes through
+// `JSON.stringify` and the general reader. Each input below is signed twice by the same signer:
+// as given (plain object: the fast lane when it qualifies) and as a copy whose prototype is null
+// (never the fast lane). Both must give the same answer or the same error, in both packages.
+// Counting `JSON.stringify` calls tells which lane ran, so the test knows the fast lane was
+// exercised (and that unusual input really left it).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+
+const ROOT = new URL('../../', import.meta.url);
+
+async function load(js, wasm) {
+  try {
+    const m = await import(new URL(js, ROOT));
+    m.initSync({ module: fs.readFileSync(new URL(wasm, ROOT)) });
+    return m;
+  } catch {
+    return null;
+  }
+}
+const full = await load('pkg/oss_direct_upload.js', 'pkg/oss_direct_upload_bg.wasm');
+const sign = await load('pkg/sign/sign.js', 'pkg/sign/sign_bg.wasm');
+
+const TOKEN = `CAIS${'8w1q6Ft5B2yfSjIr5bEfvH/3OxGx46qSB7Lo2Y+Q/ls2p'.repeat(4)}==`;
+const OPTIONS = {
+  region: 'cn-hangzhou',
+  bucket: 'examplebucket',
+  credentials: { accessKeyId: 'STS.example', accessKeySecret: 'secret-example', securityToken: TOKEN },
+};
+const T = new Date('2024-05-20T09:09:10.987Z');
+
+/** [name, input, fast]: `fast` says whether the fast lane must take the plain input. */
+const CASES = [
+  ['PUT with headers', { method: 'PUT', key: 'a/b.txt', headers: { 'Content-Type': 'text/plain', 'x-oss-meta-a': ' b ' }, signTime: T }, true],
+  ['CJK key, odd characters', { method: 'put', key: "报告 (1)+%~*'//x/", signTime: T }, true],
+  ['bucket-level, no key', { method: 'GET', query: { uploads: null }, signTime: T }, true],
+  ['another bucket', { method: 'GET', bucket: 'other-bucket', key: 'k', signTime: T }, true],
+  ['query values: null, empty, text, undefined', { method: 'GET', key: 'k', query: { a: null, b: '', c: 'x y', d: undefined }, signTime: T }, true],
+  ['header null and undefined are skipped', { method: 'PUT', key: 'k', headers: { 'x-oss-meta-a': null, 'x-oss-meta-b': undefined, 'x-oss-meta-c': 'c' }, signTime: T }, true],
+  ['additional headers', { method: 'PUT', key: 'k', headers: { Host: 'examplebucket.oss-cn-hangzhou.aliyuncs.com', 'Cache-Control': 'no-cache' }, additionalHeaders: ['host', 'cache-control', 'absent'], signTime: T }, true],
+  ['non-ASCII meta value (sent as bytes)', { method: 'PUT', key: 'k', headers: { 'x-oss-meta-name': 'café 雪' }, signTime: T }, true],
+  ['a header called __proto__', { method: 'PUT', key: 'k', headers: { ['__proto__']: 'x' }, additionalHeaders: ['__proto__'], signTime: T }, true],
+  ['signTime as milliseconds', { method: 'PUT', key: 'k', signTime: T.getTime() }, true],
+  ['signTime null means now (compared to the second)', { method: 'PUT', key: 'k', signTime: null }, true],
+  ['signTime 0', { method: 'PUT', key: 'k', signTime: 0 }, true],
+  // Errors the fast lane reports itself (from the same checks, in the same order).
+  ['bad method', { method: 'P UT', key: 'k', signTime: T }, true],
+  ['empty key', { method: 'PUT', key: '', signTime: T }, true],
+  ['key starting with /', { method: 'PUT', key: '/k', signTime: T }, true],
+  ['bad bucket', { method: 'PUT', bucket: 'Bad_Bucket', key: 'k', signTime: T }, true],
+  ['header with CR', { method: 'PUT', key: 'k', headers: { 'x-oss-meta-a': 'a\rb' }, signTime: T }, true],
+  ['bad header name', { method: 'PUT', key: 'k', headers: { 'bad name': 'x' }, signTime: T }, true],
+  ['header set by the signer', { method: 'PUT', key: 'k', headers: { 'x-oss-date': 'x' }, signTime: T }, true],
+  ['duplicate header', { method: 'PUT', key: 'k', headers: { 'X-Oss-Meta-A': '1', 'x-oss-meta-a': '2' }, signTime: T }, true],
+  ['empty query name', { method: 'GET', key: 'k', query: { '': 'x' }, signTime: T }, true],
+  ['bad additional header', { method: 'PUT', key: 'k', additionalHeaders: ['bad name'], signTime: T }, true],
+  ['host differing', { method: 'PUT', key: 'k', headers: { host: 'evil.example' }, signTime: T }, true],
+  // Input the fast lane leaves to the general path.
+  ['method missing', { key: 'k', signTime: T }, false],
+  ['method not a string', { method: 1, key: 'k', signTime: T }, false],
+  ['key not a string', { method: 'PUT', key: 7, signTime: T }, false],
+  ['NUL in the key', { method: 'PUT', key: 'a\0b', signTime: T }, false],
+  ['NUL in a header value', { method: 'PUT', key: 'k', headers: { 'x-oss-meta-a': 'a\0b' }, signTime: T }, false],
+  ['NUL in a query name', { method: 'GET', key: 'k', query: { 'a\0': 'b' }, signTime: T }, false],
+  ['number header value', { method: 'PUT', key: 'k', headers: { 'x-oss-meta-a': 1 }, signTime: T }, false],
+  ['number query value', { method: 'GET', key: 'k', query: { 'max-keys': 10 }, signTime: T }, false],
+  ['headers not an object', { method: 'PUT', key: 'k', headers: 'x', signTime: T }, false],
+  ['headers an array', { method: 'PUT', key: 'k', headers: ['x'], signTime: T }, false],
+  ['additionalHeaders not an array', { method: 'PUT', key: 'k', additionalHeaders: 'host', signTime: T }, false],
+  ['additionalHeaders with a number', { method: 'PUT', key: 'k', additionalHeaders: [1], signTime: T }, false],
+  ['invalid Date', { method: 'PUT', key: 'k', signTime: new Date(NaN) }, false],
+  ['Date before 1970', { method: 'PUT', key: 'k', signTime: new Date(-1000) }, false],
+  ['Date after 9999', { method: 'PUT', key: 'k', signTime: new Date('+010000-01-01T00:00:00Z') }, false],
+  ['fractional milliseconds', { method: 'PUT', key: 'k', signTime: 1.5 }, false],
+  ['signTime a string', { method: 'PUT', key: 'k', signTime: '2024-05-20T09:09:10Z' }, false],
+  ['a field fixed by the Signer', { method: 'PUT', key: 'k', region: 'cn-beijing', signTime: T }, false],
+  ['credentials in a call', { method: 'PUT', key: 'k', credentials: OPTIONS.credentials, signTime: T }, false],
+  ['a toJSON member', { method: 'PUT', key: 'k', signTime: T, toJSON() { return { method: 'GET', key: 'other' }; } }, false],
+];
+
+/** expiresInSecs cases (presignUrl only). */
+const PRESIGN = [
+  ['900 s', 900, true],
+  ['1 s', 1, true],
+  ['604800 s', 604800, true],
+  ['0 s', 0, false],
+  ['604801 s', 604801, false],
+  ['1.5 s', 1.5, false],
+  ['a string', '900', false],
+  ['missing', undefined, false],
+];
+
+/** The same data with a null prototype (and null-prototype maps): the general path only. */
+function general(input) {
+  const o = Object.create(null);
+  for (const [k, v] of Object.entries(input)) {
+    o[k] = v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) ? Object.assign(Object.create(null), v) : v;
+  }
+  if (typeof input.toJSON === 'function') o.toJSON = input.toJSON;
+  return o;
+}
+
+function outcome(fn) {
+  try {
+    const r = fn();
+    return { ok: { url: r.url, headers: { ...r.headers }, expiresAt: r.expiresAt && r.expiresAt.getTime() } };
+  } catch (e) {
+    return { err: { code: e.code, field: e.field, message: e.message, name: e.name } };
+  }
+}
+
+/** Runs `fn` and counts JSON.stringify calls (the general path makes one). */
+function counting(fn) {
+  const real = JSON.stringify;
+  let n = 0;
+  JSON.stringify = function (...a) {
+    n++;
+    return real.apply(this, a);
+  };
+  try {
+    return { result: outcome(fn), stringified: n };
+  } finally {
+    JSON.stringify = real;
+  }
+}
+
+/** signTime null means now: both lanes read the clock, so compare with x-oss-date blanked. */
+function settle(o, name) {
+  if (!name.startsWith('signTime null') || !o.ok) return o;
+  const strip = (s) => s.replace(/\d{8}T\d{6}Z/g, 'DATE').replace(/\d{8}\//g, 'DAY/').replace(/(Signature|signature)=[0-9a-f]{64}/g, '$1=SIG');
+  return { ok: { url: strip(o.ok.url), headers: Object.fromEntries(Object.entries(o.ok.headers).map(([k, v]) => [k, strip(v)])) } };
+}
+
+for (const [label, lib] of [['full package', full], ['signing-only package', sign]]) {
+  test(`Signer fast lane = general path (${label})`, { skip: !lib && 'pkg/ is not built' }, () => {
+    const signer = new lib.Signer(OPTIONS);
+    let fastSeen = 0;
+    let signed = 0;
+    const check = (name, call, input, wantFast) => {
+      const a = counting(() => signer[call](input));
+      const b = counting(() => signer[call](general(input)));
+      assert.equal(b.stringified, 1, `${name}: the null-prototype copy went the general path`);
+      assert.equal(a.stringified === 0, wantFast, `${name}: fast lane ${wantFast ? 'expected' : 'not expected'} (JSON.stringify calls: ${a.stringified})`);
+      assert.deepEqual(settle(a.result, name), settle(b.result, name), `${name} (${call})`);
+      if (a.stringified === 0) fastSeen++;
+      if (a.result.ok) signed++;
+    };
+    for (const [name, input, fast] of CASES) {
+      check(name, 'signRequest', input, fast);
+      for (const [pname, secs, pfast] of PRESIGN) {
+        check(`${name}, expires ${pname}`, 'presignUrl', { ...input, expiresInSecs: secs }, fast && pfast);
+      }
+    }
+    assert.ok(fastSeen >= 60 && signed >= 40, `fast lane taken ${fastSeen} times, ${signed} signed`);
+    signer.free();
+  });
+}
+
+test('both packages give the same fast-lane answers', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  const a = new full.Signer(OPTIONS);
+  const b = new sign.Signer(OPTIONS);
+  for (const [name, input] of CASES) {
+    if (name.startsWith('signTime null')) continue;
+    assert.deepEqual(outcome(() => a.signRequest(input)), outcome(() => b.signRequest(input)), name);
+    const p = { ...input, expiresInSecs: 900 };
+    assert.deepEqual(outcome(() => a.presignUrl(p)), outcome(() => b.presignUrl(p)), `${name} (presign)`);
+  }
+  a.free();
+  b.free();
+});
