@@ -1,11 +1,12 @@
-// The `Signer`'s fast lane (src/web/fast.js + src/web/signer.rs) against its general path.
+// The fast lane of `signRequest` / `presignUrl` and of the `Signer` (src/web/fast.js,
+// src/web/fast.rs) against the general path.
 //
 //   node --test tests/crosscheck/signer-fast-lane.test.mjs
 //
 // A plain call object is packed in JS and read without JSON; anything unusual goes through
-// `JSON.stringify` and the general reader. Each input below is signed twice by the same signer:
-// as given (plain object: the fast lane when it qualifies) and as a copy whose prototype is null
-// (never the fast lane). Both must give the same answer or the same error, in both packages.
+// `JSON.stringify` and the general reader. Each input below is signed twice: as given (plain
+// object: the fast lane when it qualifies) and as a copy whose prototype is null (never the fast
+// lane). Both must give the same answer or the same error, in both packages.
 // Counting `JSON.stringify` calls tells which lane ran, so the test knows the fast lane was
 // exercised (and that unusual input really left it).
 
@@ -159,6 +160,66 @@ for (const [label, lib] of [['full package', full], ['signing-only package', sig
     }
     assert.ok(fastSeen >= 60 && signed >= 40, `fast lane taken ${fastSeen} times, ${signed} signed`);
     signer.free();
+  });
+}
+
+/** Location and credential cases of the standalone functions (each merged over STANDALONE). */
+const STANDALONE = { region: 'cn-hangzhou', bucket: 'examplebucket', credentials: OPTIONS.credentials };
+const LOCATIONS = [
+  ['defaults', {}, true],
+  ['oss- region prefix', { region: 'oss-cn-beijing' }, true],
+  ['internal endpoint', { endpointType: 'internal' }, true],
+  ['accelerate endpoint', { endpointType: 'accelerate' }, true],
+  ['explicit endpoint', { endpoint: 'https://oss-cn-shanghai.aliyuncs.com' }, true],
+  ['cname', { endpoint: 'https://static.example.com', cname: true }, true],
+  ['path style', { endpoint: 'http://127.0.0.1:9000', pathStyle: true, cname: false }, true],
+  ['loopback http', { endpoint: 'http://localhost:9000' }, true],
+  ['plain http allowed', { endpoint: 'http://oss.example.net', allowInsecureHttp: true }, true],
+  ['CloudBox', { cloudBoxId: 'cb-123' }, true],
+  ['stsToken alias', { credentials: { accessKeyId: 'id', accessKeySecret: 's', stsToken: 'tok' } }, true],
+  ['securityToken null, stsToken given', { credentials: { accessKeyId: 'id', accessKeySecret: 's', securityToken: null, stsToken: 'tok' } }, true],
+  ['no token', { credentials: { accessKeyId: 'id', accessKeySecret: 's' } }, true],
+  ['bad endpointType', { endpointType: 'fast' }, true],
+  ['bad region', { region: 'cn hangzhou' }, true],
+  ['plain http refused', { endpoint: 'http://oss.example.net' }, true],
+  ['empty accessKeyId', { credentials: { accessKeyId: '', accessKeySecret: 's' } }, true],
+  ['CR in the token', { credentials: { accessKeyId: 'id', accessKeySecret: 's', securityToken: 'a\rb' } }, true],
+  ['bad endpoint', { endpoint: 'ftp://x' }, true],
+  ['bucket missing', { bucket: undefined }, false],
+  ['region missing', { region: undefined }, false],
+  ['credentials missing', { credentials: undefined }, false],
+  ['secret missing', { credentials: { accessKeyId: 'id' } }, false],
+  ['token a number', { credentials: { accessKeyId: 'id', accessKeySecret: 's', securityToken: 5 } }, false],
+  ['cname a string', { cname: 'yes' }, false],
+  ['NUL in the secret', { credentials: { accessKeyId: 'id', accessKeySecret: 's\0' } }, false],
+  ['credentials a class instance', { credentials: new (class C { constructor() { this.accessKeyId = 'id'; this.accessKeySecret = 's'; } })() }, false],
+];
+
+for (const [label, lib] of [['full package', full], ['signing-only package', sign]]) {
+  test(`signRequest / presignUrl fast lane = general path (${label})`, { skip: !lib && 'pkg/ is not built' }, () => {
+    let fastSeen = 0;
+    let signed = 0;
+    const check = (name, call, input, wantFast) => {
+      const a = counting(() => lib[call](input));
+      const b = counting(() => lib[call](general(input)));
+      assert.equal(b.stringified, 1, `${name}: the null-prototype copy went the general path`);
+      assert.equal(a.stringified === 0, wantFast, `${name}: fast lane ${wantFast ? 'expected' : 'not expected'} (JSON.stringify calls: ${a.stringified})`);
+      assert.deepEqual(settle(a.result, name), settle(b.result, name), `${name} (${call})`);
+      if (a.stringified === 0) fastSeen++;
+      if (a.result.ok) signed++;
+    };
+    const drop = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    for (const [lname, loc, lfast] of LOCATIONS) {
+      for (const [name, input, fast] of CASES) {
+        if (name.startsWith('a field fixed') || name.startsWith('credentials in a call')) continue;
+        const merged = drop({ ...STANDALONE, ...input, ...loc });
+        check(`${lname} / ${name}`, 'signRequest', merged, lfast && fast);
+        for (const [pname, secs, pfast] of PRESIGN) {
+          check(`${lname} / ${name}, expires ${pname}`, 'presignUrl', { ...merged, expiresInSecs: secs }, lfast && fast && pfast);
+        }
+      }
+    }
+    assert.ok(fastSeen >= 1000 && signed >= 500, `fast lane taken ${fastSeen} times, ${signed} signed`);
   });
 }
 
