@@ -18,6 +18,10 @@ pub enum Error {
     },
     /// The credential provider failed or returned an unusable response.
     CredentialProvider(String),
+    /// The credential provider failed in a way that may pass (a timeout, a 5xx or 429 from the
+    /// credential endpoint), after the library's own retries: the same code as
+    /// [`Error::CredentialProvider`], but retryable.
+    CredentialProviderUnavailable(String),
     /// The credentials expired before they could be used.
     CredentialsExpired,
     /// The request failed at the network level (fetch `TypeError`; CORS failures look the same).
@@ -89,7 +93,9 @@ impl Error {
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidArgument { .. } => "InvalidArgument",
-            Self::CredentialProvider(_) => "CredentialProviderError",
+            Self::CredentialProvider(_) | Self::CredentialProviderUnavailable(_) => {
+                "CredentialProviderError"
+            }
             Self::CredentialsExpired => "CredentialsExpired",
             Self::Network(_) => "NetworkError",
             Self::Aborted => "RequestAborted",
@@ -105,7 +111,7 @@ impl Error {
     /// Whether retrying the same request may succeed: 5xx, 429 and network errors.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Network(_) => true,
+            Self::Network(_) | Self::CredentialProviderUnavailable(_) => true,
             Self::Service(e) => e.status >= 500 || e.status == 429,
             _ => false,
         }
@@ -127,7 +133,9 @@ impl Error {
         use crate::text::cat;
         match self {
             Self::InvalidArgument { field, reason } => cat(&["invalid ", field, ": ", reason]),
-            Self::CredentialProvider(m) => cat(&["credential provider failed: ", m]),
+            Self::CredentialProvider(m) | Self::CredentialProviderUnavailable(m) => {
+                cat(&["credential provider failed: ", m])
+            }
             Self::CredentialsExpired => "credentials expired".to_owned(),
             Self::Network(m) => cat(&["network error: ", m]),
             Self::Aborted => "request aborted".to_owned(),

@@ -255,7 +255,15 @@ impl CredentialCache {
                     t.sleep(self.retry.delay_ms(attempt - 1, t.jitter())).await;
                     attempt += 1;
                 }
-                Err(f) => return Err(f.error),
+                // A failure that may pass (STS 5xx, timeout…) stays retryable for the caller.
+                Err(f) => {
+                    return Err(match f.error {
+                        Error::CredentialProvider(m) if f.retryable => {
+                            Error::CredentialProviderUnavailable(m)
+                        }
+                        e => e,
+                    })
+                }
             }
         };
         let parsed = response::parse(&resp.body)?;

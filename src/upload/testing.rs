@@ -215,6 +215,8 @@ pub struct FakeSource {
     pub fail_next: Cell<u32>,
     pub server_skew_ms: Cell<i64>,
     pub body: RefCell<Option<String>>,
+    /// What the next failures are (default: a retryable network error).
+    pub failure: RefCell<Option<SourceFailure>>,
 }
 
 impl FakeSource {
@@ -227,6 +229,7 @@ impl FakeSource {
             fail_next: Cell::new(0),
             server_skew_ms: Cell::new(0),
             body: RefCell::default(),
+            failure: RefCell::default(),
         }
     }
 }
@@ -253,10 +256,10 @@ impl CredentialSource for FakeSource {
         self.calls.set(n);
         if self.fail_next.get() > 0 {
             self.fail_next.set(self.fail_next.get() - 1);
-            return Err(SourceFailure {
+            return Err(self.failure.borrow().clone().unwrap_or(SourceFailure {
                 error: Error::Network("connection reset".into()),
                 retryable: true,
-            });
+            }));
         }
         let server_now = self.clock.now() + self.server_skew_ms.get();
         let body = self.body.borrow().clone().unwrap_or_else(|| {

@@ -229,3 +229,27 @@ fn offered_credentials_are_adopted_when_longer_lived() {
     );
     assert_eq!(source.calls.get(), 1);
 }
+
+#[test]
+fn a_failure_that_may_pass_stays_retryable_for_the_caller() {
+    let (clock, source, t, skew) = setup(900_000);
+    let cache = CredentialCache::new(
+        60,
+        RetryPolicy {
+            max_attempts: 2,
+            base_delay_ms: 10,
+            max_delay_ms: 10,
+        },
+    );
+    for (retryable, want) in [(true, true), (false, false)] {
+        *source.failure.borrow_mut() = Some(SourceFailure {
+            error: Error::CredentialProvider("credential endpoint answered 503".into()),
+            retryable,
+        });
+        source.fail_next.set(5);
+        let e = run_one(&clock, cache.get(&source, &t, &skew)).unwrap_err();
+        assert_eq!(e.code(), "CredentialProviderError");
+        assert_eq!(e.is_retryable(), want, "source retryable: {retryable}");
+        assert!(e.to_string().contains("answered 503"), "{e}");
+    }
+}
