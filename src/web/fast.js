@@ -129,3 +129,16 @@ export function unpackSigned(packed, expiresMs) {
   }
   return expiresMs === expiresMs ? { url, headers, expiresAt: new Date(expiresMs) } : { url, headers };
 }
+
+/**
+ * The general path's JSON text of `o`. A number JSON cannot write (NaN, ±Infinity) becomes
+ * `{"\0": "NaN"}`, which the reader refuses by name, instead of `null`, which would drop a
+ * header, turn a query value into a bare `?name` or a bound into its default.
+ */
+export function snapshotText(o) {
+  return JSON.stringify(o, nonFinite);
+}
+
+function nonFinite(k, v) {
+  return typeof v === 'number' && !Number.isFinite(v) ? { [NUL]: String(v) } : v;
+}

@@ -31,6 +31,10 @@ pub(super) const FIXED: [&str; 8] = [
 extern "C" {
     #[wasm_bindgen(js_name = packCall)]
     pub(super) fn pack_call(input: &JsValue, presign: bool, standalone: bool) -> Option<String>;
+    /// `JSON.stringify` with non-finite numbers marked (see `Packed`); throws on a cycle or a
+    /// BigInt.
+    #[wasm_bindgen(catch, js_name = snapshotText)]
+    pub(super) fn snapshot_text(input: &JsValue) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = unpackSigned)]
     fn unpack_signed(packed: &str, expires_ms: f64) -> JsValue;
 }

@@ -27,8 +27,14 @@ fn type_name(v: &Value) -> &'static str {
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
+        Value::Object(m) if is_non_finite(m) => "NaN or Infinity",
         Value::Object(_) => "an object",
     }
+}
+
+/// The mark `snapshotText` (src/web/fast.js) leaves for NaN and ±Infinity: `{"\0": "NaN"}`.
+fn is_non_finite(members: &[(String, Value)]) -> bool {
+    matches!(members, [(k, Value::String(_))] if k == "\0")
 }
 
 /// Snapshots `input` with `JSON.stringify` (Dates become ISO strings; functions and `undefined`
@@ -43,7 +49,7 @@ pub(crate) fn snapshot_named(input: &JsValue, field: &str) -> Result<Value> {
     if input.is_function() {
         return Err(not_object("a function"));
     }
-    let text = super::js::JSON::stringify(input)
+    let text = super::fast::snapshot_text(input)
         .map_err(|_| {
             Error::invalid(
                 field,

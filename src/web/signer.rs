@@ -3,7 +3,7 @@
 //!
 //! The constant parts are checked and resolved once (region, product, endpoint, default bucket,
 //! credentials) and the signing-key cache is the signer's own. Each call crosses the boundary
-//! once with a small JSON snapshot (no credentials in it) and once with the JSON answer. The
+//! once with its per-call fields (the fast lane of `fast`, or a JSON snapshot without credentials) and once with the answer. The
 //! bytes are those of the standalone `signRequest` / `presignUrl` on the same inputs, and bad
 //! per-request input gets the same codes and fields (tests/crosscheck proves both).
 

@@ -235,3 +235,29 @@ test('both packages give the same fast-lane answers', { skip: !(full && sign) &&
   a.free();
   b.free();
 });
+
+test('NaN and Infinity are refused by name, not read as null (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  const base = { ...STANDALONE, method: 'PUT', key: 'k', signTime: T };
+  const rows = [
+    ['signRequest', { ...base, headers: { 'x-oss-meta-a': NaN } }, 'headers.x-oss-meta-a'],
+    ['signRequest', { ...base, query: { a: Infinity } }, 'query.a'],
+    ['signRequest', { ...base, cname: NaN }, 'cname'],
+    ['signRequest', { ...base, signTime: NaN }, 'signTime'],
+    ['presignUrl', { ...base, expiresInSecs: NaN }, 'expiresInSecs'],
+    ['presignUrl', { ...base, expiresInSecs: -Infinity }, 'expiresInSecs'],
+  ];
+  for (const lib of [full, sign]) {
+    const signer = new lib.Signer(OPTIONS);
+    for (const [fn, input, field] of rows) {
+      const { region, bucket, credentials, cname, ...call } = input;
+      for (const [how, run] of [['standalone', () => lib[fn](input)], ['Signer', () => signer[fn](cname === undefined ? call : { ...call, pathStyle: cname })]]) {
+        const r = outcome(run);
+        const want = how === 'Signer' && field === 'cname' ? 'pathStyle' : field;
+        assert.equal(r.err && r.err.code, 'InvalidArgument', `${fn} ${how} ${JSON.stringify(Object.keys(input))}: ${JSON.stringify(r)}`);
+        assert.equal(r.err.field, want, `${fn} ${how}: ${r.err.message}`);
+      }
+    }
+    assert.equal(outcome(() => new lib.Signer({ ...OPTIONS, pathStyle: NaN })).err.field, 'pathStyle');
+    signer.free();
+  }
+});
