@@ -3,9 +3,10 @@
 //!
 //! The constant parts are checked and resolved once (region, product, endpoint, default bucket,
 //! credentials) and the signing-key cache is the signer's own. Each call crosses the boundary
-//! once with its per-call fields (the fast lane of `fast`, or a JSON snapshot without credentials) and once with the answer. The
-//! bytes are those of the standalone `signRequest` / `presignUrl` on the same inputs, and bad
-//! per-request input gets the same codes and fields (tests/crosscheck proves both).
+//! once with its per-call fields (packed by the fast lane of `super::fast`, or a JSON snapshot
+//! without credentials) and once with the answer. The bytes are those of the standalone
+//! `signRequest` / `presignUrl` on the same inputs, and bad per-request input gets the same
+//! codes and fields (tests/crosscheck proves both).
 
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
