@@ -1,6 +1,6 @@
 //! HMAC-SHA256 and the derived signing key, with a small cache.
 
-use super::sha256::HmacSha256;
+use super::sha256::{HmacSha256, Sha256};
 use crate::prelude::*;
 
 /// `HMAC-SHA256(key, data)`.
@@ -29,7 +29,9 @@ pub(crate) fn derive_signing_key(
 }
 
 struct Entry {
-    secret: String,
+    /// SHA-256 of the AccessKeySecret: the cache matches secrets without keeping them (a call
+    /// of `signRequest` holds its credentials only while it runs).
+    secret_hash: [u8; 32],
     date: String,
     region: String,
     product: String,
@@ -41,7 +43,8 @@ struct Entry {
 }
 
 /// Derived signing keys cached per (secret, date, region, product): four HMACs saved per
-/// signature. Holds at most four entries (a key rotation plus a day change).
+/// signature. Holds at most four entries (a key rotation plus a day change). Each holds a
+/// derived key (valid for one day, one region) and a SHA-256 of the secret, never the secret.
 #[derive(Default)]
 pub struct SigningKeyCache {
     entries: Vec<Entry>,
@@ -107,15 +110,19 @@ impl SigningKeyCache {
     /// The cache entry for these inputs, derived and stored on a miss (`None` never happens:
     /// the slot is in range by construction).
     fn entry(&mut self, secret: &str, date: &str, region: &str, product: &str) -> Option<&Entry> {
+        let secret_hash = Sha256::digest(secret.as_bytes());
         let hit = self.entries.iter().position(|e| {
-            e.date == date && e.region == region && e.product == product && e.secret == secret
+            e.date == date
+                && e.region == region
+                && e.product == product
+                && e.secret_hash == secret_hash
         });
         let slot = if let Some(i) = hit {
             i
         } else {
             let key = derive_signing_key(secret, date, region, product);
             let entry = Entry {
-                secret: secret.to_owned(),
+                secret_hash,
                 date: date.to_owned(),
                 region: region.to_owned(),
                 product: product.to_owned(),

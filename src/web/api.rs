@@ -33,7 +33,11 @@ fn with_keys<T>(f: impl FnOnce(&mut SigningKeyCache) -> T) -> T {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-/** Credentials used to sign; STS credentials carry a securityToken. Held only as long as a call. */
+/**
+ * Credentials used to sign; STS credentials carry a securityToken. Held only as long as a call:
+ * what stays in wasm memory is the derived signing key (valid for one day and one region, to
+ * sign the next calls faster) and a SHA-256 of the secret that finds it, never the credentials.
+ */
 export interface OssCredentials {
   accessKeyId: string;
   accessKeySecret: string;
