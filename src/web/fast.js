@@ -9,7 +9,7 @@
 //
 // `unpackSigned` builds the answer object from the NUL-separated result.
 //
-// Packed call: [location,] time_ms, expires ('' for signRequest), method, bucket, key, nh, (name, value)*nh,
+// Packed call: U+0080, [location,] time_ms, expires ('' for signRequest), method, bucket, key, nh, (name, value)*nh,
 // nq, (name, value)*nq, na, name*na — each followed by NUL. An optional string is '' when absent
 // and '=' + text when given; a query value is '' for null (`?uploads`) and '=' + text otherwise.
 // The location (standalone functions only; a Signer has its own): region, cloudBoxId?, endpoint?,
@@ -18,6 +18,7 @@
 // once and never kept.
 
 const NUL = '\0';
+const MARK = '\u0080';
 const FIXED = ['credentials', 'region', 'endpoint', 'endpointType', 'cname', 'pathStyle', 'cloudBoxId', 'allowInsecureHttp'];
 // 9999-12-31T23:59:59.999Z, the last instant the signer accepts.
 const MAX_MS = 253402300799999;
@@ -33,10 +34,14 @@ const text = (s) => typeof s === 'string' && !s.includes(NUL);
 export function packCall(o, presign, standalone) {
   if (!plain(o)) return undefined;
   const { method, bucket, key, headers, query, additionalHeaders, signTime } = o;
-  let s = '';
+  // A first character beyond ASCII makes wasm-bindgen hand the whole text to the engine's
+  // TextEncoder.encodeInto at once instead of copying its ASCII prefix a character at a time in JS
+  // (3 µs instead of 1 µs for a call carrying an STS token).
+  let s = MARK;
   if (standalone) {
-    s = location(o);
-    if (s === null || bucket == null) return undefined;
+    const l = location(o);
+    if (l === null || bucket == null) return undefined;
+    s += l;
   } else {
     for (let i = 0; i < FIXED.length; i++) if (o[FIXED[i]] != null) return undefined;
   }

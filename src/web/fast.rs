@@ -142,7 +142,7 @@ pub(super) struct FastCall<'a> {
 impl<'a> FastCall<'a> {
     /// `None` when the text is not what `packCall` writes (then the general path reads the input).
     pub(super) fn parse(packed: &'a str, standalone: bool) -> Option<Self> {
-        let mut it = packed.split('\0');
+        let mut it = packed.strip_prefix('\u{80}')?.split('\0');
         let location = if standalone {
             let region = it.next()?;
             let cloud_box_id = optional(it.next()?).ok()?;
