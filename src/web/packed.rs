@@ -1,7 +1,9 @@
-//! Reading the plain-data argument of `signRequest` / `presignUrl` in ONE crossing of the
-//! JS/wasm boundary: `JSON.stringify(input)` in JS, then the depth- and size-limited reader of
-//! `crate::json` here. Reading field by field through `Reflect` costs a hundred crossings per
-//! signature, about half the signing time (measured with `npm run bench:sign`).
+//! The general path of `signRequest` / `presignUrl` / `Signer`: the argument read in ONE crossing
+//! of the JS/wasm boundary, `JSON.stringify(input)` in JS (`snapshotText` of src/web/fast.js,
+//! which marks NaN and ±Infinity), then the depth- and size-limited reader of `crate::json` here.
+//! Plain input takes the fast lane of `super::fast` instead; this path reads everything else
+//! and gives every type error. (Reading field by field through `Reflect` cost a hundred crossings
+//! per signature, about half the signing time.)
 //!
 //! The same rules and messages as `input::Obj`: every rejection names its field.
 
