@@ -138,27 +138,36 @@ function settle(o, name) {
   return { ok: { url: strip(o.ok.url), headers: Object.fromEntries(Object.entries(o.ok.headers).map(([k, v]) => [k, strip(v)])) } };
 }
 
+/**
+ * `check(name, call, input, wantFast)` runs `run(call, input)` on the input as given and on its
+ * null-prototype copy, and requires: the copy took the general path, the input took the fast lane
+ * exactly when `wantFast`, and both answered alike. `tally` counts fast-lane calls and successes.
+ */
+function laneChecker(run) {
+  const tally = { fast: 0, signed: 0 };
+  const check = (name, call, input, wantFast) => {
+    const a = counting(() => run(call, input));
+    const b = counting(() => run(call, general(input)));
+    assert.equal(b.stringified, 1, `${name}: the null-prototype copy went the general path`);
+    assert.equal(a.stringified === 0, wantFast, `${name}: fast lane ${wantFast ? 'expected' : 'not expected'} (JSON.stringify calls: ${a.stringified})`);
+    assert.deepEqual(settle(a.result, name), settle(b.result, name), `${name} (${call})`);
+    if (a.stringified === 0) tally.fast++;
+    if (a.result.ok) tally.signed++;
+  };
+  return { check, tally };
+}
+
 for (const [label, lib] of [['full package', full], ['signing-only package', sign]]) {
   test(`Signer fast lane = general path (${label})`, { skip: !lib && 'pkg/ is not built' }, () => {
     const signer = new lib.Signer(OPTIONS);
-    let fastSeen = 0;
-    let signed = 0;
-    const check = (name, call, input, wantFast) => {
-      const a = counting(() => signer[call](input));
-      const b = counting(() => signer[call](general(input)));
-      assert.equal(b.stringified, 1, `${name}: the null-prototype copy went the general path`);
-      assert.equal(a.stringified === 0, wantFast, `${name}: fast lane ${wantFast ? 'expected' : 'not expected'} (JSON.stringify calls: ${a.stringified})`);
-      assert.deepEqual(settle(a.result, name), settle(b.result, name), `${name} (${call})`);
-      if (a.stringified === 0) fastSeen++;
-      if (a.result.ok) signed++;
-    };
+    const { check, tally } = laneChecker((call, input) => signer[call](input));
     for (const [name, input, fast] of CASES) {
       check(name, 'signRequest', input, fast);
       for (const [pname, secs, pfast] of PRESIGN) {
         check(`${name}, expires ${pname}`, 'presignUrl', { ...input, expiresInSecs: secs }, fast && pfast);
       }
     }
-    assert.ok(fastSeen >= 60 && signed >= 40, `fast lane taken ${fastSeen} times, ${signed} signed`);
+    assert.ok(tally.fast >= 60 && tally.signed >= 40, `fast lane taken ${tally.fast} times, ${tally.signed} signed`);
     signer.free();
   });
 }
@@ -197,17 +206,7 @@ const LOCATIONS = [
 
 for (const [label, lib] of [['full package', full], ['signing-only package', sign]]) {
   test(`signRequest / presignUrl fast lane = general path (${label})`, { skip: !lib && 'pkg/ is not built' }, () => {
-    let fastSeen = 0;
-    let signed = 0;
-    const check = (name, call, input, wantFast) => {
-      const a = counting(() => lib[call](input));
-      const b = counting(() => lib[call](general(input)));
-      assert.equal(b.stringified, 1, `${name}: the null-prototype copy went the general path`);
-      assert.equal(a.stringified === 0, wantFast, `${name}: fast lane ${wantFast ? 'expected' : 'not expected'} (JSON.stringify calls: ${a.stringified})`);
-      assert.deepEqual(settle(a.result, name), settle(b.result, name), `${name} (${call})`);
-      if (a.stringified === 0) fastSeen++;
-      if (a.result.ok) signed++;
-    };
+    const { check, tally } = laneChecker((call, input) => lib[call](input));
     const drop = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
     for (const [lname, loc, lfast] of LOCATIONS) {
       for (const [name, input, fast] of CASES) {
@@ -219,7 +218,7 @@ for (const [label, lib] of [['full package', full], ['signing-only package', sig
         }
       }
     }
-    assert.ok(fastSeen >= 1000 && signed >= 500, `fast lane taken ${fastSeen} times, ${signed} signed`);
+    assert.ok(tally.fast >= 1000 && tally.signed >= 500, `fast lane taken ${tally.fast} times, ${tally.signed} signed`);
   });
 }
 
