@@ -70,6 +70,7 @@ pub async fn handle(ctx: &Ctx, rest: &str, body: &mut Option<Incoming>) -> Reply
                 &json!({"accessKeySecrets": secrets, "securityTokens": tokens}),
             )
         }
+        ("GET", ["post-forms"]) => Reply::json(200, &json!({"forms": st.post_forms()})),
         ("POST", ["sts", "expire-all"]) => {
             let n = st.expire_all();
             Reply::json(200, &json!({"expired": n}))

@@ -1717,6 +1717,7 @@ async fn post_object(
                     }
                     if name.eq_ignore_ascii_case("file") {
                         file = Some((filename.clone(), content_type));
+                        ctx.state.record_post_form(bucket, &fields);
                         // every field is known: authenticate and check the policy now
                         let mut k = fields.field("key").unwrap_or("").to_string();
                         if k.is_empty() {

@@ -3,7 +3,7 @@
 use crate::cors::{default_rule, CorsRule};
 use crate::policy::Policy;
 use crate::store::{random_bytes, random_hex_upper, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -125,7 +125,22 @@ pub struct State {
     pub throttle: crate::throttle::Throttle,
     /// Temporary data dir to remove at exit.
     pub temp_dir: Option<PathBuf>,
+    /// The text fields of recent PostObject forms (admin `post-forms`), for leak scans: a
+    /// browser's DevTools do not show multipart bodies, so the test harness asks here.
+    post_forms: Mutex<VecDeque<PostForm>>,
 }
+
+/// The text fields of one PostObject form (the file part excluded), as received.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostForm {
+    /// Bucket the form was posted to.
+    pub bucket: String,
+    /// `[name, value]` in order, names lower-cased.
+    pub fields: Vec<(String, String)>,
+}
+
+/// How many forms `post-forms` keeps (the oldest are dropped first).
+const POST_FORMS_KEPT: usize = 4096;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -167,6 +182,7 @@ impl State {
             sts: Mutex::new(HashMap::new()),
             sts_count: AtomicU64::new(0),
             request_count: AtomicU64::new(0),
+            post_forms: Mutex::default(),
             expired_as_invalid_ak: AtomicBool::new(false),
             cors: Mutex::new(cors),
             faults: crate::faults::Faults::default(),
@@ -264,6 +280,23 @@ impl State {
     /// Counts one request outside the admin API.
     pub fn count_request(&self) {
         self.request_count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Keeps the text fields of a PostObject form (see `post_forms`).
+    pub fn record_post_form(&self, bucket: &str, fields: &[(String, String)]) {
+        let mut forms = lock(&self.post_forms);
+        if forms.len() >= POST_FORMS_KEPT {
+            forms.pop_front();
+        }
+        forms.push_back(PostForm {
+            bucket: bucket.to_owned(),
+            fields: fields.to_vec(),
+        });
+    }
+
+    /// The PostObject forms kept, oldest first.
+    pub fn post_forms(&self) -> Vec<PostForm> {
+        lock(&self.post_forms).iter().cloned().collect()
     }
 
     /// Requests received outside the admin API since start.

@@ -332,6 +332,23 @@ async fn post_object_v4_and_policy_conditions() {
     let get = signed(&r, &c, "GET", Some("up/a.txt"), &[], &[], b"").await;
     assert_eq!(get.body, b"post body");
     assert_eq!(get.header("content-type"), Some("text/plain"));
+    // The form's text fields are kept for leak scans (never the file).
+    let forms = admin(&r, "GET", "post-forms", "").await;
+    assert_eq!(forms.status, 200);
+    let forms: serde_json::Value = serde_json::from_slice(&forms.body).unwrap();
+    let last = forms["forms"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["bucket"], "demo");
+    let fields = last["fields"].as_array().unwrap();
+    let field = |n: &str| {
+        fields
+            .iter()
+            .find(|f| f[0] == n)
+            .map(|f| f[1].as_str().unwrap().to_owned())
+    };
+    assert_eq!(field("key").as_deref(), Some("up/${filename}"));
+    assert_eq!(field("x-oss-security-token"), c.security_token.clone());
+    assert!(field("file").is_none());
+    assert!(!String::from_utf8_lossy(&serde_json::to_vec(&forms).unwrap()).contains("post body"));
     // 200 and 201
     let f = v4_form(
         &c,

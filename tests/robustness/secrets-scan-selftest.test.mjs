@@ -26,6 +26,7 @@ const allowed = [
   { kind: 'request', method: 'GET', url: `http://localhost:${PORT}/sts`, headers: {} },
   { kind: 'console', type: 'log', text: 'uploaded a.txt' },
   { kind: 'console', type: 'error', text: `Access to fetch at '${BUCKET}/e.txt?x-oss-security-token=${encodeURIComponent(TOKEN)}&x-oss-signature=ab' from origin 'http://localhost:${PORT}' has been blocked by CORS policy` },
+  { kind: 'postform', port: PORT, bucket: 'demo', fields: [['key', 'k'], ['policy', policy], ['x-oss-security-token', TOKEN]] },
   { kind: 'storage', when: 'browser.close', localStorage: { theme: 'dark' }, sessionStorage: {}, indexedDB: [{ name: 'oss-direct-upload', stores: { checkpoints: [['k', { uploadId: 'U1', parts: [] }]] } }] },
 ];
 
@@ -42,6 +43,8 @@ const leaks = [
   { kind: 'request', method: 'PUT', url: `${BUCKET}/c.txt`, headers: { 'x-oss-security-token': SECRET } },
   { kind: 'request', method: 'POST', url: `${BUCKET}/`, headers: {}, postData: form([['x-oss-security-token', TOKEN], ['note', TOKEN]]) },
   { kind: 'request', method: 'PUT', url: `${BUCKET}/d.bin`, headers: {}, postDataRuns: [`xx${SECRET}yy`] },
+  { kind: 'postform', port: PORT, bucket: 'demo', fields: [['x-oss-security-token', TOKEN], ['x-oss-meta-note', TOKEN]] },
+  { kind: 'postform', port: PORT, bucket: 'demo', fields: [['key', 'k'], ['success_action_status', Buffer.from(SECRET).toString('base64')]] },
   { kind: 'storage', when: 'page.close', localStorage: { creds: Buffer.from(`{"s":"${SECRET}"}`).toString('base64') }, sessionStorage: {}, indexedDB: [] },
   { kind: 'storage', when: 'page.close', localStorage: {}, sessionStorage: { t: Buffer.from(`..${TOKEN}`).toString('base64url') }, indexedDB: [] },
   { kind: 'storage', when: 'page.close', localStorage: {}, sessionStorage: {}, indexedDB: [{ name: 'db', stores: { s: [['k', { bytes: `\u0000${SECRET}` }]] } }] },

@@ -5,8 +5,9 @@
 // Allowed, because OSS requires it: a SecurityToken in the `x-oss-security-token` header, in the
 // `x-oss-security-token` query parameter (presigned URLs) or in the `x-oss-security-token` and
 // `policy` fields of a PostObject form, in a request to a bucket host (and in Chromium's own
-// network-error console message quoting such a presigned URL). An AccessKeySecret is
-// allowed nowhere. Responses are not recorded (the STS answer carries the secret by design).
+// network-error console message quoting such a presigned URL). The text fields of every
+// PostObject form come from the emulators (`postform` records), since Chromium's DevTools do not
+// show a multipart body that holds a Blob. An AccessKeySecret is allowed nowhere. Responses are not recorded (the STS answer carries the secret by design).
 //
 // Prints what it scanned and every finding (secrets masked), writes target/robustness/secrets.json
 // (`secretsScanned`: places scanned, `secretsFound`: findings), exits 1 on a finding or when
@@ -157,6 +158,14 @@ function places(rec, emulators) {
       return out;
     }
     case 'worker': return [{ where: 'worker URL', text: rec.url }];
+    case 'postform':
+      // A PostObject form's text fields as the emulator received them (DevTools do not show
+      // multipart bodies that hold a Blob): the token may be in its own field and in the policy.
+      return (rec.fields ?? []).map(([name, value]) => ({
+        where: `PostObject form field ${name} (as the emulator received it)`,
+        text: value,
+        tokenAllowed: [TOKEN_NAME, 'policy'].includes(String(name).toLowerCase()),
+      }));
     default: return [];
   }
 }

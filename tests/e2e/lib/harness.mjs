@@ -172,6 +172,8 @@ export async function startEmulator({ stsTtl = 900, www = join(ROOT, 'tests', 'e
         try {
           const [issued, config] = [await admin('sts/issued'), await admin('config')];
           trace('issued', { port, buckets: config.buckets.map((b) => b.name), ...issued });
+          // PostObject forms as received: DevTools do not show multipart bodies holding a Blob.
+          for (const f of (await admin('post-forms')).forms) trace('postform', { port, ...f });
         } catch (e) { trace('issued', { port, error: String(e.message ?? e) }); }
       }
       return kill();
