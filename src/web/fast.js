@@ -3,15 +3,17 @@
 // `packCall` turns a plain call object into one NUL-separated string that the Rust side splits
 // without copying, or returns `undefined` when anything about the input is unusual (a non-plain
 // object, a wrong type, a NUL inside a string, an invalid or out-of-range date or expiry, a field
-// fixed by the Signer given to one of its calls, a `toJSON` member). Then the Rust side takes its general path
-// (`JSON.stringify` and its reader), which gives every error its code and field. So this lane
-// only ever sees input the general path accepts as is, and the answers are the same bytes.
+// fixed by the Signer given to one of its calls, a `toJSON` member). Then the Rust side takes its
+// general path (`JSON.stringify` and its reader), which gives every error its code and field. So
+// this lane only ever sees input the general path accepts as is, and the answers are the same
+// bytes.
 //
 // `unpackSigned` builds the answer object from the NUL-separated result.
 //
-// Packed call: U+0080, [location,] time_ms, expires ('' for signRequest), method, bucket, key, nh, (name, value)*nh,
-// nq, (name, value)*nq, na, name*na — each followed by NUL. An optional string is '' when absent
-// and '=' + text when given; a query value is '' for null (`?uploads`) and '=' + text otherwise.
+// Packed call: U+0080, [location,] time_ms, expires ('' for signRequest), method, bucket, key,
+// nh, (name, value)*nh, nq, (name, value)*nq, na, name*na — each followed by NUL. An optional
+// string is '' when absent and '=' + text when given; a query value is '' for null (`?uploads`)
+// and '=' + text otherwise.
 // The location (standalone functions only; a Signer has its own): region, cloudBoxId?, endpoint?,
 // endpointType?, three flags '0'/'1' (cname, pathStyle, allowInsecureHttp), accessKeyId,
 // accessKeySecret, securityToken? — each followed by NUL. The packed text is handed to wasm at

@@ -1,6 +1,6 @@
-//! The fast lane of `Signer.signRequest` / `Signer.presignUrl`, and the answer format of every
-//! signed request and presigned URL. Its JS half is src/web/fast.js (a wasm-bindgen snippet; the
-//! packed format is described there).
+//! The fast lane of `signRequest` / `presignUrl` and of the `Signer`'s methods, and the answer
+//! format of every signed request and presigned URL. Its JS half is src/web/fast.js (a
+//! wasm-bindgen snippet; the packed format is described there).
 //!
 //! Plain input is packed in JS without `JSON.stringify` and read here without copying; anything
 //! unusual makes `packCall` return `undefined` and the caller reads its JSON snapshot instead

@@ -1,22 +1,13 @@
 // STS credentials done right, proven against the emulator's STS counter: one fetch per lifetime
 // window under load, transparent refetch of an expired token, endpoint retries, clear errors for
 // malformed responses, and one fetch for several tabs with shareAcrossTabs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, openPage, inPage } from './lib/harness.mjs';
 
 let emu; let browser; let page;
 
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+session({}, (s) => { ({ emu, browser, page } = s); });
 
 test('50 concurrent uploads with 5-second credentials: one STS fetch per lifetime window', async () => {
   const before = await emu.stsCount();

@@ -1,16 +1,14 @@
 // Faults users hit, each made impossible or explained in one line: clock skew, 503s, aborts,
 // CORS hiding ETag or missing, Content-Type mismatch on a server-signed URL, expired URLs, and
 // bad input rejected before any request.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, inPage } from './lib/harness.mjs';
 
 let emu; let browser; let page;
 
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
+session({}, async (s) => {
+  ({ emu, browser, page } = s);
   await inPage(page, (lib, endpoint) => {
     window.mk = (extra = {}) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts', ...extra });
     window.readBack = async (client, key) => {
@@ -19,11 +17,6 @@ before(async () => {
       return { status: res.status, text: await res.text() };
     };
   }, emu.endpoint);
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
 });
 
 test('client clock 2 hours off: RequestTimeTooSkewed corrected, presigned URLs and policies too', async () => {

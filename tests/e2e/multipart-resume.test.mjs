@@ -2,42 +2,21 @@
 // (no finished part sent again), 20-second credentials during a longer upload, parts failing with
 // 503, 500 and dropped connections, abort (nothing left behind), pause then resume (one Complete),
 // and the CORS self-check when ETag is hidden.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, startEmulator, openPage, inPage, pageFiles } from './lib/harness.mjs';
 
 const MIB = 1 << 20;
 let emu, browser, page;
 
-before(async () => {
-  emu = await startEmulator({ extra: ['--fast-etag'] });
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
+session({ extra: ['--fast-etag'] }, async (s) => {
+  ({ emu, browser, page } = s);
+  await page.evaluate(pageFiles);
   await page.evaluate(HELPERS);
 });
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
 
-/** In the page: a deterministic File of `mib` MiB (a repeated Blob), its CRC64, and a client. */
+/** In the page (after `pageFiles`): a client and a wait. */
 function HELPERS() {
-  window.bigFile = (mib, name = 'f.bin') => {
-    const block = new Uint8Array((1 << 20) - 8);
-    let x = 88172645;
-    for (let i = 0; i < block.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; block[i] = x & 255; }
-    const blk = new Blob([block]);
-    const parts = [];
-    for (let i = 0; i < mib; i++) parts.push(String(i).padStart(8, '0'), blk);
-    return new File(parts, name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
-  };
-  window.crcOf = async (blob) => {
-    let crc;
-    for (let at = 0; at < blob.size; at += 8 << 20) {
-      crc = window.lib.crc64(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + (8 << 20))).arrayBuffer()), crc);
-    }
-    return crc ?? '0';
-  };
   window.client = () => new window.lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' });
   window.until = async (cond, ms = 30000) => {
     const t0 = Date.now();
@@ -75,6 +54,7 @@ test('reload in the middle, then the same file resumes: no finished part is sent
   const uploadId = started.value;
   await page.reload();
   await page.waitForFunction(() => window.ready === true);
+  await page.evaluate(pageFiles);
   await page.evaluate(HELPERS);
   await new Promise((r) => setTimeout(r, 800)); // let OSS finish or drop what was in flight
   const before = await puts();
@@ -323,6 +303,7 @@ test('credentials living 20 s during a longer upload: refreshed, no failure', as
   const short = await startEmulator({ stsTtl: 20, extra: ['--fast-etag'] });
   const p2 = await openPage(browser, short);
   try {
+    await p2.evaluate(pageFiles);
     await p2.evaluate(HELPERS);
     // 48 parts of 256 KiB, each held 1.8 s by the emulator, 4 at a time: about 22 s.
     await short.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 1800, times: 1_000_000 });

@@ -4,9 +4,9 @@
 // same CRC64 and bytes, fetching credentials about once per lifetime, and no part may fail for
 // an expired token (each part is signed just before it is sent).
 //   MULTIPART_STS_SECS (default 183) sets the planned upload time.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, inPage, pageFiles } from './lib/harness.mjs';
 
 const TTL_SECS = 20;
 const PLANNED_SECS = Number(process.env.MULTIPART_STS_SECS || 183);
@@ -15,35 +15,11 @@ const PART_BYTES = 128 << 10;
 const CONCURRENCY = 4;
 let emu, browser, page;
 
-before(async () => {
-  emu = await startEmulator({ stsTtl: TTL_SECS, extra: ['--fast-etag'] });
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+session({ stsTtl: TTL_SECS, extra: ['--fast-etag'] }, (s) => { ({ emu, browser, page } = s); });
 
-/** In the page: a deterministic File (a repeated Blob), its CRC64, and a log of every request's
+/** In the page (after `pageFiles`): a log of every request's
  *  outcome (parts through XMLHttpRequest, the rest through fetch) with the OSS error code. */
 function HELPERS() {
-  window.bigFile = (mib, name = 'sts.bin') => {
-    const block = new Uint8Array((1 << 20) - 8);
-    let x = 521288629;
-    for (let i = 0; i < block.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; block[i] = x & 255; }
-    const blk = new Blob([block]);
-    const parts = [];
-    for (let i = 0; i < mib; i++) parts.push(String(i).padStart(8, '0'), blk);
-    return new File(parts, name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
-  };
-  window.crcOf = async (blob) => {
-    let crc;
-    for (let at = 0; at < blob.size; at += 8 << 20) {
-      crc = window.lib.crc64(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + (8 << 20))).arrayBuffer()), crc);
-    }
-    return crc ?? '0';
-  };
   const codeOf = (text) => /<Code>([^<]*)<\/Code>/.exec(text || '')?.[1] ?? '';
   window.log = [];
   window.inFlight = { active: 0, max: 0 };
@@ -77,6 +53,7 @@ function HELPERS() {
 }
 
 test(`credentials living ${TTL_SECS} s during a ${PLANNED_SECS} s multipart upload: no failure`, { timeout: (PLANNED_SECS + 120) * 1000 }, async () => {
+  await page.evaluate(pageFiles);
   await page.evaluate(HELPERS);
   const bytesPerSec = Math.round(FILE_MIB * 1048576 / PLANNED_SECS);
   await emu.admin('throttle', 'POST', { bytesPerSec });

@@ -2,45 +2,19 @@
 // with 4 parts in flight; the object read back has the same CRC64 and bytes; page memory (JS heap
 // + wasm memory) is sampled throughout and its peak printed; CRC64 throughput in wasm.
 //   MULTIPART_BIG_MIB (default 256) sets the file size; the full proof runs it at 1024.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, inPage, pageFiles } from './lib/harness.mjs';
 
 const BIG_MIB = Number(process.env.MULTIPART_BIG_MIB || 256);
 const PART_MIB = 8;
 const CONCURRENCY = 4;
 let emu, browser, page;
 
-before(async () => {
-  emu = await startEmulator({ extra: ['--fast-etag'] });
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+session({ extra: ['--fast-etag'] }, (s) => { ({ emu, browser, page } = s); });
 
-/** Page helpers: a deterministic big File built from one 1 MiB Blob repeated (each MiB gets an
- *  8-byte header so parts differ), its CRC64 via the package, and an XHR in-flight counter. */
+/** Page helpers (after `pageFiles`): an XHR in-flight counter. */
 const HELPERS = () => {
-  window.bigFile = (mib, name = 'big.bin') => {
-    const block = new Uint8Array((1 << 20) - 8);
-    let x = 2463534242;
-    for (let i = 0; i < block.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; block[i] = x & 255; }
-    const blk = new Blob([block]);
-    const parts = [];
-    for (let i = 0; i < mib; i++) parts.push(String(i).padStart(8, '0'), blk);
-    return new File(parts, name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
-  };
-  window.crcOf = async (blob, lib) => {
-    let crc;
-    for (let at = 0; at < blob.size; at += 8 << 20) {
-      const u8 = new Uint8Array(await blob.slice(at, Math.min(blob.size, at + (8 << 20))).arrayBuffer());
-      crc = lib.crc64(u8, crc);
-    }
-    return crc ?? '0';
-  };
   window.xhrStats = { active: 0, max: 0, puts: 0 };
   const open = XMLHttpRequest.prototype.open;
   const send = XMLHttpRequest.prototype.send;
@@ -86,6 +60,7 @@ test('CRC64 in wasm: exact on a known value and on 64 MiB in pieces; prints GB/s
 });
 
 test(`a ${BIG_MIB} MiB file goes up in ${PART_MIB} MiB parts, ${CONCURRENCY} in flight, and reads back identical`, async () => {
+  await page.evaluate(pageFiles);
   await page.evaluate(HELPERS);
   const cdp = await page.context().newCDPSession(page);
   let peak = 0;

@@ -1,22 +1,14 @@
 // putObject switches to a multipart upload above `multipartThreshold` (and not below it, nor
 // with Content-MD5, which only a single PutObject can check).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, inPage } from './lib/harness.mjs';
 
 let emu;
 let browser;
 let page;
 
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+session({}, (s) => { ({ emu, browser, page } = s); });
 
 const put = (key, bytes, options) => inPage(page, async (lib, [endpoint, k, n, o]) => {
   const client = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });

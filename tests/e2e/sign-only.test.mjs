@@ -1,26 +1,17 @@
 // The signing-only build (`oss-direct-upload/sign`, pkg/sign/) in a real page: a PUT signed with
 // signRequest, a GET presigned with presignUrl and a PostObject form from buildPostPolicy, all with
 // STS credentials from the emulator's /sts, all accepted by the emulator.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startEmulator, launchBrowser, openPage } from './lib/harness.mjs';
+import { ROOT, session } from './lib/harness.mjs';
 
 let emu;
 let browser;
 let page;
 
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+session({}, (s) => { ({ emu, browser, page } = s); });
 
 test('pkg/package.json exports ./sign with its types', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'pkg', 'package.json'), 'utf8'));

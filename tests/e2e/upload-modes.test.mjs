@@ -1,15 +1,13 @@
 // Every upload mode, end to end in headless Chromium against the emulator; the stored bytes and
 // Content-Type are read back and compared with what was sent.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, openPage, inPage } from './lib/harness.mjs';
+import { session, inPage } from './lib/harness.mjs';
 
 let emu; let browser; let page;
 
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-  page = await openPage(browser, emu);
+session({}, async (s) => {
+  ({ emu, browser, page } = s);
   await inPage(page, (lib, endpoint) => {
     window.client = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });
     // Reads an object back through a presigned GET: its bytes and Content-Type.
@@ -19,11 +17,6 @@ before(async () => {
       return { status: res.status, type: res.headers.get('content-type'), bytes: [...new Uint8Array(await res.arrayBuffer())] };
     };
   }, emu.endpoint);
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
 });
 
 const bytesOf = (s) => [...Buffer.from(s)];

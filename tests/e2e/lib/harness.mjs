@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -229,4 +230,48 @@ function errorTexts(v, depth = 0, out = []) {
     else errorTexts(x, depth + 1, out);
   }
   return out;
+}
+
+/**
+ * The usual session of a test file: an emulator (`startEmulator(options)`), a browser and a page
+ * on it, started before the file's tests and closed after them. `onReady({ emu, browser, page })`
+ * runs (and is awaited) once all three are up: the file keeps them and adds its own setup.
+ */
+export function session(options, onReady) {
+  const s = {};
+  before(async () => {
+    s.emu = await startEmulator(options);
+    s.browser = await launchBrowser();
+    s.page = await openPage(s.browser, s.emu);
+    await onReady(s);
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.emu?.stop();
+  });
+  return s;
+}
+
+/**
+ * Page helpers, for `page.evaluate`: `bigFile(mib, name, seed)`, a deterministic File built from
+ * one 1 MiB Blob repeated (each MiB with an 8-byte header so parts differ), and
+ * `crcOf(blob, lib = window.lib)`, its CRC-64 through the package, 8 MiB at a time.
+ */
+export function pageFiles() {
+  window.bigFile = (mib, name = 'big.bin', seed = 2463534242) => {
+    const block = new Uint8Array((1 << 20) - 8);
+    let x = seed;
+    for (let i = 0; i < block.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; block[i] = x & 255; }
+    const blk = new Blob([block]);
+    const parts = [];
+    for (let i = 0; i < mib; i++) parts.push(String(i).padStart(8, '0'), blk);
+    return new File(parts, name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+  };
+  window.crcOf = async (blob, lib = window.lib) => {
+    let crc;
+    for (let at = 0; at < blob.size; at += 8 << 20) {
+      crc = lib.crc64(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + (8 << 20))).arrayBuffer()), crc);
+    }
+    return crc ?? '0';
+  };
 }
