@@ -67,9 +67,11 @@ test('reload in the middle: the upload is listed, the same file resumes it', asy
   await emu.admin('faults', 'DELETE');
   await page.check('input[name="mode"][value="multipart"]');
   await page.waitForSelector('#mp-resumable li', { timeout: 10_000 });
-  // The checkpoint save of the last finished part may still be in flight when the page reloads
-  // (ListParts recovers it on resume, as the result below shows): 3 or 4 parts may be listed.
-  assert.match(await page.textContent('#mp-resumable'), /demo\/mp-reload\.bin.*[34]\/5 parts/s);
+  // Checkpoint saves are coalesced (one in flight; parts finished meanwhile are written by the
+  // next save), and parts 1-4 finish almost together, so at the reload the stored checkpoint may
+  // lag the screen by several parts (CI once listed 1/5 with 4/5 on screen). ListParts recovers
+  // them on resume, as the result below shows ("4 reused").
+  assert.match(await page.textContent('#mp-resumable'), /demo\/mp-reload\.bin.*[0-4]\/5 parts/s);
   await page.check('input[name="mode"][value="multipart"]');
   await page.setInputFiles('#file', join(DIR, 'mp-reload.bin')); // the same file, not rewritten
   await page.fill('#key', 'demo/mp-reload.bin');
