@@ -13,27 +13,9 @@ use crate::error::{Error, Result};
 use crate::prelude::*;
 use core::fmt;
 
-macro_rules! secret_type {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(String);
-
-        impl $name {
-            /// Wraps a secret value.
-            pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
-            }
-
-            /// The secret itself.
-            ///
-            /// # Security warning
-            /// Use it only to sign or to send it where OSS requires it; never log or store it.
-            pub fn expose(&self) -> &str {
-                &self.0
-            }
-        }
-
+/// `Debug` and `Display` that never print the value.
+macro_rules! redacted {
+    ($name:ident) => {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(concat!(stringify!($name), "([redacted])"))
@@ -48,14 +30,58 @@ macro_rules! secret_type {
     };
 }
 
-secret_type!(
-    /// An AccessKeySecret (long-term or STS).
-    AccessKeySecret
-);
-secret_type!(
-    /// An STS SecurityToken.
-    SecurityToken
-);
+/// An AccessKeySecret (long-term or STS). It carries its SHA-256, computed once, by which the
+/// signing-key cache finds the keys derived from it without keeping the secret itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKeySecret {
+    value: String,
+    hash: [u8; 32],
+}
+
+impl AccessKeySecret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        let value = value.into();
+        let hash = crate::signer::sha256::Sha256::digest(value.as_bytes());
+        Self { value, hash }
+    }
+
+    /// The secret itself.
+    ///
+    /// # Security warning
+    /// Use it only to sign; never log, store or send it.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// SHA-256 of the secret (to tell secrets apart without keeping them).
+    pub(crate) fn hash(&self) -> &[u8; 32] {
+        &self.hash
+    }
+}
+
+redacted!(AccessKeySecret);
+
+/// An STS SecurityToken.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecurityToken(String);
+
+impl SecurityToken {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    ///
+    /// # Security warning
+    /// Use it only to sign or to send it where OSS requires it; never log or store it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+redacted!(SecurityToken);
 
 /// An AccessKey pair, with the STS token when the keys are temporary.
 #[derive(Clone, Debug, PartialEq, Eq)]

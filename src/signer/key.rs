@@ -1,6 +1,7 @@
 //! HMAC-SHA256 and the derived signing key, with a small cache.
 
-use super::sha256::{HmacSha256, Sha256};
+use super::sha256::HmacSha256;
+use crate::credentials::AccessKeySecret;
 use crate::prelude::*;
 
 /// `HMAC-SHA256(key, data)`.
@@ -29,8 +30,8 @@ pub(crate) fn derive_signing_key(
 }
 
 struct Entry {
-    /// SHA-256 of the AccessKeySecret: the cache matches secrets without keeping them (a call
-    /// of `signRequest` holds its credentials only while it runs).
+    /// SHA-256 of the AccessKeySecret ([`AccessKeySecret::hash`]): the cache matches secrets
+    /// without keeping them (a call of `signRequest` holds its credentials only while it runs).
     secret_hash: [u8; 32],
     date: String,
     region: String,
@@ -82,7 +83,7 @@ impl SigningKeyCache {
         region: &str,
         product: &str,
     ) -> [u8; 32] {
-        match self.entry(secret, date, region, product) {
+        match self.entry(&AccessKeySecret::new(secret), date, region, product) {
             Some(e) => e.key,
             None => derive_signing_key(secret, date, region, product),
         }
@@ -91,7 +92,7 @@ impl SigningKeyCache {
     /// `HMAC-SHA256(signing key, data)` with the cached keyed state.
     pub(crate) fn sign(
         &mut self,
-        secret: &str,
+        secret: &AccessKeySecret,
         date: &str,
         region: &str,
         product: &str,
@@ -103,26 +104,34 @@ impl SigningKeyCache {
                 mac.update(message);
                 mac.finalize()
             }
-            None => hmac_sha256(&derive_signing_key(secret, date, region, product), message),
+            None => hmac_sha256(
+                &derive_signing_key(secret.expose(), date, region, product),
+                message,
+            ),
         }
     }
 
     /// The cache entry for these inputs, derived and stored on a miss (`None` never happens:
     /// the slot is in range by construction).
-    fn entry(&mut self, secret: &str, date: &str, region: &str, product: &str) -> Option<&Entry> {
-        let secret_hash = Sha256::digest(secret.as_bytes());
+    fn entry(
+        &mut self,
+        secret: &AccessKeySecret,
+        date: &str,
+        region: &str,
+        product: &str,
+    ) -> Option<&Entry> {
         let hit = self.entries.iter().position(|e| {
             e.date == date
                 && e.region == region
                 && e.product == product
-                && e.secret_hash == secret_hash
+                && e.secret_hash == *secret.hash()
         });
         let slot = if let Some(i) = hit {
             i
         } else {
-            let key = derive_signing_key(secret, date, region, product);
+            let key = derive_signing_key(secret.expose(), date, region, product);
             let entry = Entry {
-                secret_hash,
+                secret_hash: *secret.hash(),
                 date: date.to_owned(),
                 region: region.to_owned(),
                 product: product.to_owned(),

@@ -7,7 +7,7 @@
 
 mod key;
 mod post;
-mod sha256;
+pub(crate) mod sha256;
 
 pub use key::SigningKeyCache;
 pub use post::{
@@ -452,7 +452,7 @@ impl Request {
     ) -> String {
         let date = scope.get(..8).unwrap_or_default();
         let signature = cache.sign(
-            creds.access_key_secret.expose(),
+            &creds.access_key_secret,
             date,
             self.region.as_str(),
             &self.product,

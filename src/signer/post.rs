@@ -50,7 +50,7 @@ pub fn sign_post_policy(
     let date = now.date_stamp();
     let policy = crate::encode::base64_encode(policy_json.as_bytes());
     let signature = hex(&cache.sign(
-        creds.access_key_secret.expose(),
+        &creds.access_key_secret,
         &date,
         region.as_str(),
         product,

@@ -3,7 +3,7 @@
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
-use super::fast::FastCall;
+use super::fast::{CallFields, FastCall, Location};
 use super::input::{object_from_pairs, set, Obj};
 use super::js::{Array, Date, Object, JSON};
 use super::packed::{snapshot, Packed};
@@ -180,45 +180,66 @@ fn read_request(
 /// the request, plain http, then the credentials (`expiresInSecs` and `signTime` were checked in JS).
 fn fast_call(input: &JsValue, presign: bool) -> Option<Result<JsValue>> {
     let packed = super::fast::pack_call(input, presign, true)?;
-    let call = FastCall::parse(&packed, true)?;
-    let loc = call.location.as_ref()?;
-    let bucket = call.fields.bucket?;
-    Some((|| {
-        let (region, product) = match loc.cloud_box_id {
-            Some(id) => (id, Some("oss-cloudbox")),
-            None => (loc.region, None),
-        };
-        let kind = super::input::endpoint_kind(loc.endpoint_type)?;
-        let req = Request::new(RequestParts {
-            method: call.fields.method,
-            bucket,
-            key: call.fields.key,
-            region,
-            product,
-            endpoint: EndpointOptions {
-                endpoint: loc.endpoint,
-                kind,
-                cname: loc.cname,
-                path_style: loc.path_style,
-            },
-            headers: call.fields.headers,
-            query: call.fields.query,
-            additional_headers: call.fields.additional,
-        })?;
-        check_http(&req.base_url(), loc.allow_insecure_http)?;
-        let creds = Credentials::new(
-            loc.access_key_id,
-            loc.access_key_secret,
-            loc.security_token.map(str::to_owned),
-        )?;
-        Ok(if presign {
-            let p = with_keys(|keys| signer::presign(&req, &creds, call.time, call.expires, keys))?;
-            super::fast::result(&p.url, &p.headers, Some(p.expires_at))
-        } else {
-            let signed = with_keys(|keys| signer::sign_request(&req, &creds, call.time, keys));
-            super::fast::result(&signed.url, &signed.headers, None)
-        })
-    })())
+    let FastCall {
+        location,
+        time,
+        expires,
+        fields,
+    } = FastCall::parse(&packed, true)?;
+    let loc = location?;
+    let bucket = fields.bucket?;
+    Some(sign_fast(
+        &loc,
+        bucket,
+        fields,
+        time,
+        presign.then_some(expires),
+    ))
+}
+
+/// The checks and the signature of [`fast_call`];
+/// `presign`: `Some(expiresInSecs)` for `presignUrl`, `None` for `signRequest`.
+fn sign_fast(
+    loc: &Location<'_>,
+    bucket: &str,
+    fields: CallFields<'_>,
+    time: UnixTime,
+    presign: Option<i64>,
+) -> Result<JsValue> {
+    let (region, product) = match loc.cloud_box_id {
+        Some(id) => (id, Some("oss-cloudbox")),
+        None => (loc.region, None),
+    };
+    let kind = super::input::endpoint_kind(loc.endpoint_type)?;
+    let req = Request::new(RequestParts {
+        method: fields.method,
+        bucket,
+        key: fields.key,
+        region,
+        product,
+        endpoint: EndpointOptions {
+            endpoint: loc.endpoint,
+            kind,
+            cname: loc.cname,
+            path_style: loc.path_style,
+        },
+        headers: fields.headers,
+        query: fields.query,
+        additional_headers: fields.additional,
+    })?;
+    check_http(&req.base_url(), loc.allow_insecure_http)?;
+    let creds = Credentials::new(
+        loc.access_key_id,
+        loc.access_key_secret,
+        loc.security_token.map(str::to_owned),
+    )?;
+    Ok(if let Some(expires) = presign {
+        let p = with_keys(|keys| signer::presign(&req, &creds, time, expires, keys))?;
+        super::fast::result(&p.url, &p.headers, Some(p.expires_at))
+    } else {
+        let signed = with_keys(|keys| signer::sign_request(&req, &creds, time, keys));
+        super::fast::result(&signed.url, &signed.headers, None)
+    })
 }
 
 /// Refuses a plain-http URL to a host that is not loopback, unless `allowInsecureHttp`.
