@@ -196,12 +196,17 @@ extern "C" {
     fn array_buffer(this: &Blob) -> Promise;
 }
 
-/// Parts of a Blob: slices to send, CRC64 read 1 MiB at a time.
+/// Parts of a Blob: slices to send, CRC64 read up to 8 MiB at a time.
 struct BlobSource {
     blob: Blob,
 }
 
-const READ_CHUNK: u64 = 1 << 20;
+/// Bytes read from the Blob per `arrayBuffer()` call while hashing a part. Chromium reads a
+/// Blob at ~300 MB/s in 1 MiB calls and ~600 MB/s in 8 MiB calls (a 256 MiB Blob, no hashing),
+/// so fewer, larger reads halve the hashing cost of a part; each read is a transient buffer of
+/// at most this size per part in flight (the memory bound is concurrency × part size), copied
+/// into wasm memory 1 MiB at a time (which stays small: it never shrinks).
+const READ_CHUNK: u64 = 8 << 20;
 
 #[allow(clippy::cast_precision_loss)]
 fn num(n: u64) -> f64 {
@@ -236,10 +241,7 @@ impl PartSource for BlobSource {
                     m.push_str(&js_message(&e));
                     Error::invalid("file", m)
                 })?;
-            let view = Uint8Array::new(&ab);
-            buf.resize(usize::try_from(view.length()).unwrap_or(0), 0);
-            view.copy_to(&mut buf);
-            crc = crate::crc64::update(crc, &buf);
+            crc = crc_of_bytes_in(&Uint8Array::new(&ab), crc, &mut buf);
             at = to;
         }
         Ok(crc)
@@ -684,15 +686,19 @@ fn promise_js(f: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Pro
 }
 
 /// Hashes a chunked copy of `a` (1 MiB at a time through wasm memory).
-fn crc_of_bytes(a: &Uint8Array, mut crc: u64) -> u64 {
+fn crc_of_bytes(a: &Uint8Array, crc: u64) -> u64 {
+    crc_of_bytes_in(a, crc, &mut Vec::new())
+}
+
+/// [`crc_of_bytes`] through the caller's buffer.
+fn crc_of_bytes_in(a: &Uint8Array, mut crc: u64, buf: &mut Vec<u8>) -> u64 {
     let len = a.length();
     let mut at = 0u32;
-    let mut buf = Vec::new();
     while at < len {
         let end = len.min(at.saturating_add(1 << 20));
         buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
-        a.subarray(at, end).copy_to(&mut buf);
-        crc = crate::crc64::update(crc, &buf);
+        a.subarray(at, end).copy_to(buf);
+        crc = crate::crc64::update(crc, buf);
         at = end;
     }
     crc
