@@ -138,3 +138,24 @@ test(`a ${BIG_MIB} MiB file goes up in ${PART_MIB} MiB parts, ${CONCURRENCY} in 
   assert.ok(peak < budget, `peak ${peak} B over ${budget} B`);
   assert.equal((await emu.admin('uploads')).uploads.length, 0);
 });
+
+// Each part is hashed in reads of up to 8 MiB (src/web/multipart.rs): a part larger than that is
+// hashed across several reads, chained. A wrong chain fails the per-part CRC check against OSS's
+// x-oss-hash-crc64ecma (CrcMismatch) or the object's CRC below.
+test('parts larger than one 8 MiB read (17 MiB: 8 + 8 + 1) are hashed across reads and match OSS', async () => {
+  await page.evaluate(pageFiles);
+  const key = 'big/17mib-parts.bin';
+  const r = await inPage(page, async (lib, key) => {
+    // 37 MiB + 5 bytes: parts of 17 MiB, 17 MiB and 3 MiB + 5 bytes.
+    const file = new File([window.bigFile(37), new Uint8Array([1, 2, 3, 4, 5])], 'odd.bin');
+    const oss = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' });
+    const out = await oss.multipartUpload(key, file, { partSize: 17 << 20, concurrency: 2, checkpoint: false });
+    return { out, localCrc: await window.crcOf(file, lib), size: file.size };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const stored = await emu.object(key);
+  assert.equal(r.value.out.parts, 3);
+  assert.equal(r.value.out.crc64, r.value.localCrc, 'CRC64 of the parts combined = CRC64 of the file');
+  assert.equal(stored.crc64, r.value.localCrc, 'the emulator stored the same CRC64');
+  assert.equal(stored.size, r.value.size);
+});
