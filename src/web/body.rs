@@ -102,7 +102,7 @@ impl Body {
         let flight = Flight::new();
         match &self.kind {
             Kind::Text(s) => flight.complete(Some(crate::crc64::checksum(s.as_bytes()))),
-            Kind::Bytes(a) => flight.complete(Some(bytes_crc(a))),
+            Kind::Bytes(a) => flight.complete(Some(bytes_crc(a, 0, &mut Vec::new()))),
             Kind::Blob(b) => {
                 let b = b.clone();
                 let f = Rc::clone(&flight);
@@ -117,16 +117,16 @@ impl Body {
     }
 }
 
-fn bytes_crc(a: &Uint8Array) -> u64 {
-    let mut crc = 0u64;
+/// The CRC64 of `a` continued from `crc`, through a copy into wasm memory [`CHUNK`] bytes at a
+/// time (in `buf`, which the caller may reuse).
+pub(crate) fn bytes_crc(a: &Uint8Array, mut crc: u64, buf: &mut Vec<u8>) -> u64 {
     let len = a.length();
     let mut at = 0;
-    let mut buf = Vec::new();
     while at < len {
-        let end = len.min(at + CHUNK);
+        let end = len.min(at.saturating_add(CHUNK));
         buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
-        a.subarray(at, end).copy_to(&mut buf);
-        crc = crate::crc64::update(crc, &buf);
+        a.subarray(at, end).copy_to(buf);
+        crc = crate::crc64::update(crc, buf);
         at = end;
     }
     crc

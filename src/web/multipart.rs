@@ -241,7 +241,7 @@ impl PartSource for BlobSource {
                     m.push_str(&js_message(&e));
                     Error::invalid("file", m)
                 })?;
-            crc = crc_of_bytes_in(&Uint8Array::new(&ab), crc, &mut buf);
+            crc = super::body::bytes_crc(&Uint8Array::new(&ab), crc, &mut buf);
             at = to;
         }
         Ok(crc)
@@ -685,25 +685,6 @@ fn promise_js(f: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Pro
     js_sys::futures::future_to_promise(f)
 }
 
-/// Hashes a chunked copy of `a` (1 MiB at a time through wasm memory).
-fn crc_of_bytes(a: &Uint8Array, crc: u64) -> u64 {
-    crc_of_bytes_in(a, crc, &mut Vec::new())
-}
-
-/// [`crc_of_bytes`] through the caller's buffer.
-fn crc_of_bytes_in(a: &Uint8Array, mut crc: u64, buf: &mut Vec<u8>) -> u64 {
-    let len = a.length();
-    let mut at = 0u32;
-    while at < len {
-        let end = len.min(at.saturating_add(1 << 20));
-        buf.resize(usize::try_from(end - at).unwrap_or(0), 0);
-        a.subarray(at, end).copy_to(buf);
-        crc = crate::crc64::update(crc, buf);
-        at = end;
-    }
-    crc
-}
-
 /// The CRC-64/ECMA-182 of `data` as OSS computes it (`x-oss-hash-crc64ecma`), in decimal;
 /// `previous` continues an earlier result (`crc64(b, crc64(a)) === crc64(a + b)`).
 #[wasm_bindgen(js_name = crc64)]
@@ -721,9 +702,9 @@ pub fn crc64_js(
     let crc = if let Some(s) = data.as_string() {
         crate::crc64::update(prev, s.as_bytes())
     } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
-        crc_of_bytes(a, prev)
+        super::body::bytes_crc(a, prev, &mut Vec::new())
     } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
-        crc_of_bytes(&Uint8Array::new(data), prev)
+        super::body::bytes_crc(&Uint8Array::new(data), prev, &mut Vec::new())
     } else {
         return Err(Error::invalid(
             "data",
