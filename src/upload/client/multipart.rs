@@ -473,10 +473,30 @@ impl<S: CredentialSource> Client<S> {
             }
             Err(e) if matches!(e, Error::Network(_)) || is_code(&e, "NoSuchUpload") => {
                 // The answer was lost (or an earlier attempt landed): look, never send it again.
-                let Some(head) = self.stored_with_crc(t, key.as_str(), ours).await else {
+                // After a network failure (a timeout among them) OSS may still be completing
+                // it, so look again a few times before giving up.
+                let looks = if matches!(e, Error::Network(_)) {
+                    CONFIRM_DELAYS_MS.len()
+                } else {
+                    0
+                };
+                let mut head = self.stored_with_crc(t, key.as_str(), ours).await;
+                for &ms in CONFIRM_DELAYS_MS.iter().take(looks) {
+                    if head.is_some() || t.check_aborted().is_err() {
+                        break;
+                    }
+                    t.sleep(ms).await;
+                    head = self.stored_with_crc(t, key.as_str(), ours).await;
+                }
+                let Some(head) = head else {
                     cp.updated_ms = t.now_ms();
                     obs.save(&cp).await;
-                    return Err(e);
+                    // Paused while looking: it stays "completing" (a resume looks first).
+                    return Err(if t.check_aborted().is_err() {
+                        Error::Aborted
+                    } else {
+                        e
+                    });
                 };
                 head
             }
@@ -549,6 +569,12 @@ impl<S: CredentialSource> Client<S> {
         })
     }
 }
+
+/// Waits between the HeadObjects that look for a CompleteMultipartUpload whose answer never
+/// came (a timeout, a dropped connection): OSS may finish a Complete after the client stopped
+/// waiting (one with many parts can take a while), and seeing the object saves a `resume`. 15 s
+/// in all; a Complete that never reached OSS fails that much later, its checkpoint kept.
+const CONFIRM_DELAYS_MS: [u32; 4] = [1_000, 2_000, 4_000, 8_000];
 
 /// One running upload's shared state.
 struct Job<'a, S, T: Transport, PT, P, O> {

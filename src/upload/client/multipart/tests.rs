@@ -59,7 +59,23 @@ struct Oss {
     hide_crc: bool,
     lose_complete_answer: bool,
     complete_then_503: bool,
+    /// A Complete that takes this long at OSS: the client's request fails at once (its timeout),
+    /// the object appears this many ms later.
+    slow_complete_ms: Option<i64>,
+    /// (key, bytes, time) of a slow Complete not finished yet.
+    finishing: Option<(String, Vec<u8>, i64)>,
     tokens: Vec<String>,
+}
+
+impl Oss {
+    /// Finishes a slow Complete whose time has come.
+    fn finished(&mut self, now: i64) -> &Self {
+        if self.finishing.as_ref().is_some_and(|f| f.2 <= now) {
+            let (k, data, _) = self.finishing.take().unwrap();
+            self.objects.insert(k, data);
+        }
+        self
+    }
 }
 
 fn query(url: &str) -> BTreeMap<String, String> {
@@ -173,8 +189,12 @@ fn handle(oss: &RefCell<Oss>, req: &HttpRequest<Rc<Vec<u8>>>, now: i64) -> Resul
                 data.extend_from_slice(part);
             }
             let crc = crate::crc64::checksum(&data);
-            o.objects.insert(key, data);
             o.completes += 1;
+            if let Some(ms) = o.slow_complete_ms {
+                o.finishing = Some((key, data, now + ms));
+                return Err(Error::Network("timed out after 1000 ms".into()));
+            }
+            o.objects.insert(key, data);
             if o.lose_complete_answer {
                 return Err(Error::Network("connection reset".into()));
             }
@@ -196,7 +216,7 @@ fn handle(oss: &RefCell<Oss>, req: &HttpRequest<Rc<Vec<u8>>>, now: i64) -> Resul
             o.aborts += 1;
             Ok(resp(204, now, vec![], String::new()))
         }
-        ("HEAD", None) => match o.objects.get(&key) {
+        ("HEAD", None) => match o.finished(now).objects.get(&key) {
             Some(d) => Ok(resp(
                 200,
                 now,
@@ -501,6 +521,82 @@ fn a_complete_that_landed_but_answered_503_is_confirmed_not_repeated_into_an_err
     assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
     assert_eq!(w.oss.borrow().completes, 1);
     assert_eq!(w.t.count("HEAD"), 1, "confirmed with HeadObject");
+}
+
+#[test]
+fn a_complete_that_finishes_after_its_timeout_is_found_by_looking_again() {
+    let w = world();
+    w.oss.borrow_mut().slow_complete_ms = Some(2_500);
+    let obs = Obs::default();
+    let out = upload(&w, &obs, None).unwrap();
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+    assert_eq!(w.oss.borrow().completes, 1);
+    assert_eq!(
+        w.t.count("POST") - 1,
+        1,
+        "Complete sent once (plus Initiate)"
+    );
+    // At once, after 1 s (not yet), after 1 + 2 s (done at 2.5 s).
+    assert_eq!(w.t.count("HEAD"), 3);
+    assert_eq!(obs.discarded.borrow().len(), 1, "checkpoint discarded");
+}
+
+#[test]
+fn a_complete_that_never_lands_fails_after_looking_for_15_s_and_keeps_its_checkpoint() {
+    let w = world();
+    w.oss.borrow_mut().slow_complete_ms = Some(i64::MAX / 2);
+    let obs = Obs::default();
+    let t0 = w.clock.now();
+    let err = upload(&w, &obs, None).unwrap_err();
+    assert_eq!(err.code(), "NetworkError");
+    assert_eq!(w.t.count("HEAD"), 5, "at once, then after 1, 2, 4 and 8 s");
+    assert!(w.clock.now() - t0 >= 15_000);
+    let cp = obs.last();
+    assert!(
+        cp.completing,
+        "it may still land: resume looks before sending anything"
+    );
+    assert!(obs.discarded.borrow().is_empty());
+    assert_eq!(w.oss.borrow().completes, 1);
+}
+
+#[test]
+fn a_pause_while_looking_for_a_late_complete_keeps_the_checkpoint_completing() {
+    let w = world();
+    w.oss.borrow_mut().slow_complete_ms = Some(i64::MAX / 2);
+    let obs = Obs::default();
+    let src = Bytes(Rc::clone(&w.data));
+    let part_t = |_: u32| Part(&w.t);
+    let start = w.clock.now();
+    let out = crate::upload::testing::run_all(
+        &w.clock,
+        vec![
+            Box::pin(async {
+                let r = w
+                    .client
+                    .multipart_upload(&w.t, &w.t, &part_t, &src, &obs, input(&w, None))
+                    .await;
+                r.map(|_| ()).map_err(|e| e.code().to_owned())
+            }),
+            Box::pin(async {
+                // Parts and the Complete take well under 2 s here; the looks go on for 15 s.
+                w.clock.sleep(4_000).await;
+                assert_eq!(w.oss.borrow().completes, 1, "the Complete was sent");
+                w.t.aborted.set(true);
+                Ok(())
+            }),
+        ],
+    );
+    assert_eq!(out[0], Err("RequestAborted".to_owned()));
+    assert!(
+        w.clock.now() - start < 15_000,
+        "stopped looking when paused"
+    );
+    assert!(w.t.count("HEAD") < 5);
+    assert!(
+        obs.last().completing,
+        "it may still land: resume looks first"
+    );
 }
 
 #[test]
