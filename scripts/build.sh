@@ -27,6 +27,11 @@ build() {
   for f in $(find "$out" -path '*/snippets/*' -name '*.js'); do
     node_modules/.bin/esbuild --minify --format=esm --log-level=warning "$f" --outfile="$f" --allow-overwrite
   done
+  # wasm-bindgen's glue without its comments and whitespace (its docs are in the .d.ts, which
+  # editors read): 1.2 KB less gzip for /sign, 3.2 KB for the full package. Identifiers are kept,
+  # so classes keep their names (`OssClient.name`, stack traces).
+  node_modules/.bin/esbuild --minify-whitespace --minify-syntax --format=esm --log-level=warning \
+    "$out/$name.js" --outfile="$out/$name.js" --allow-overwrite
   local wasm="$out/${name}_bg.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
