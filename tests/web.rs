@@ -196,10 +196,10 @@ fn signer_object_matches_the_standalone_exports_on_the_official_vectors() {
 }
 
 /// The error as JS sees it (the `From<Error> for JsValue` conversion wasm-bindgen applies).
-fn err_of(r: Result<JsValue, oss_direct_upload::Error>) -> JsValue {
+fn err_of<E: Into<JsValue>>(r: Result<JsValue, E>) -> JsValue {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => JsValue::from(e),
+        Err(e) => e.into(),
     }
 }
 

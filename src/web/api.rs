@@ -3,11 +3,9 @@
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
-use super::fast::{CallFields, FastCall, Location};
+use super::fast::FastCall;
 use super::input::{object_from_pairs, set, Obj};
 use super::js::{Array, Date, Object, JSON};
-use super::packed::{snapshot, Packed};
-use crate::credentials::Credentials;
 use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
@@ -154,66 +152,25 @@ export interface BuiltPostPolicy extends SignedPostPolicy {
 }
 "#;
 
-/// Reads the request fields shared by `signRequest` and `presignUrl`.
-fn read_request(
-    input: &Packed<'_>,
-    endpoint: Option<&str>,
-    strings: &RequestStrings,
-) -> Result<Request> {
-    let req = Request::new(RequestParts {
-        method: &strings.method,
-        bucket: &strings.bucket,
-        key: strings.key.as_deref(),
-        region: &strings.region,
-        product: strings.product,
-        endpoint: input.endpoint(endpoint)?,
-        headers: input.string_map("headers")?,
-        query: input.query_map("query")?,
-        additional_headers: input.string_list("additionalHeaders")?,
-    })?;
-    check_http(&req.base_url(), input.opt_bool("allowInsecureHttp")?)?;
-    Ok(req)
-}
-
-/// `signRequest` (or, with `presign`, `presignUrl`) on the fast lane (`super::fast`); `None` when
-/// the input needs the general path. The checks run in the general path's order: endpoint type,
-/// the request, plain http, then the credentials (`expiresInSecs` and `signTime` were checked in JS).
-fn fast_call(input: &JsValue, presign: bool) -> Option<Result<JsValue>> {
+/// `signRequest` (or, with `presign`, `presignUrl`): the input packed in JS (`super::fast`),
+/// then checked in the order of the general API: endpoint type, the request, plain http, then
+/// the credentials (the fields' types, `expiresInSecs` and `signTime` were checked in JS).
+fn standalone(input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
     let packed = super::fast::pack_call(input, presign, true)?;
     let FastCall {
+        pending,
         location,
         time,
         expires,
         fields,
     } = FastCall::parse(&packed, true)?;
-    let loc = location?;
-    let bucket = fields.bucket?;
-    Some(sign_fast(
-        &loc,
-        bucket,
-        fields,
-        time,
-        presign.then_some(expires),
-    ))
-}
-
-/// The checks and the signature of [`fast_call`];
-/// `presign`: `Some(expiresInSecs)` for `presignUrl`, `None` for `signRequest`.
-fn sign_fast(
-    loc: &Location<'_>,
-    bucket: &str,
-    fields: CallFields<'_>,
-    time: UnixTime,
-    presign: Option<i64>,
-) -> Result<JsValue> {
-    let (region, product) = match loc.cloud_box_id {
-        Some(id) => (id, Some("oss-cloudbox")),
-        None => (loc.region, None),
-    };
+    let loc = location.ok_or_else(|| Error::invalid("input", "could not be read"))?;
+    let (region, product) = loc.region_product();
     let kind = super::input::endpoint_kind(loc.endpoint_type)?;
+    pending.at(0)?;
     let req = Request::new(RequestParts {
         method: fields.method,
-        bucket,
+        bucket: fields.bucket.unwrap_or_default(),
         key: fields.key,
         region,
         product,
@@ -227,13 +184,13 @@ fn sign_fast(
         query: fields.query,
         additional_headers: fields.additional,
     })?;
+    pending.at(1)?;
     check_http(&req.base_url(), loc.allow_insecure_http)?;
-    let creds = Credentials::new(
-        loc.access_key_id,
-        loc.access_key_secret,
-        loc.security_token.map(str::to_owned),
-    )?;
-    Ok(if let Some(expires) = presign {
+    pending.at(2)?;
+    let creds = loc.credentials()?;
+    pending.at(3)?;
+    let time = super::fast::sign_time(time)?;
+    Ok(if presign {
         let p = with_keys(|keys| signer::presign(&req, &creds, time, expires, keys))?;
         super::fast::result(&p.url, &p.headers, Some(p.expires_at))
     } else {
@@ -250,53 +207,12 @@ pub(super) fn check_http(url: &str, allow: bool) -> Result<()> {
     Ok(())
 }
 
-struct RequestStrings {
-    method: String,
-    bucket: String,
-    key: Option<String>,
-    /// The signing region: `region`, or `cloudBoxId` for OSS on CloudBox.
-    region: String,
-    product: Option<&'static str>,
-}
-
-impl RequestStrings {
-    fn read(input: &Packed<'_>) -> Result<Self> {
-        let method = input.string("method")?;
-        let bucket = input.string("bucket")?;
-        let key = input.opt_string("key")?;
-        let region = input.string("region")?;
-        let (region, product) = match input.opt_string("cloudBoxId")? {
-            Some(id) => (id, Some("oss-cloudbox")),
-            None => (region, None),
-        };
-        Ok(Self {
-            method,
-            bucket,
-            key,
-            region,
-            product,
-        })
-    }
-}
-
 /// Signs a request in the `Authorization` header. Returns the URL and every header to send.
 #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedRequest")]
 pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: &JsValue,
-) -> Result<JsValue, Error> {
-    if let Some(answer) = fast_call(input, false) {
-        return answer;
-    }
-    let raw = input;
-    let snap = snapshot(raw)?;
-    let input = Packed::root(&snap);
-    let strings = RequestStrings::read(&input)?;
-    let endpoint = input.opt_string("endpoint")?;
-    let req = read_request(&input, endpoint.as_deref(), &strings)?;
-    let creds = input.credentials()?;
-    let now = input.sign_time(raw)?;
-    let signed = with_keys(|keys| signer::sign_request(&req, &creds, now, keys));
-    Ok(super::fast::result(&signed.url, &signed.headers, None))
+) -> Result<JsValue, JsValue> {
+    standalone(input, false)
 }
 
 /// `first` then `rest` (`Vec::insert(0, …)` links a panic message formatter).
@@ -316,23 +232,8 @@ fn js_date(t: UnixTime) -> Date {
 #[wasm_bindgen(js_name = presignUrl, unchecked_return_type = "PresignedUrl")]
 pub fn presign_url(
     #[wasm_bindgen(unchecked_param_type = "PresignUrlInput")] input: &JsValue,
-) -> Result<JsValue, Error> {
-    if let Some(answer) = fast_call(input, true) {
-        return answer;
-    }
-    let raw = input;
-    let snap = snapshot(raw)?;
-    let input = Packed::root(&snap);
-    let strings = RequestStrings::read(&input)?;
-    let endpoint = input.opt_string("endpoint")?;
-    let req = read_request(&input, endpoint.as_deref(), &strings)?;
-    let expires = input
-        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
-        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
-    let creds = input.credentials()?;
-    let now = input.sign_time(raw)?;
-    let p = with_keys(|keys| signer::presign(&req, &creds, now, expires, keys))?;
-    Ok(super::fast::result(&p.url, &p.headers, Some(p.expires_at)))
+) -> Result<JsValue, JsValue> {
+    standalone(input, true)
 }
 
 fn post_result(sig: &signer::PostSignature) -> Object {

@@ -1,23 +1,27 @@
-// The fast lane of `signRequest` / `presignUrl` and of the `Signer`'s methods (src/web/fast.rs).
+// How `signRequest` / `presignUrl` and the `Signer` read their argument (src/web/fast.rs).
 //
-// `packCall` turns a plain call object into one NUL-separated string that the Rust side splits
-// without copying, or returns `undefined` when anything about the input is unusual (a non-plain
-// object, a wrong type, a NUL inside a string, an invalid or out-of-range date or expiry, a field
-// fixed by the Signer given to one of its calls, a `toJSON` member). Then the Rust side takes its
-// general path (`JSON.stringify` and its reader), which gives every error its code and field. So
-// this lane only ever sees input the general path accepts as is, and the answers are the same
-// bytes.
+// Every argument crosses into wasm as ONE packed string of fields, which the Rust side splits
+// without copying; the answer comes back as one string that `unpackSigned` splits. Two lanes
+// write the same packed fields:
+// - the fast lane: a plain object whose fields already have the right types (and no NUL in its
+//   strings) is packed as it is, with no copy and no `JSON.stringify`;
+// - the checking lane, for everything else: `JSON.stringify` (dates become ISO text, `toJSON` is
+//   applied, functions and `undefined` members vanish, NaN and ±Infinity are marked), then each
+//   field is type-checked in the order the answer documents, and a wrong type throws an
+//   `OssError` (code InvalidArgument, `field` naming it) here, before wasm is entered. Values
+//   (bucket names, keys, headers, endpoints, credentials) are checked in Rust either way.
+// tests/crosscheck/signer-fast-lane.test.mjs runs both lanes on the same inputs.
 //
-// `unpackSigned` builds the answer object from the NUL-separated result.
-//
-// Packed call: U+0080, [location,] time_ms, expires ('' for signRequest), method, bucket, key,
-// nh, (name, value)*nh, nq, (name, value)*nq, na, name*na — each followed by NUL. An optional
+// Packed call: MARK, [location,] time, expires ('' for signRequest), method, bucket, key,
+// nh, (name, value)*nh, nq, (name, value)*nq, na, name*na — each followed by SEP. An optional
 // string is '' when absent and '=' + text when given; a query value is '' for null (`?uploads`)
-// and '=' + text otherwise.
-// The location (standalone functions only; a Signer has its own): region, cloudBoxId?, endpoint?,
+// and '=' + text otherwise. time is milliseconds, or 'I' + ISO 8601 text (a string signTime).
+// The location (standalone functions and `new Signer`): region, cloudBoxId?, endpoint?,
 // endpointType?, three flags '0'/'1' (cname, pathStyle, allowInsecureHttp), accessKeyId,
-// accessKeySecret, securityToken? — each followed by NUL. The packed text is handed to wasm at
-// once and never kept.
+// accessKeySecret, securityToken? — each followed by SEP.
+// MARK is U+0080 with SEP = NUL (the fast lane), or U+0081 followed by SEP, a character that
+// occurs in no field (the checking lane, whose strings may hold NUL). The packed text is handed
+// to wasm at once and never kept.
 
 const NUL = '\0';
 const MARK = '\u0080';
@@ -30,10 +34,15 @@ const plain = (o) => o !== null && typeof o === 'object' && Object.getPrototypeO
 const text = (s) => typeof s === 'string' && !s.includes(NUL);
 
 /**
- * The packed call, or undefined: the general path then reads `o`. `standalone`: a call of
- * `signRequest` / `presignUrl`, which carries its location and credentials (else a Signer's).
+ * The packed call. `standalone`: a call of `signRequest` / `presignUrl`, which carries its
+ * location and credentials (else a Signer's). Throws an `OssError` on a wrong type.
  */
 export function packCall(o, presign, standalone) {
+  return fastCall(o, presign, standalone) ?? checked(() => checkedCall(o, presign, standalone));
+}
+
+/** The fast lane, or undefined when anything about `o` is unusual. */
+function fastCall(o, presign, standalone) {
   if (!plain(o)) return undefined;
   const { method, bucket, key, headers, query, additionalHeaders, signTime } = o;
   // A first character beyond ASCII makes wasm-bindgen hand the whole text to the engine's
@@ -120,6 +129,249 @@ function map(m, isQuery) {
   return n + NUL + part;
 }
 
+// --- the checking lane -----------------------------------------------------------------------
+//
+// Types are checked here, values in wasm, in the order the general API documents: a field whose
+// type is read after some of wasm's own checks (`cname` after the endpoint type, `credentials`
+// after the request…) must not report its error before them. So the first such error is not
+// thrown but packed with its stage, and wasm raises it at that point (`Pending` in fast.rs):
+// the same bad input names the same field first whichever lane or export reads it.
+// Stages: 0 after the endpoint type, 1 after the request, 2 after plain http (the location of a
+// Signer), 3 after the credentials. The checking lane's packed text starts with stage, field,
+// reason ('' when nothing is pending); wasm never reads the placeholders packed after one.
+
+/** A wrong type in the argument, thrown as an `OssError` (or packed, see above). */
+class Bad {
+  constructor(field, why) {
+    this.field = field;
+    this.why = why;
+  }
+}
+
+/** An `OssError` for a bad argument, shaped as the ones wasm throws (src/web/js_error.rs). */
+function invalid({ field, why }) {
+  const e = new Error(`invalid ${field}: ${why}`);
+  e.name = 'OssError';
+  e.code = 'InvalidArgument';
+  e.retryable = false;
+  e.field = field;
+  return e;
+}
+
+/** `fn()`, with a wrong type thrown as an `OssError`. */
+function checked(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof Bad ? invalid(e) : e;
+  }
+}
+
+/** How an error names the type of a JSON value. */
+function typeName(v) {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v !== 'object') return `a ${typeof v}`;
+  const k = Object.keys(v);
+  return k.length === 1 && k[0] === NUL && typeof v[NUL] === 'string' ? 'NaN or Infinity' : 'an object';
+}
+
+/**
+ * `o` as JSON sees it: `JSON.stringify` with NaN and ±Infinity marked as `{"\0": "NaN"}` (which
+ * no field accepts, and which errors call "NaN or Infinity") rather than written as null, which
+ * would drop a header, turn a query value into a bare `?name` or a bound into its default.
+ */
+function snapshot(o, field) {
+  if (typeof o === 'function') throw new Bad(field, 'must be an object, got a function');
+  let json;
+  try {
+    json = JSON.stringify(o, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { [NUL]: String(v) } : v));
+  } catch {
+    throw new Bad(field, 'could not be read (JSON.stringify failed: a cycle or a BigInt?)');
+  }
+  const v = json === undefined ? undefined : JSON.parse(json);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Bad(field, `must be an object, got ${typeName(v)}`);
+  return new Fields(v, field === 'credentials' ? field : '');
+}
+
+/** Typed reads of a JSON object whose fields are named `path.name` (or `name` at the root). */
+class Fields {
+  constructor(v, path) {
+    this.v = v;
+    this.path = path;
+    /** The first pending error: [stage, field, reason]. */
+    this.late = null;
+  }
+
+  name(n) {
+    return this.path ? `${this.path}.${n}` : n;
+  }
+
+  /** The member, undefined when absent or null. */
+  get(n) {
+    const x = Object.hasOwn(this.v, n) ? this.v[n] : undefined;
+    return x === null ? undefined : x;
+  }
+
+  /** `read()` of a field checked at `stage`: a wrong type is kept pending and `fallback` returned. */
+  at(stage, read, fallback) {
+    if (this.late) return fallback;
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof Bad)) throw e;
+      this.late = [String(stage), e.field, e.why];
+      return fallback;
+    }
+  }
+
+  optStr(n) {
+    const x = this.get(n);
+    if (x === undefined || typeof x === 'string') return x;
+    throw new Bad(this.name(n), `must be a string, got ${typeName(x)}`);
+  }
+
+  str(n) {
+    const x = this.optStr(n);
+    if (x === undefined) throw new Bad(this.name(n), 'is required');
+    return x;
+  }
+
+  /** An optional string as packed: '' when absent, '=' + text. */
+  opt(n) {
+    const x = this.optStr(n);
+    return x === undefined ? '' : `=${x}`;
+  }
+
+  /** A boolean as packed: '1' or '0' (absent). */
+  flag(n) {
+    const x = this.get(n);
+    if (x === undefined || typeof x === 'boolean') return x ? '1' : '0';
+    throw new Bad(this.name(n), `must be a boolean, got ${typeName(x)}`);
+  }
+
+  /** A required whole number from `min` to `max`, as packed. */
+  int(n, min, max) {
+    const x = this.get(n);
+    if (x === undefined) throw new Bad(this.name(n), 'is required');
+    if (Number.isInteger(x) && x >= min && x <= max) return String(x);
+    throw new Bad(this.name(n), `must be a whole number from ${min} to ${max}`);
+  }
+
+  /** A nested object, undefined when absent. */
+  nested(n) {
+    const x = this.get(n);
+    if (x === undefined) return undefined;
+    if (typeof x === 'object' && !Array.isArray(x)) return new Fields(x, n);
+    throw new Bad(this.name(n), `must be an object, got ${typeName(x)}`);
+  }
+
+  /** count, then (name, value)* of `Record<string, string>` (null members skipped) or, with
+   *  `isQuery`, `Record<string, string | null>` (a number kept as JSON writes it). */
+  pairs(n, isQuery) {
+    const m = this.nested(n);
+    const out = [];
+    for (const [k, x] of Object.entries(m ? m.v : {})) {
+      if (typeof x === 'string') out.push(k, isQuery ? `=${x}` : x);
+      else if (x === null && !isQuery) continue;
+      else if (x === null) out.push(k, '');
+      else if (isQuery && typeof x === 'number') out.push(k, `=${x}`);
+      else throw new Bad(m.name(k), `must be a string${isQuery ? ' or null' : ''}, got ${typeName(x)}`);
+    }
+    return [String(out.length / 2), ...out];
+  }
+
+  /** count, then the strings of a `string[]`. */
+  list(n) {
+    const x = this.get(n);
+    if (x === undefined) return ['0'];
+    if (!Array.isArray(x)) throw new Bad(this.name(n), `must be an array of strings, got ${typeName(x)}`);
+    if (!x.every((s) => typeof s === 'string')) throw new Bad(this.name(n), 'must contain only strings');
+    return [String(x.length), ...x];
+  }
+
+  /** id, secret, token? of `{ accessKeyId, accessKeySecret, securityToken? | stsToken? }` at `n`
+   *  (or of this object when `n` is undefined). */
+  credentials(n) {
+    const c = n === undefined ? this : this.nested(n);
+    if (c === undefined) throw new Bad(n, 'is required');
+    let token = c.opt('securityToken');
+    if (token === '') token = c.opt('stsToken');
+    return [c.str('accessKeyId'), c.str('accessKeySecret'), token];
+  }
+
+  /** `signTime?: Date | number` (a string is read as ISO 8601), as packed; defaults to now.
+   *  `raw`: the argument itself, which tells an Invalid Date (JSON null) from null ("now"). */
+  signTime(raw) {
+    const x = Object.hasOwn(this.v, 'signTime') ? this.v.signTime : undefined;
+    if (x == null) {
+      if (x === null && raw.signTime != null) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
+      return String(Date.now());
+    }
+    if (typeof x === 'string') return `I${x}`;
+    if (typeof x !== 'number') throw new Bad('signTime', `must be a Date, got ${typeName(x)}`);
+    if (Number.isInteger(x) && x >= 0 && x <= MAX_MS) return String(x);
+    throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
+  }
+
+  /** The pending error (or three empty fields), then `fields`, packed with a separator that
+   *  occurs in none of them: NUL unless one holds it. */
+  pack(fields) {
+    const all = [...(this.late || ['', '', '']), ...fields];
+    const text = all.join('');
+    for (let c = 0; c < 0xd800; c++) {
+      const sep = String.fromCharCode(c);
+      if (!text.includes(sep)) return `\u0081${sep}${all.join(sep)}${sep}`;
+    }
+    throw new Bad(this.path || 'input', 'could not be read (its text uses every character)');
+  }
+}
+
+/** The checking lane of `packCall`. */
+function checkedCall(o, presign, standalone) {
+  const f = snapshot(o, 'input');
+  if (!standalone) {
+    for (const n of FIXED) {
+      if (f.get(n) !== undefined) throw new Bad(n, 'is fixed when the Signer is created (new credentials: setCredentials)');
+    }
+  }
+  const method = f.str('method');
+  const bucket = standalone ? `=${f.str('bucket')}` : f.opt('bucket');
+  const key = f.opt('key');
+  if (!standalone) {
+    const fields = [method, bucket, key, ...f.pairs('headers', false), ...f.pairs('query', true), ...f.list('additionalHeaders')];
+    const expires = presign ? f.at(1, () => f.int('expiresInSecs', 1, 604800), '1') : '';
+    return f.pack([f.at(1, () => f.signTime(o), '0'), expires, ...fields]);
+  }
+  const loc = [f.str('region'), f.opt('cloudBoxId'), f.opt('endpoint'), f.opt('endpointType')];
+  const flags = f.at(0, () => f.flag('cname') + f.flag('pathStyle'), '00');
+  const maps = f.at(0, () => [...f.pairs('headers', false), ...f.pairs('query', true), ...f.list('additionalHeaders')], ['0', '0', '0']);
+  loc.push(flags + f.at(1, () => f.flag('allowInsecureHttp'), '0'));
+  const expires = presign ? f.at(2, () => f.int('expiresInSecs', 1, 604800), '1') : '';
+  loc.push(...f.at(2, () => f.credentials('credentials'), ['', '', '']));
+  return f.pack([...loc, f.at(3, () => f.signTime(o), '0'), expires, method, bucket, key, ...maps]);
+}
+
+/** `new Signer(options)` packed: bucket?, then the location. Throws an `OssError` on a wrong type
+ *  of a field read before wasm's checks. */
+export function packSigner(options) {
+  return checked(() => {
+    const f = snapshot(options, 'options');
+    const head = [f.opt('bucket'), f.str('region'), f.opt('cloudBoxId'), f.opt('endpoint'), f.opt('endpointType')];
+    const flags = f.at(0, () => f.flag('cname') + f.flag('pathStyle') + f.flag('allowInsecureHttp'), '000');
+    return f.pack([...head, flags, ...f.at(2, () => f.credentials('credentials'), ['', '', ''])]);
+  });
+}
+
+/** `signer.setCredentials(credentials)` packed: id, secret, token?. */
+export function packCredentials(credentials) {
+  return checked(() => {
+    const f = snapshot(credentials, 'credentials');
+    return f.pack(f.credentials());
+  });
+}
+
 /** `{url, headers}` (and `expiresAt` unless `expiresMs` is NaN) of `url NUL (name NUL value NUL)*`. */
 export function unpackSigned(packed, expiresMs) {
   const headers = {};
@@ -135,17 +387,4 @@ export function unpackSigned(packed, expiresMs) {
     i = k;
   }
   return expiresMs === expiresMs ? { url, headers, expiresAt: new Date(expiresMs) } : { url, headers };
-}
-
-/**
- * The general path's JSON text of `o`. A number JSON cannot write (NaN, ±Infinity) becomes
- * `{"\0": "NaN"}`, which the reader refuses by name, instead of `null`, which would drop a
- * header, turn a query value into a bare `?name` or a bound into its default.
- */
-export function snapshotText(o) {
-  return JSON.stringify(o, nonFinite);
-}
-
-function nonFinite(k, v) {
-  return typeof v === 'number' && !Number.isFinite(v) ? { [NUL]: String(v) } : v;
 }

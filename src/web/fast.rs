@@ -1,40 +1,34 @@
-//! The fast lane of `signRequest` / `presignUrl` and of the `Signer`'s methods, and the answer
-//! format of every signed request and presigned URL. Its JS half is src/web/fast.js (a
-//! wasm-bindgen snippet; the packed format is described there).
+//! How `signRequest` / `presignUrl` and the `Signer` read their argument, and the answer format
+//! of every signed request and presigned URL. Its JS half is src/web/fast.js (a wasm-bindgen
+//! snippet; the packed format is described there).
 //!
-//! Plain input is packed in JS without `JSON.stringify` and read here without copying; anything
-//! unusual makes `packCall` return `undefined` and the caller reads its JSON snapshot instead
-//! (the general path, which has every error). tests/crosscheck/signer-fast-lane.test.mjs runs
-//! both lanes on the same inputs.
+//! Every argument is packed in JS into one string of fields, read here without copying: a plain
+//! object with the right types as it is (the fast lane), anything else after `JSON.stringify`
+//! and a type check of each field in JS, which throws an `OssError` naming the field. Values are
+//! checked here. tests/crosscheck/signer-fast-lane.test.mjs runs both lanes on the same inputs.
 
-use super::packed::Packed;
+use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::prelude::*;
 use crate::text::parse_int;
 use crate::time::UnixTime;
 use wasm_bindgen::prelude::*;
 
-/// Fields fixed when a `Signer` is created; a call that gives one is refused rather than
-/// silently signing with the signer's value (fast.js has the same list).
-pub(super) const FIXED: [&str; 8] = [
-    "credentials",
-    "region",
-    "endpoint",
-    "endpointType",
-    "cname",
-    "pathStyle",
-    "cloudBoxId",
-    "allowInsecureHttp",
-];
-
 #[wasm_bindgen(module = "/src/web/fast.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = packCall)]
-    pub(super) fn pack_call(input: &JsValue, presign: bool, standalone: bool) -> Option<String>;
-    /// `JSON.stringify` with non-finite numbers marked (see `Packed`); throws on a cycle or a
-    /// BigInt.
-    #[wasm_bindgen(catch, js_name = snapshotText)]
-    pub(super) fn snapshot_text(input: &JsValue) -> core::result::Result<JsValue, JsValue>;
+    /// The packed call; throws an `OssError` on a wrong type.
+    #[wasm_bindgen(catch, js_name = packCall)]
+    pub(super) fn pack_call(
+        input: &JsValue,
+        presign: bool,
+        standalone: bool,
+    ) -> core::result::Result<String, JsValue>;
+    /// `new Signer(options)` packed: bucket?, then the location.
+    #[wasm_bindgen(catch, js_name = packSigner)]
+    pub(super) fn pack_signer(options: &JsValue) -> core::result::Result<String, JsValue>;
+    /// `setCredentials(credentials)` packed: id, secret, token?.
+    #[wasm_bindgen(catch, js_name = packCredentials)]
+    pub(super) fn pack_credentials(credentials: &JsValue) -> core::result::Result<String, JsValue>;
     #[wasm_bindgen(js_name = unpackSigned)]
     fn unpack_signed(packed: &str, expires_ms: f64) -> JsValue;
 }
@@ -77,45 +71,94 @@ pub(super) struct CallFields<'a> {
     pub(super) additional: Vec<String>,
 }
 
-impl<'a> CallFields<'a> {
-    /// From the general path's JSON snapshot, refusing fields fixed by the signer.
-    pub(super) fn read(input: &Packed<'a>) -> Result<Self> {
-        for name in FIXED {
-            if input.has(name) {
-                return Err(Error::invalid(
-                    name,
-                    "is fixed when the Signer is created (new credentials: setCredentials)",
-                ));
-            }
+/// A packed argument that `fast.js` did not write (never, short of a bug).
+fn malformed() -> Error {
+    Error::invalid("input", "could not be read")
+}
+
+/// A type error that the checking lane of fast.js found in a field which the general API reads
+/// after some of wasm's own checks: raised at that stage (0 after the endpoint type, 1 after
+/// the request, 2 after plain http or the Signer's location, 3 after the credentials), so that
+/// the same bad input names the same field first whichever lane or export reads it.
+#[derive(Default)]
+pub(super) struct Pending<'a>(Option<(u8, &'a str, &'a str)>);
+
+impl Pending<'_> {
+    /// The pending error when it belongs at `stage` or before.
+    pub(super) fn at(&self, stage: u8) -> Result<()> {
+        match self.0 {
+            Some((s, field, why)) if s <= stage => Err(Error::invalid(field, why)),
+            _ => Ok(()),
         }
-        Ok(Self {
-            method: input.str("method")?,
-            bucket: input.opt_str("bucket")?,
-            key: input.opt_str("key")?,
-            headers: input.string_map("headers")?,
-            query: input.query_map("query")?,
-            additional: input.string_list("additionalHeaders")?,
+    }
+}
+
+/// The fields of a packed argument, split at its separator (see fast.js).
+struct Reader<'a>(core::str::Split<'a, char>);
+
+impl<'a> Reader<'a> {
+    /// The reader of the fields, after the pending error of the checking lane.
+    fn new(packed: &'a str) -> Result<(Self, Pending<'a>)> {
+        if let Some(rest) = packed.strip_prefix('\u{80}') {
+            return Ok((Self(rest.split('\0')), Pending::default()));
+        }
+        let mut chars = packed.strip_prefix('\u{81}').ok_or_else(malformed)?.chars();
+        let sep = chars.next().ok_or_else(malformed)?;
+        let mut it = Self(chars.as_str().split(sep));
+        let stage = it.next()?;
+        let (field, why) = (it.next()?, it.next()?);
+        let pending = match stage.as_bytes() {
+            [] => None,
+            [d @ b'0'..=b'3'] => Some((d - b'0', field, why)),
+            _ => return Err(malformed()),
+        };
+        Ok((it, Pending(pending)))
+    }
+
+    fn next(&mut self) -> Result<&'a str> {
+        self.0.next().ok_or_else(malformed)
+    }
+
+    /// `''` → absent, `'=' + text` → the text.
+    fn optional(&mut self) -> Result<Option<&'a str>> {
+        let v = self.next()?;
+        if v.is_empty() {
+            Ok(None)
+        } else {
+            v.get(1..).map(Some).ok_or_else(malformed)
+        }
+    }
+
+    fn count(&mut self) -> Result<usize> {
+        parse_int(self.next()?)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(malformed)
+    }
+
+    fn location(&mut self) -> Result<Location<'a>> {
+        let region = self.next()?;
+        let cloud_box_id = self.optional()?;
+        let endpoint = self.optional()?;
+        let endpoint_type = self.optional()?;
+        let flags = self.next()?.as_bytes();
+        let flag = |i: usize| flags.get(i) == Some(&b'1');
+        Ok(Location {
+            region,
+            cloud_box_id,
+            endpoint,
+            endpoint_type,
+            cname: flag(0),
+            path_style: flag(1),
+            allow_insecure_http: flag(2),
+            access_key_id: self.next()?,
+            access_key_secret: self.next()?,
+            security_token: self.optional()?,
         })
     }
 }
 
-/// Text that `packCall` did not write.
-struct Malformed;
-
-/// `''` → absent, `'=' + text` → the text.
-fn optional(v: &str) -> core::result::Result<Option<&str>, Malformed> {
-    if v.is_empty() {
-        Ok(None)
-    } else {
-        v.get(1..).map(Some).ok_or(Malformed)
-    }
-}
-
-fn count(v: &str) -> Option<usize> {
-    usize::try_from(parse_int(v)?).ok()
-}
-
-/// Where a standalone `signRequest` / `presignUrl` call signs, and with what credentials.
+/// Where a standalone `signRequest` / `presignUrl` call or a `Signer` signs, and with what
+/// credentials (their types checked in JS, their values by [`Location::credentials`]).
 pub(super) struct Location<'a> {
     pub(super) region: &'a str,
     pub(super) cloud_box_id: Option<&'a str>,
@@ -129,64 +172,68 @@ pub(super) struct Location<'a> {
     pub(super) security_token: Option<&'a str>,
 }
 
+impl Location<'_> {
+    /// The signing region and product: `cloudBoxId` and "oss-cloudbox" for OSS on CloudBox.
+    pub(super) fn region_product(&self) -> (&str, Option<&'static str>) {
+        match self.cloud_box_id {
+            Some(id) => (id, Some("oss-cloudbox")),
+            None => (self.region, None),
+        }
+    }
+
+    /// The credentials, checked.
+    pub(super) fn credentials(&self) -> Result<Credentials> {
+        Credentials::new(
+            self.access_key_id,
+            self.access_key_secret,
+            self.security_token.map(str::to_owned),
+        )
+    }
+}
+
 /// A call packed by `packCall`.
 pub(super) struct FastCall<'a> {
+    pub(super) pending: Pending<'a>,
     /// Standalone calls only (a `Signer` has its own).
     pub(super) location: Option<Location<'a>>,
-    pub(super) time: UnixTime,
+    /// `signTime` as packed: read by [`sign_time`], last.
+    pub(super) time: &'a str,
     /// `expiresInSecs` of `presignUrl`, else 0.
     pub(super) expires: i64,
     pub(super) fields: CallFields<'a>,
 }
 
 impl<'a> FastCall<'a> {
-    /// `None` when the text is not what `packCall` writes (then the general path reads the input).
-    pub(super) fn parse(packed: &'a str, standalone: bool) -> Option<Self> {
-        let mut it = packed.strip_prefix('\u{80}')?.split('\0');
+    pub(super) fn parse(packed: &'a str, standalone: bool) -> Result<Self> {
+        let (mut it, pending) = Reader::new(packed)?;
         let location = if standalone {
-            let region = it.next()?;
-            let cloud_box_id = optional(it.next()?).ok()?;
-            let endpoint = optional(it.next()?).ok()?;
-            let endpoint_type = optional(it.next()?).ok()?;
-            let flags = it.next()?.as_bytes();
-            let flag = |i: usize| flags.get(i) == Some(&b'1');
-            Some(Location {
-                region,
-                cloud_box_id,
-                endpoint,
-                endpoint_type,
-                cname: flag(0),
-                path_style: flag(1),
-                allow_insecure_http: flag(2),
-                access_key_id: it.next()?,
-                access_key_secret: it.next()?,
-                security_token: optional(it.next()?).ok()?,
-            })
+            Some(it.location()?)
         } else {
             None
         };
-        let time = UnixTime::from_secs(parse_int(it.next()?)?.div_euclid(1000))?;
+        let time = it.next()?;
         let expires = match it.next()? {
             "" => 0,
-            e => parse_int(e)?,
+            e => parse_int(e).ok_or_else(malformed)?,
         };
         let method = it.next()?;
-        let bucket = optional(it.next()?).ok()?;
-        let key = optional(it.next()?).ok()?;
+        let bucket = it.optional()?;
+        let key = it.optional()?;
         let mut headers = Vec::with_capacity(4);
-        for _ in 0..count(it.next()?)? {
+        for _ in 0..it.count()? {
             headers.push((it.next()?.to_owned(), it.next()?.to_owned()));
         }
         let mut query = Vec::new();
-        for _ in 0..count(it.next()?)? {
+        for _ in 0..it.count()? {
             let k = it.next()?.to_owned();
-            query.push((k, optional(it.next()?).ok()?.map(str::to_owned)));
+            query.push((k, it.optional()?.map(str::to_owned)));
         }
         let mut additional = Vec::new();
-        for _ in 0..count(it.next()?)? {
+        for _ in 0..it.count()? {
             additional.push(it.next()?.to_owned());
         }
-        Some(Self {
+        Ok(Self {
+            pending,
             location,
             time,
             expires,
@@ -200,4 +247,31 @@ impl<'a> FastCall<'a> {
             },
         })
     }
+}
+
+/// The signing time as packed: milliseconds, or `I` + ISO 8601 text (a string `signTime`).
+pub(super) fn sign_time(t: &str) -> Result<UnixTime> {
+    let invalid = || Error::invalid("signTime", "must be a valid Date between 1970 and 9999");
+    match t.strip_prefix('I') {
+        Some(iso) => UnixTime::parse_iso8601(iso).map_err(|_| invalid()),
+        None => parse_int(t)
+            .and_then(|ms| UnixTime::from_secs(ms.div_euclid(1000)))
+            .ok_or_else(invalid),
+    }
+}
+
+/// `new Signer(options)` as `packSigner` writes it: the default bucket and the location.
+pub(super) fn parse_signer(packed: &str) -> Result<(Option<&str>, Location<'_>, Pending<'_>)> {
+    let (mut it, pending) = Reader::new(packed)?;
+    let bucket = it.optional()?;
+    Ok((bucket, it.location()?, pending))
+}
+
+/// `setCredentials(credentials)` as `packCredentials` writes it.
+pub(super) fn parse_credentials(packed: &str) -> Result<Credentials> {
+    let (mut it, pending) = Reader::new(packed)?;
+    pending.at(0)?;
+    let id = it.next()?;
+    let secret = it.next()?;
+    Credentials::new(id, secret, it.optional()?.map(str::to_owned))
 }

@@ -20,7 +20,6 @@ mod js;
 mod js_error;
 #[cfg(feature = "client")]
 mod multipart;
-mod packed;
 mod signer;
 #[cfg(feature = "client")]
 mod source;

@@ -3,19 +3,18 @@
 //!
 //! The constant parts are checked and resolved once (region, product, endpoint, default bucket,
 //! credentials) and the signing-key cache is the signer's own. Each call crosses the boundary
-//! once with its per-call fields (packed by the fast lane of `super::fast`, or a JSON snapshot
-//! without credentials) and once with the answer. The bytes are those of the standalone
-//! `signRequest` / `presignUrl` on the same inputs, and bad per-request input gets the same
-//! codes and fields (tests/crosscheck proves both).
+//! once with its per-call fields (packed in JS by `super::fast`, without credentials) and once
+//! with the answer. The bytes are those of the standalone `signRequest` / `presignUrl` on the
+//! same inputs, and bad per-request input gets the same codes and fields (tests/crosscheck
+//! proves both).
 
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
 use super::api::check_http;
 use super::fast::{self, CallFields, FastCall};
-use super::packed::{snapshot, snapshot_named, Packed};
 use crate::credentials::Credentials;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
 use crate::prelude::*;
@@ -80,38 +79,10 @@ impl Signer {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "SignerOptions")] options: &JsValue,
-    ) -> Result<Signer, Error> {
-        let snap = snapshot_named(options, "options")?;
-        let input = Packed::root(&snap);
-        // Read in the order of `signRequest`, so the same bad input names the same field first.
-        let bucket = input.opt_string("bucket")?;
-        let region = input.string("region")?;
-        let (region, product) = match input.opt_string("cloudBoxId")? {
-            Some(id) => (id, Some("oss-cloudbox")),
-            None => (region, None),
-        };
-        let endpoint = input.opt_string("endpoint")?;
-        let endpoint_options = input.endpoint(endpoint.as_deref())?;
-        let allow_insecure_http = input.opt_bool("allowInsecureHttp")?;
-        let bucket = bucket.as_deref().map(Bucket::new).transpose()?;
-        let region = Region::new(&region)?;
-        let product = signer::check_product(product)?.to_owned();
-        let endpoint = Endpoint::resolve(&region, &endpoint_options)?;
-        let http = endpoint.scheme() == "http";
-        if let (true, Some(b)) = (http, &bucket) {
-            check_http(&endpoint.url_for(b, None), allow_insecure_http)?;
-        }
-        let creds = input.credentials()?;
-        Ok(Self {
-            region,
-            product,
-            endpoint,
-            http,
-            allow_insecure_http,
-            bucket,
-            creds,
-            keys: SigningKeyCache::new(),
-        })
+    ) -> Result<Signer, JsValue> {
+        let packed = fast::pack_signer(options)?;
+        let (bucket, loc, pending) = fast::parse_signer(&packed)?;
+        Ok(Self::at(bucket, &loc, &pending)?)
     }
 
     /// Replaces the credentials (e.g. fresh STS credentials); the old ones and their derived
@@ -120,12 +91,12 @@ impl Signer {
     pub fn set_credentials(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "OssCredentials")] credentials: &JsValue,
-    ) -> Result<(), Error> {
+    ) -> Result<(), JsValue> {
         if credentials.is_null() || credentials.is_undefined() {
-            return Err(Error::invalid("credentials", "is required"));
+            return Err(Error::invalid("credentials", "is required").into());
         }
-        let snap = snapshot_named(credentials, "credentials")?;
-        self.creds = Packed::credentials_object(&snap).credential_fields()?;
+        let packed = fast::pack_credentials(credentials)?;
+        self.creds = fast::parse_credentials(&packed)?;
         self.keys = SigningKeyCache::new();
         Ok(())
     }
@@ -135,7 +106,7 @@ impl Signer {
     pub fn sign_request(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "SignerRequestInput")] input: &JsValue,
-    ) -> Result<JsValue, Error> {
+    ) -> Result<JsValue, JsValue> {
         self.call(input, false)
     }
 
@@ -144,35 +115,56 @@ impl Signer {
     pub fn presign_url(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "SignerPresignInput")] input: &JsValue,
-    ) -> Result<JsValue, Error> {
+    ) -> Result<JsValue, JsValue> {
         self.call(input, true)
     }
 }
 
 impl Signer {
-    /// One `signRequest` (or, with `presign`, `presignUrl`) call. Plain input takes the fast
-    /// lane (packed in JS, see `fast`); anything else is read from its JSON snapshot, which
-    /// gives every error. Fields are checked in the same order either way: the request's, then
-    /// `expiresInSecs`, then `signTime`.
-    fn call(&mut self, input: &JsValue, presign: bool) -> Result<JsValue> {
-        let packed = fast::pack_call(input, presign, false);
-        let snap;
-        let (req, now, expires) =
-            if let Some(call) = packed.as_deref().and_then(|p| FastCall::parse(p, false)) {
-                (self.request(call.fields)?, call.time, call.expires)
-            } else {
-                snap = snapshot(input)?;
-                let fields = Packed::root(&snap);
-                let req = self.request(CallFields::read(&fields)?)?;
-                let expires = if presign {
-                    fields
-                        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
-                        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?
-                } else {
-                    0
-                };
-                (req, fields.sign_time(input)?, expires)
-            };
+    /// The signer of `loc`: checked in the order of `signRequest` (endpoint type, bucket, region,
+    /// product, endpoint, plain http, then the credentials).
+    fn at(
+        bucket: Option<&str>,
+        loc: &fast::Location<'_>,
+        pending: &fast::Pending<'_>,
+    ) -> Result<Self> {
+        let (region, product) = loc.region_product();
+        let endpoint_options = EndpointOptions {
+            endpoint: loc.endpoint,
+            kind: super::input::endpoint_kind(loc.endpoint_type)?,
+            cname: loc.cname,
+            path_style: loc.path_style,
+        };
+        pending.at(0)?;
+        let bucket = bucket.map(Bucket::new).transpose()?;
+        let region = Region::new(region)?;
+        let product = signer::check_product(product)?.to_owned();
+        let endpoint = Endpoint::resolve(&region, &endpoint_options)?;
+        let http = endpoint.scheme() == "http";
+        if let (true, Some(b)) = (http, &bucket) {
+            check_http(&endpoint.url_for(b, None), loc.allow_insecure_http)?;
+        }
+        pending.at(2)?;
+        Ok(Self {
+            region,
+            product,
+            endpoint,
+            http,
+            allow_insecure_http: loc.allow_insecure_http,
+            bucket,
+            creds: loc.credentials()?,
+            keys: SigningKeyCache::new(),
+        })
+    }
+
+    /// One `signRequest` (or, with `presign`, `presignUrl`) call, packed in JS (`fast`): the
+    /// types of its fields were checked there; its values are checked here, the request's first.
+    fn call(&mut self, input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
+        let packed = fast::pack_call(input, presign, false)?;
+        let call = FastCall::parse(&packed, false)?;
+        let req = self.request(call.fields)?;
+        call.pending.at(1)?;
+        let (now, expires) = (fast::sign_time(call.time)?, call.expires);
         Ok(if presign {
             let p = signer::presign(&req, &self.creds, now, expires, &mut self.keys)?;
             fast::result(&p.url, &p.headers, Some(p.expires_at))

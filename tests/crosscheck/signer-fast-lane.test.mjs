@@ -1,10 +1,11 @@
 // The fast lane of `signRequest` / `presignUrl` and of the `Signer` (src/web/fast.js,
-// src/web/fast.rs) against the general path.
+// src/web/fast.rs) against the checking lane (the "general path").
 //
 //   node --test tests/crosscheck/signer-fast-lane.test.mjs
 //
 // A plain call object is packed in JS and read without JSON; anything unusual goes through
-// `JSON.stringify` and the general reader. Each input below is signed twice: as given (plain
+// `JSON.stringify` and a type check of each field in JS (the general path) into the same packed
+// string. Each input below is signed twice: as given (plain
 // object: the fast lane when it qualifies) and as a copy whose prototype is null (never the fast
 // lane). Both must give the same answer or the same error, in both packages.
 // Counting `JSON.stringify` calls tells which lane ran, so the test knows the fast lane was
@@ -257,6 +258,26 @@ test('NaN and Infinity are refused by name, not read as null (both packages)', {
       }
     }
     assert.equal(outcome(() => new lib.Signer({ ...OPTIONS, pathStyle: NaN })).err.field, 'pathStyle');
+    signer.free();
+  }
+});
+
+// Regression: a getter that throws while the input was packed went through wasm uncaught and left
+// the full package's Signer borrowed for good ("recursive use of an object detected…" on every
+// later call). The caller's own error must come back, and the Signer must keep working.
+test('an input whose getter throws leaves the Signer usable (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  for (const lib of [full, sign]) {
+    const signer = new lib.Signer(OPTIONS);
+    const good = { method: 'PUT', key: 'k', signTime: T };
+    const before = outcome(() => signer.signRequest(good));
+    assert.ok(before.ok, JSON.stringify(before));
+    for (const call of ['signRequest', 'presignUrl']) {
+      const r = outcome(() => signer[call]({ get method() { throw new Error('boom'); }, expiresInSecs: 60 }));
+      assert.equal(r.err && r.err.message, 'boom');
+      assert.deepEqual(outcome(() => signer.signRequest(good)), before, `after a throwing ${call}`);
+    }
+    const s = outcome(() => lib.signRequest({ ...STANDALONE, get key() { throw new Error('boom'); }, method: 'PUT' }));
+    assert.equal(s.err && s.err.message, 'boom');
     signer.free();
   }
 });
