@@ -41,6 +41,26 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+/// The headers named in `wanted` (lower case) of an XMLHttpRequest's `getAllResponseHeaders()`
+/// text (`name: value` lines, CRLF-separated), names in lower case. Reading the block rather
+/// than asking `getResponseHeader` for each name matters: the browser logs "Refused to get
+/// unsafe header" to the console for every name CORS does not expose, while the block simply
+/// leaves them out.
+pub fn pick_headers(block: &str, wanted: &[&str]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in block.split("\r\n").flat_map(|l| l.split('\n')) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim().to_ascii_lowercase();
+        if wanted.contains(&name.as_str()) && !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, value.trim().to_owned()));
+        }
+    }
+    out
+}
+
+
 impl HttpResponse {
     /// A header by lower-case name.
     pub fn header(&self, lower: &str) -> Option<&str> {
@@ -81,4 +101,38 @@ pub trait Transport {
 
     /// A multipart/form-data body: `fields` in order, then `file` last (PostObject).
     fn form(&self, fields: &[(String, String)], file: &Self::Body) -> Self::Body;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_headers;
+
+    #[test]
+    fn picks_wanted_headers_of_a_response_header_block() {
+        let block = "content-type: text/plain\r\nETag: \"abc\"\r\nx-oss-hash-crc64ecma: 123\r\n\
+                     x-oss-request-id:  id-1 \r\nweird line\r\ndate: Mon, 01 Jan 2024 00:00:00 GMT\r\n";
+        let got = pick_headers(
+            block,
+            &[
+                "etag",
+                "x-oss-request-id",
+                "x-oss-hash-crc64ecma",
+                "date",
+                "age",
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("etag".to_owned(), "\"abc\"".to_owned()),
+                ("x-oss-hash-crc64ecma".to_owned(), "123".to_owned()),
+                ("x-oss-request-id".to_owned(), "id-1".to_owned()),
+                (
+                    "date".to_owned(),
+                    "Mon, 01 Jan 2024 00:00:00 GMT".to_owned()
+                ),
+            ]
+        );
+        assert!(pick_headers("", &["etag"]).is_empty());
+    }
 }

@@ -91,8 +91,8 @@ extern "C" {
     pub fn status(this: &XMLHttpRequest) -> u16;
     #[wasm_bindgen(method, getter, js_name = responseText)]
     pub fn response_text(this: &XMLHttpRequest) -> Option<String>;
-    #[wasm_bindgen(method, js_name = getResponseHeader)]
-    pub fn get_response_header(this: &XMLHttpRequest, name: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = getAllResponseHeaders)]
+    pub fn get_all_response_headers(this: &XMLHttpRequest) -> String;
     #[wasm_bindgen(method, getter)]
     pub fn upload(this: &XMLHttpRequest) -> JsValue;
     #[wasm_bindgen(method, setter)]

@@ -287,10 +287,10 @@ impl WebTransport {
         drop(progress);
         match outcome.get() {
             1 => {
-                let headers = READ_HEADERS
-                    .iter()
-                    .filter_map(|n| xhr.get_response_header(n).map(|v| ((*n).to_owned(), v)))
-                    .collect();
+                let headers = crate::upload::transport::pick_headers(
+                    &xhr.get_all_response_headers(),
+                    &READ_HEADERS,
+                );
                 if xhr.status() == 0 {
                     return Err(cancel.error(
                         &JsValue::from_str("request failed"),

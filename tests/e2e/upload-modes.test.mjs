@@ -169,3 +169,30 @@ test('the package works from a module Web Worker (no window)', async () => {
   assert.deepEqual(back.value.bytes, bytesOf('from a worker'));
   assert.equal(back.value.type, 'text/plain');
 });
+
+// Regression: XHR uploads (the ones with onProgress) asked `getResponseHeader` for x-oss-ec,
+// x-oss-err and age, which the bucket's CORS rule does not expose, and Chromium logged "Refused
+// to get unsafe header" for each, three red console errors per request. Response headers are now
+// read from `getAllResponseHeaders()`, which leaves hidden ones out silently.
+test('uploads with onProgress (XHR) log nothing to the console and still read ETag and CRC-64', async () => {
+  const logged = [];
+  const onConsole = (m) => { if (m.type() === 'error' || m.type() === 'warning') logged.push(m.text()); };
+  page.on('console', onConsole);
+  try {
+    const r = await inPage(page, async () => {
+      const seen = [];
+      const onProgress = (p) => seen.push(p.loaded);
+      const put = await window.client.putObject('xhr/put.bin', new Uint8Array(300_000), { onProgress });
+      const mp = await window.client.multipartUpload('xhr/mp.bin', new Blob([new Uint8Array(250_000)]), { partSize: 102_400, onProgress });
+      return { put, mp, progressEvents: seen.length };
+    });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.ok(r.value.progressEvents > 0);
+    assert.match(r.value.put.etag, /^"[0-9A-F]{32}"$/);
+    assert.equal(r.value.put.crc64, (await emu.object('xhr/put.bin')).crc64);
+    assert.equal(r.value.mp.crc64, (await emu.object('xhr/mp.bin')).crc64);
+  } finally {
+    page.off('console', onConsole);
+  }
+  assert.deepEqual(logged, []);
+});
