@@ -4,12 +4,17 @@ import { readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 const cargo = readFileSync('Cargo.toml', 'utf8');
 const pkgSection = cargo.slice(cargo.indexOf('[package]'));
 const field = (name) => (pkgSection.match(new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm')) || [])[1];
+// `repository.workspace = true` in [package]: the URL is in [workspace.package].
+const repo = (cargo.match(/^repository\s*=\s*"([^"]*)"/m) || [])[1];
 
 const pkg = {
   name: 'oss-direct-upload',
   version: field('version'),
   description: field('description'),
   license: 'MIT OR Apache-2.0',
+  // npmjs.com resolves the README's relative links and images against the repository.
+  repository: { type: 'git', url: `git+${repo}.git` },
+  homepage: `${repo}#readme`,
   type: 'module',
   main: 'oss_direct_upload.js',
   module: 'oss_direct_upload.js',

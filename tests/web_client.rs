@@ -78,6 +78,24 @@ fn constructor_rejects_bad_options_with_a_field() {
             r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","timeoutMs":-1}"#,
             "timeoutMs",
         ),
+        // Regression: these were accepted and silently ignored (endpointType, cloudBoxId), or
+        // ignored as unknown (a typo, another SDK's option).
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","endpointType":"bogus"}"#,
+            "endpointType",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","cloudBoxId":"cb-1"}"#,
+            "endpoint",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/sts","endpiont":"https://x"}"#,
+            "endpiont",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","accessKeyId":"LTAI","credentials":"/sts"}"#,
+            "accessKeyId",
+        ),
     ] {
         let e = OssClient::new(&opts(json))
             .map(|_| ())
@@ -190,6 +208,47 @@ async fn async_methods_reject_with_oss_error() {
         err_field(&e.into()),
         ("InvalidArgument".into(), Some("expiresInSecs".into()))
     );
+}
+
+/// Regression: `endpointType` and `cloudBoxId` were accepted by `OssClient` and ignored (public
+/// endpoint, signed for the region and "oss").
+#[wasm_bindgen_test]
+async fn endpoint_type_and_cloud_box_id_are_used() {
+    let body = r#"{"accessKeyId":"STS.ep","accessKeySecret":"s","securityToken":"t"}"#;
+    for (json, host, scope) in [
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","endpointType":"internal"}"#,
+            "https://demo.oss-cn-hangzhou-internal.aliyuncs.com/k?",
+            "%2Fcn-hangzhou%2Foss%2Faliyun_v4_request",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","endpointType":"accelerate"}"#,
+            "https://demo.oss-accelerate.aliyuncs.com/k?",
+            "%2Fcn-hangzhou%2Foss%2Faliyun_v4_request",
+        ),
+        (
+            r#"{"region":"cn-hangzhou","bucket":"demo","cloudBoxId":"cb-123","endpoint":"https://cb-123.cn-hangzhou.oss-cloudbox.aliyuncs.com"}"#,
+            "https://demo.cb-123.cn-hangzhou.oss-cloudbox.aliyuncs.com/k?",
+            "%2Fcb-123%2Foss-cloudbox%2Faliyun_v4_request",
+        ),
+    ] {
+        let c = OssClient::new(&with_credentials(&opts(json), &provider("callsEp", body))).unwrap();
+        let p = c.presign_url("k".into(), None).await.unwrap();
+        let url = get(&p, "url").as_string().unwrap();
+        assert!(url.starts_with(host), "{json}: {url}");
+        assert!(url.contains(scope), "{json}: {url}");
+        let policy = c
+            .create_post_policy(Some(opts(r#"{"keyPrefix":"u/"}"#)))
+            .await
+            .unwrap();
+        let credential = get(&get(&policy, "fields"), "x-oss-credential")
+            .as_string()
+            .unwrap();
+        assert!(
+            credential.ends_with(&scope.replace("%2F", "/")),
+            "{json}: {credential}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

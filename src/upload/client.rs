@@ -13,7 +13,7 @@ use crate::credentials::cache::{
     CacheStatus, CachedCredentials, CredentialCache, CredentialSource,
 };
 use crate::credentials::{redact, Credentials};
-use crate::endpoint::{Endpoint, EndpointOptions};
+use crate::endpoint::{Endpoint, EndpointKind, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, ObjectKey, Region};
 use crate::signer::{self, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache};
@@ -43,6 +43,11 @@ pub struct ClientConfig {
     pub cname: bool,
     /// Bucket in the path.
     pub path_style: bool,
+    /// Endpoint family when `endpoint` is not given.
+    pub endpoint_kind: EndpointKind,
+    /// OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox" (`endpoint` must
+    /// then be the CloudBox's).
+    pub cloud_box_id: Option<Region>,
     /// Refresh credentials this long before they expire.
     pub refresh_before_secs: i64,
     /// Retries of OSS requests and of the credential endpoint.
@@ -54,6 +59,12 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Checks the settings: names, endpoint, and https unless loopback or allowed.
     pub fn check(&self) -> Result<Endpoint> {
+        if self.cloud_box_id.is_some() && self.endpoint.is_none() {
+            return Err(Error::invalid(
+                "endpoint",
+                "is required with cloudBoxId: the CloudBox's endpoint",
+            ));
+        }
         let ep = Endpoint::resolve(&self.region, &self.endpoint_options())?;
         if ep.scheme() == "http" {
             let url = ep.url_for(&self.bucket, None);
@@ -65,9 +76,18 @@ impl ClientConfig {
     fn endpoint_options(&self) -> EndpointOptions<'_> {
         EndpointOptions {
             endpoint: self.endpoint.as_deref(),
-            kind: crate::endpoint::EndpointKind::Public,
+            kind: self.endpoint_kind,
             cname: self.cname,
             path_style: self.path_style,
+        }
+    }
+
+    /// The region and product requests are signed for: the CloudBox ID and "oss-cloudbox" on
+    /// CloudBox, else the region and "oss".
+    pub fn signing(&self) -> (&Region, Option<&'static str>) {
+        match &self.cloud_box_id {
+            Some(id) => (id, Some("oss-cloudbox")),
+            None => (&self.region, None),
         }
     }
 }
@@ -296,12 +316,13 @@ impl<S: CredentialSource> Client<S> {
         headers: Vec<(String, String)>,
         query: Vec<(String, Option<String>)>,
     ) -> Result<Request> {
+        let (region, product) = self.cfg.signing();
         Request::new(RequestParts {
             method,
             bucket: self.cfg.bucket.as_str(),
             key: Some(key),
-            region: self.cfg.region.as_str(),
-            product: None,
+            region: region.as_str(),
+            product,
             endpoint: self.cfg.endpoint_options(),
             headers,
             query,
@@ -520,9 +541,10 @@ impl<S: CredentialSource> Client<S> {
             success_action_status: input.success_action_status,
             extra_conditions: input.conditions.clone(),
         };
-        let text = policy.to_json(creds, &self.cfg.region, None, now)?;
+        let (region, product) = self.cfg.signing();
+        let text = policy.to_json(creds, region, product, now)?;
         let mut keys = self.keys.borrow_mut();
-        let sig = signer::sign_post_policy(&text, creds, &self.cfg.region, None, now, &mut keys)?;
+        let sig = signer::sign_post_policy(&text, creds, region, product, now, &mut keys)?;
         let mut fields = Vec::with_capacity(sig.fields.len() + 3);
         if let Some(KeyCondition::Eq(k)) = &input.key {
             fields.push(("key".to_owned(), k.clone()));

@@ -60,7 +60,6 @@ pub fn pick_headers(block: &str, wanted: &[&str]) -> Vec<(String, String)> {
     out
 }
 
-
 impl HttpResponse {
     /// A header by lower-case name.
     pub fn header(&self, lower: &str) -> Option<&str> {

@@ -43,7 +43,13 @@ export interface OssClientOptions {
   bucket: string;
   /** Default https://oss-REGION.aliyuncs.com. Plain http is refused unless loopback or allowInsecureHttp. */
   endpoint?: string;
+  /** Endpoint family when `endpoint` is not given. Default "public". */
+  endpointType?: "public" | "internal" | "accelerate";
+  /** OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox" (`endpoint` required). */
+  cloudBoxId?: string;
+  /** `endpoint` is a custom domain bound to the bucket: its host is used as is. */
   cname?: boolean;
+  /** Put the bucket in the path (https://ENDPOINT/BUCKET/KEY). IP endpoints always use it. */
   pathStyle?: boolean;
   credentials: OssCredentialSource;
   /** Refresh this long before expiry (default 60; clamped to a fifth of short lifetimes). */
@@ -305,6 +311,26 @@ impl OssClient {
         #[wasm_bindgen(unchecked_param_type = "OssClientOptions")] options: &JsValue,
     ) -> Result<OssClient, Error> {
         let o = Obj::root(options)?;
+        o.only(
+            &[
+                "region",
+                "bucket",
+                "endpoint",
+                "endpointType",
+                "cloudBoxId",
+                "cname",
+                "pathStyle",
+                "credentials",
+                "refreshBeforeExpirySecs",
+                "shareAcrossTabs",
+                "retry",
+                "timeoutMs",
+                "maxConcurrentUploads",
+                "allowInsecureHttp",
+                "checkpointMaxAgeSecs",
+            ],
+            "OssClient",
+        )?;
         let region = Region::new(&o.string("region")?)?;
         let bucket = Bucket::new(&o.string("bucket")?)?;
         let creds = o.get("credentials").ok_or_else(|| {
@@ -318,6 +344,7 @@ impl OssClient {
             None => RetryPolicy::default(),
             Some(r) => {
                 let r = Obj::new(&r, "retry")?;
+                r.only(&["maxAttempts", "baseDelayMs"], "retry")?;
                 let d = RetryPolicy::default();
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 RetryPolicy {
@@ -345,6 +372,14 @@ impl OssClient {
             endpoint: o.opt_string("endpoint")?,
             cname: o.opt_bool("cname")?,
             path_style: o.opt_bool("pathStyle")?,
+            endpoint_kind: super::input::endpoint_kind(o.opt_string("endpointType")?.as_deref())?,
+            cloud_box_id: o
+                .opt_string("cloudBoxId")?
+                .map(|id| {
+                    Region::new(&id)
+                        .map_err(|_| Error::invalid("cloudBoxId", "is not a valid CloudBox ID"))
+                })
+                .transpose()?,
             refresh_before_secs: o
                 .opt_int("refreshBeforeExpirySecs", 0, 86_400)?
                 .unwrap_or(crate::credentials::cache::DEFAULT_REFRESH_BEFORE_SECS),

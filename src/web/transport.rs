@@ -142,8 +142,13 @@ impl Canceller {
         m.push_str(method);
         m.push(' ');
         m.push_str(url.split('?').next().unwrap_or(url));
-        m.push_str("); ");
-        m.push_str(&cors_hint(&origin(), method));
+        m.push(')');
+        // A request the browser refused looks like any network failure; one that ran out of
+        // time got through, so CORS advice would send the reader the wrong way.
+        if !self.timed_out.get() {
+            m.push_str("; ");
+            m.push_str(&cors_hint(&origin(), method));
+        }
         Error::Network(m)
     }
 }

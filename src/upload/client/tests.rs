@@ -16,6 +16,8 @@ fn config() -> ClientConfig {
         endpoint: Some("http://localhost:9000".into()),
         cname: false,
         path_style: false,
+        endpoint_kind: crate::endpoint::EndpointKind::Public,
+        cloud_box_id: None,
         refresh_before_secs: 60,
         retry: RetryPolicy::default(),
         allow_insecure_http: false,
