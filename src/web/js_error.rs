@@ -10,7 +10,7 @@ const TS_ERROR: &str = r#"
 /** Every error thrown or rejected by this library. */
 export interface OssError extends Error {
   name: "OssError";
-  /** Stable code: "InvalidArgument", "CredentialProviderError", "CredentialsExpired", "NetworkError",
+  /** Stable code: "InvalidArgument", "InvalidState" (a freed object), "CredentialProviderError", "CredentialsExpired", "NetworkError",
    *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", "CorsExposeHeadersMissing", or the OSS error code
    *  ("SignatureDoesNotMatch", …). */
   code: string;

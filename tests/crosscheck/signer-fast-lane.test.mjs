@@ -281,3 +281,26 @@ test('an input whose getter throws leaves the Signer usable (both packages)', { 
     signer.free();
   }
 });
+
+// Regression: after `free()` a Signer threw wasm-bindgen's plain `Error("null pointer passed to
+// rust")` (no code), and so did a second `free()` (which `using` plus an explicit free() makes).
+// scripts/patch-glue.mjs turns wasm-bindgen's lifetime errors into OssErrors.
+test('a freed Signer throws InvalidState; free() twice is harmless; re-entrant calls are refused (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  for (const lib of [full, sign]) {
+    const signer = new lib.Signer(OPTIONS);
+    const call = { method: 'PUT', key: 'k', signTime: T };
+    // Re-entrancy: a getter of the input calls the same signer.
+    const inner = outcome(() => signer.signRequest({ ...call, get key() { return signer.signRequest(call).url; } }));
+    assert.equal(inner.err && inner.err.code, 'InvalidState', JSON.stringify(inner));
+    assert.ok(outcome(() => signer.signRequest(call)).ok, 'usable after the refused re-entrant call');
+    signer.free();
+    assert.doesNotThrow(() => signer.free());
+    assert.doesNotThrow(() => signer[Symbol.dispose]());
+    for (const f of [() => signer.signRequest(call), () => signer.presignUrl({ ...call, expiresInSecs: 60 }), () => signer.setCredentials(OPTIONS.credentials)]) {
+      const r = outcome(f);
+      assert.equal(r.err && r.err.name, 'OssError', JSON.stringify(r));
+      assert.equal(r.err.code, 'InvalidState');
+      assert.match(r.err.message, /freed/);
+    }
+  }
+});

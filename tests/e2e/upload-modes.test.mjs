@@ -196,3 +196,28 @@ test('uploads with onProgress (XHR) log nothing to the console and still read ET
   }
   assert.deepEqual(logged, []);
 });
+
+// Regression: `free()` while an upload was in flight threw "attempted to take ownership of Rust
+// value while it was borrowed" (and the client was released anyway once the upload ended); any
+// call after `free()` threw wasm-bindgen's plain Error without a code. Now free() during a call
+// releases the client when its calls end, and later calls throw OssError InvalidState.
+test('OssClient.free() during an upload lets it finish; later calls reject with InvalidState', async () => {
+  const r = await inPage(page, async (lib, endpoint) => {
+    const c = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });
+    const upload = c.putObject('free/during.bin', new Uint8Array(200_000));
+    let freeError = null;
+    try { c.free(); } catch (e) { freeError = `${e.name} ${e.code} ${e.message}`; }
+    const done = await upload.then((v) => ({ etag: v.etag }), (e) => ({ code: e.code, message: e.message }));
+    const after = await Promise.resolve().then(() => c.presignUrl('k')).then(() => 'signed', (e) => ({ name: e.name, code: e.code, message: e.message }));
+    let second = null;
+    try { c.free(); } catch (e) { second = e.message; }
+    return { freeError, done, after, second };
+  }, emu.endpoint);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.freeError, null);
+  assert.match(r.value.done.etag || '', /^"[0-9A-F]{32}"$/, JSON.stringify(r.value.done));
+  assert.equal(r.value.after.name, 'OssError', JSON.stringify(r.value.after));
+  assert.equal(r.value.after.code, 'InvalidState');
+  assert.match(r.value.after.message, /freed/);
+  assert.equal(r.value.second, null);
+});
