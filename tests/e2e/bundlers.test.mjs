@@ -46,3 +46,55 @@ test('a Vite 7 build of an app importing the package uploads to the emulator', a
     rmSync(outDir, { recursive: true, force: true });
   }
 });
+
+// Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, away from the .wasm
+// the glue loads next to itself (`new URL('…_bg.wasm', import.meta.url)`): init() then fetched
+// index.html and failed ("expected magic word 00 61 73 6d"). The README tells Vite users to
+// exclude the package from pre-bundling; this runs the dev server on an installed copy of the
+// package (node_modules, not an alias) with that setting.
+test('the Vite 7 dev server with the README\'s optimizeDeps.exclude loads the package', async (t) => {
+  const vite = await loadVite();
+  if (!vite) {
+    t.skip('vite is not installed (npm install -D vite@7, or set VITE_DIR)');
+    return;
+  }
+  const { cpSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const root = mkdtempSync(join(tmpdir(), 'oss-vite-dev-'));
+  cpSync(join(ROOT, 'pkg'), join(root, 'node_modules', 'oss-direct-upload'), { recursive: true, dereference: true });
+  mkdirSync(join(root, 'src'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/src/dev.js"></script>');
+  writeFileSync(join(root, 'src', 'dev.js'), `
+import init, { signRequest } from 'oss-direct-upload';
+import initSign, { presignUrl } from 'oss-direct-upload/sign';
+const credentials = { accessKeyId: 'id', accessKeySecret: 'secret' };
+try {
+  await init();
+  await initSign();
+  window.result = [
+    signRequest({ method: 'GET', bucket: 'demo', key: 'k', region: 'cn-hangzhou', credentials }).url,
+    presignUrl({ method: 'GET', bucket: 'demo', key: 'k', region: 'cn-hangzhou', credentials, expiresInSecs: 60 }).url.split('?')[0],
+  ];
+} catch (e) { window.result = String(e); }
+window.ready = true;
+`);
+  const server = await vite.createServer({
+    root, configFile: false, logLevel: 'warn',
+    optimizeDeps: { exclude: ['oss-direct-upload'] },
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
+  await server.listen();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.resolvedUrls.local[0]);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    assert.deepEqual(await page.evaluate(() => window.result), [
+      'https://demo.oss-cn-hangzhou.aliyuncs.com/k',
+      'https://demo.oss-cn-hangzhou.aliyuncs.com/k',
+    ]);
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
