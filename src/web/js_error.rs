@@ -11,8 +11,8 @@ const TS_ERROR: &str = r#"
 export interface OssError extends Error {
   name: "OssError";
   /** Stable code: "InvalidArgument", "InvalidState" (a freed object), "CredentialProviderError", "CredentialsExpired", "NetworkError",
-   *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", "CorsExposeHeadersMissing", or the OSS error code
-   *  ("SignatureDoesNotMatch", …). */
+   *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", "CrcMismatch", "CorsExposeHeadersMissing", "UploadPaused",
+   *  or the OSS error code ("SignatureDoesNotMatch", "NoSuchUpload", …). */
   code: string;
   /** The option that was rejected (InvalidArgument only), e.g. "key" or "headers.x-oss-meta-a". */
   field?: string;
