@@ -68,7 +68,6 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// The property, `None` when undefined or null.
     /// Refuses an own property that is not one of `known` (unless undefined): an option this
     /// API does not use is an error, never silently ignored (a typo, or another SDK's option).
     pub(crate) fn only(&self, known: &[&str], api: &str) -> Result<()> {
@@ -83,6 +82,7 @@ impl<'a> Obj<'a> {
         Ok(())
     }
 
+    /// The property, `None` when undefined or null.
     pub(crate) fn get(&self, name: &str) -> Option<JsValue> {
         let v = Reflect::get(self.value, &JsValue::from_str(name)).ok()?;
         (!v.is_undefined() && !v.is_null()).then_some(v)
