@@ -248,27 +248,9 @@ fn post_result(sig: &signer::PostSignature) -> Object {
 #[wasm_bindgen(js_name = signPostPolicy, unchecked_return_type = "SignedPostPolicy")]
 pub fn sign_post_policy(
     #[wasm_bindgen(unchecked_param_type = "SignPostPolicyInput")] input: &JsValue,
-) -> Result<JsValue, Error> {
+) -> Result<JsValue, JsValue> {
     let input = Obj::root(input)?;
-    let policy = input
-        .get("policy")
-        .ok_or_else(|| Error::invalid("policy", "is required"))?;
-    let text = if let Some(s) = policy.as_string() {
-        s
-    } else if policy.is_object() {
-        JSON::stringify(&policy)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| {
-                Error::invalid("policy", "could not be serialised with JSON.stringify")
-            })?
-    } else {
-        return Err(Error::invalid(
-            "policy",
-            "must be an object or a JSON string",
-        ));
-    };
-    signer::check_policy_text(&text)?;
+    let text = super::fast::policy_text(&input.get("policy").unwrap_or(JsValue::UNDEFINED))?;
     let region = Region::new(&input.string("region")?)?;
     if let Some(b) = input.opt_string("bucket")? {
         Bucket::new(&b)?;

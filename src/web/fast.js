@@ -372,6 +372,39 @@ export function packCredentials(credentials) {
   });
 }
 
+/**
+ * The exact text `signPostPolicy` signs: `policy` as given when a string, else `JSON.stringify`
+ * of the object. Either must be a JSON object with an `expiration` string and a `conditions`
+ * array (checked here with the engine's JSON parser, so that the signing core needs none).
+ */
+export function policyText(policy) {
+  return checked(() => {
+    const bad = (why) => new Bad('policy', why);
+    if (policy == null) throw bad('is required');
+    let text = policy;
+    if (typeof policy === 'object') {
+      try {
+        text = JSON.stringify(policy);
+      } catch {
+        text = undefined;
+      }
+      if (typeof text !== 'string') throw bad('could not be serialised with JSON.stringify');
+    } else if (typeof policy !== 'string') {
+      throw bad('must be an object or a JSON string');
+    }
+    let v;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw bad('must be JSON text (or an object) of a post policy');
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('must be a JSON object with expiration and conditions');
+    if (typeof v.expiration !== 'string') throw bad('needs an "expiration" string (ISO 8601, UTC)');
+    if (!Array.isArray(v.conditions)) throw bad('needs a "conditions" array');
+    return text;
+  });
+}
+
 /** `{url, headers}` (and `expiresAt` unless `expiresMs` is NaN) of `url NUL (name NUL value NUL)*`. */
 export function unpackSigned(packed, expiresMs) {
   const headers = {};

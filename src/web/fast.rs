@@ -29,6 +29,9 @@ extern "C" {
     /// `setCredentials(credentials)` packed: id, secret, token?.
     #[wasm_bindgen(catch, js_name = packCredentials)]
     pub(super) fn pack_credentials(credentials: &JsValue) -> core::result::Result<String, JsValue>;
+    /// The exact text `signPostPolicy` signs, its shape checked; throws an `OssError` (`policy`).
+    #[wasm_bindgen(catch, js_name = policyText)]
+    pub(super) fn policy_text(policy: &JsValue) -> core::result::Result<String, JsValue>;
     #[wasm_bindgen(js_name = unpackSigned)]
     fn unpack_signed(packed: &str, expires_ms: f64) -> JsValue;
 }
