@@ -3,9 +3,9 @@
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
 
-use super::fast::FastCall;
-use super::input::{object_from_pairs, set, Obj};
-use super::js::{Array, Date, Object, JSON};
+use super::fast::{FastCall, Reader};
+use super::input::{object_from_pairs, set};
+use super::js::{Date, Object};
 use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
@@ -249,38 +249,55 @@ fn post_result(sig: &signer::PostSignature) -> Object {
 pub fn sign_post_policy(
     #[wasm_bindgen(unchecked_param_type = "SignPostPolicyInput")] input: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let input = Obj::root(input)?;
-    let text = super::fast::policy_text(&input.get("policy").unwrap_or(JsValue::UNDEFINED))?;
-    let region = Region::new(&input.string("region")?)?;
-    if let Some(b) = input.opt_string("bucket")? {
-        Bucket::new(&b)?;
+    // Packed in JS (super::fast): policy text (its shape checked there), region, bucket?,
+    // credentials, time; type errors of later fields pending behind each check here.
+    let packed = super::fast::pack_sign_policy(input)?;
+    let (mut it, pending) = Reader::new(&packed)?;
+    let text = it.next()?;
+    let region = Region::new(it.next()?)?;
+    pending.at(0)?;
+    if let Some(b) = it.optional()? {
+        Bucket::new(b)?;
     }
-    let creds = input.credentials()?;
-    let now = input.sign_time()?;
-    let sig = with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
+    pending.at(1)?;
+    let creds = it.credentials()?;
+    pending.at(2)?;
+    let now = super::fast::sign_time(it.next()?)?;
+    let sig = with_keys(|keys| signer::sign_post_policy(text, &creds, &region, None, now, keys))?;
     Ok(post_result(&sig).into())
 }
 
 /// `key` (an exact key, checked) or `keyPrefix` (checked), not both.
-fn key_condition(input: &Obj<'_>) -> Result<Option<KeyCondition>> {
-    Ok(
-        match (input.opt_string("key")?, input.opt_string("keyPrefix")?) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "keyPrefix",
-                    "give either key or keyPrefix, not both",
-                ))
-            }
-            (Some(k), None) => Some(KeyCondition::Eq(
-                crate::names::ObjectKey::new(&k)?.as_str().to_owned(),
-            )),
-            (None, Some(p)) => {
-                crate::names::check_key_prefix(&p)?;
-                Some(KeyCondition::StartsWith(p))
-            }
-            (None, None) => None,
-        },
-    )
+fn key_condition(key: Option<&str>, prefix: Option<&str>) -> Result<Option<KeyCondition>> {
+    Ok(match (key, prefix) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "keyPrefix",
+                "give either key or keyPrefix, not both",
+            ))
+        }
+        (Some(k), None) => Some(KeyCondition::Eq(
+            crate::names::ObjectKey::new(k)?.as_str().to_owned(),
+        )),
+        (None, Some(p)) => {
+            crate::names::check_key_prefix(p)?;
+            Some(KeyCondition::StartsWith(p.to_owned()))
+        }
+        (None, None) => None,
+    })
+}
+
+/// The largest object, and the default `maxBytes` of a content-length-range.
+const MAX_OBJECT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// An optional whole number as packed (its range checked in JS).
+fn opt_int(it: &mut Reader<'_>) -> Result<Option<i64>> {
+    match it.next()? {
+        "" => Ok(None),
+        n => crate::text::parse_int(n)
+            .map(Some)
+            .ok_or_else(|| Error::invalid("input", "could not be read")),
+    }
 }
 
 /// Builds a PostObject policy from simple options (adding the credential, date, version and
@@ -288,73 +305,88 @@ fn key_condition(input: &Obj<'_>) -> Result<Option<KeyCondition>> {
 #[wasm_bindgen(js_name = buildPostPolicy, unchecked_return_type = "BuiltPostPolicy")]
 pub fn build_post_policy(
     #[wasm_bindgen(unchecked_param_type = "BuildPostPolicyInput")] input: &JsValue,
-) -> Result<JsValue, Error> {
-    let input = Obj::root(input)?;
-    let region = Region::new(&input.string("region")?)?;
-    let bucket = Bucket::new(&input.string("bucket")?)?;
-    let endpoint = input.opt_string("endpoint")?;
-    let location =
-        crate::endpoint::Endpoint::resolve(&region, &input.endpoint(endpoint.as_deref())?)?;
-    check_http(
-        &location.url_for(&bucket, None),
-        input.opt_bool("allowInsecureHttp")?,
+) -> Result<JsValue, JsValue> {
+    // Packed in JS (super::fast::packBuildPolicy); the stages number the checks below.
+    let packed = super::fast::pack_build_policy(input)?;
+    let (mut it, pending) = Reader::new(&packed)?;
+    let region = Region::new(it.next()?)?;
+    pending.at(0)?;
+    let bucket = Bucket::new(it.next()?)?;
+    pending.at(1)?;
+    let endpoint = it.optional()?;
+    let kind = super::input::endpoint_kind(it.optional()?)?;
+    pending.at(2)?;
+    let flags = it.next()?.as_bytes();
+    let flag = |i: usize| flags.get(i) == Some(&b'1');
+    let location = crate::endpoint::Endpoint::resolve(
+        &region,
+        &EndpointOptions {
+            endpoint,
+            kind,
+            cname: flag(0),
+            path_style: flag(1),
+        },
     )?;
-    let creds = input.credentials()?;
-    let now = input.sign_time()?;
-    let expires = input
-        .opt_int("expiresInSecs", 1, signer::MAX_PRESIGN_SECS)?
-        .ok_or_else(|| Error::invalid("expiresInSecs", "is required"))?;
-    let key = key_condition(&input)?;
-    let range = input.length_range()?;
-    let types = input.string_list("contentTypes")?;
-    for t in &types {
+    pending.at(3)?;
+    let url = location.url_for(&bucket, None);
+    check_http(&url, flag(2))?;
+    pending.at(4)?;
+    let creds = it.credentials()?;
+    pending.at(5)?;
+    let now = super::fast::sign_time(it.next()?)?;
+    let expires = opt_int(&mut it)?.unwrap_or(1);
+    let (key, prefix) = (it.optional()?, it.optional()?);
+    let key = key_condition(key, prefix)?;
+    pending.at(6)?;
+    #[allow(clippy::cast_sign_loss)]
+    let range = match (opt_int(&mut it)?, opt_int(&mut it)?) {
+        (None, None) => None,
+        (lo, hi) => {
+            let (lo, hi) = (
+                lo.map_or(0, |n| n as u64),
+                hi.map_or(MAX_OBJECT, |n| n as u64),
+            );
+            if lo > hi {
+                return Err(Error::invalid("maxBytes", "must not be less than minBytes").into());
+            }
+            Some((lo, hi))
+        }
+    };
+    pending.at(7)?;
+    let mut types = Vec::new();
+    for _ in 0..it.count()? {
+        let t = it.next()?;
         crate::upload::content_type::check("contentTypes", t)?;
+        types.push(t.to_owned());
     }
-    let content_type = match (types.len(), input.opt_string("contentTypePrefix")?) {
+    pending.at(8)?;
+    let content_type = match (types.len(), it.optional()?) {
         (0, None) => None,
-        (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p)),
+        (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p.to_owned())),
         (_, Some(_)) => {
             return Err(Error::invalid(
                 "contentTypePrefix",
                 "give either contentTypes or contentTypePrefix, not both",
-            ));
+            )
+            .into());
         }
         (1, None) => types.into_iter().next().map(ContentTypeCondition::Eq),
         (_, None) => Some(ContentTypeCondition::In(types)),
     };
-    let status = input.opt_int("successActionStatus", 200, 204)?;
-    let mut extra = Vec::new();
-    if let Some(list) = input.get("conditions") {
-        if !Array::is_array(&list) {
-            return Err(Error::invalid(
-                "conditions",
-                "must be an array of policy conditions",
-            ));
-        }
-        for c in Array::from(&list).iter() {
-            if !c.is_object() {
-                return Err(Error::invalid(
-                    "conditions",
-                    "each condition must be an object or an array",
-                ));
-            }
-            let text = JSON::stringify(&c)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| {
-                    Error::invalid("conditions", "could not be serialised with JSON.stringify")
-                })?;
-            extra.push(text);
-        }
-    }
+    pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let status = opt_int(&mut it)?.map(|s| s as u16);
+    let mut extra = Vec::new();
+    for _ in 0..it.count()? {
+        extra.push(it.next()?.to_owned());
+    }
     let policy = PostPolicy {
         expiration: Some(now.plus_secs(expires)),
         bucket: Some(bucket.clone()),
         key: key.clone(),
         content_length_range: range,
         content_type,
-        success_action_status: status.map(|s| s as u16),
+        success_action_status: status,
         extra_conditions: extra,
     };
     let text = policy.to_json(&creds, &region, None, now)?;
@@ -363,17 +395,14 @@ pub fn build_post_policy(
     if let Some(KeyCondition::Eq(k)) = &key {
         sig.fields = prepend(("key".to_owned(), k.clone()), sig.fields);
     }
-    if let Some(s) = policy.success_action_status.map(i64::from) {
-        let status = crate::text::int(s);
-        sig.fields
-            .push(("success_action_status".to_owned(), status));
+    if let Some(s) = status {
+        sig.fields.push((
+            "success_action_status".to_owned(),
+            crate::text::int(i64::from(s)),
+        ));
     }
     let out = post_result(&sig);
-    set(
-        &out,
-        "url",
-        &JsValue::from_str(&location.url_for(&bucket, None)),
-    );
+    set(&out, "url", &JsValue::from_str(&url));
     set(&out, "policyText", &JsValue::from_str(&text));
     set(&out, "expiresAt", &js_date(now.plus_secs(expires)));
     Ok(out.into())

@@ -214,6 +214,11 @@ class Fields {
     return x === null ? undefined : x;
   }
 
+  /** How an error names the type of `x`. */
+  type(x) {
+    return typeName(x);
+  }
+
   /** `read()` of a field checked at `stage`: a wrong type is kept pending and `fallback` returned. */
   at(stage, read, fallback) {
     if (this.late) return fallback;
@@ -229,7 +234,7 @@ class Fields {
   optStr(n) {
     const x = this.get(n);
     if (x === undefined || typeof x === 'string') return x;
-    throw new Bad(this.name(n), `must be a string, got ${typeName(x)}`);
+    throw new Bad(this.name(n), `must be a string, got ${this.type(x)}`);
   }
 
   str(n) {
@@ -248,13 +253,20 @@ class Fields {
   flag(n) {
     const x = this.get(n);
     if (x === undefined || typeof x === 'boolean') return x ? '1' : '0';
-    throw new Bad(this.name(n), `must be a boolean, got ${typeName(x)}`);
+    throw new Bad(this.name(n), `must be a boolean, got ${this.type(x)}`);
   }
 
   /** A required whole number from `min` to `max`, as packed. */
   int(n, min, max) {
+    const x = this.optInt(n, min, max);
+    if (x === '') throw new Bad(this.name(n), 'is required');
+    return x;
+  }
+
+  /** An optional whole number from `min` to `max`, as packed ('' when absent). */
+  optInt(n, min, max) {
     const x = this.get(n);
-    if (x === undefined) throw new Bad(this.name(n), 'is required');
+    if (x === undefined) return '';
     if (Number.isInteger(x) && x >= min && x <= max) return String(x);
     throw new Bad(this.name(n), `must be a whole number from ${min} to ${max}`);
   }
@@ -263,8 +275,8 @@ class Fields {
   nested(n) {
     const x = this.get(n);
     if (x === undefined) return undefined;
-    if (typeof x === 'object' && !Array.isArray(x)) return new Fields(x, n);
-    throw new Bad(this.name(n), `must be an object, got ${typeName(x)}`);
+    if (typeof x === 'object' && !Array.isArray(x)) return new this.constructor(x, n);
+    throw new Bad(this.name(n), `must be an object, got ${this.type(x)}`);
   }
 
   /** count, then (name, value)* of `Record<string, string>` (null members skipped) or, with
@@ -286,7 +298,7 @@ class Fields {
   list(n) {
     const x = this.get(n);
     if (x === undefined) return ['0'];
-    if (!Array.isArray(x)) throw new Bad(this.name(n), `must be an array of strings, got ${typeName(x)}`);
+    if (!Array.isArray(x)) throw new Bad(this.name(n), `must be an array of strings, got ${this.type(x)}`);
     if (!x.every((s) => typeof s === 'string')) throw new Bad(this.name(n), 'must contain only strings');
     return [String(x.length), ...x];
   }
@@ -372,37 +384,136 @@ export function packCredentials(credentials) {
   });
 }
 
+// --- signPostPolicy and buildPostPolicy -------------------------------------------------------
+//
+// Their argument is read as a JS object (not through JSON, which they never used): members
+// through the prototype chain, a getter that throws counts as absent, `signTime` a Date or
+// milliseconds (fractions floored), types named as JS sees them. Same packing and stages as
+// above; the stages count wasm's checks (src/web/api.rs) in the order the answer reads them.
+
+/** Typed reads of a JS object (see above). */
+class Raw extends Fields {
+  /** The argument of an export: an object (not an array or a function). */
+  static root(o) {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Bad('input', `must be an object, got ${Raw.prototype.type(o)}`);
+    return new Raw(o, '');
+  }
+
+  get(n) {
+    let x;
+    try {
+      x = this.v[n];
+    } catch {
+      return undefined;
+    }
+    return x === null ? undefined : x;
+  }
+
+  type(x) {
+    if (x === null) return 'null';
+    if (Array.isArray(x)) return 'an array';
+    const t = typeof x;
+    return t === 'undefined' ? t : t === 'string' || t === 'number' || t === 'boolean' || t === 'function' ? `a ${t}` : 'an object';
+  }
+
+  /** `signTime?: Date | number`, as packed milliseconds of a whole second; defaults to now. */
+  rawSignTime() {
+    const x = this.get('signTime');
+    if (x === undefined) return String(Date.now());
+    let ms = x instanceof Date ? x.getTime() : x;
+    if (typeof ms !== 'number') throw new Bad('signTime', 'must be a Date');
+    ms = Math.floor(ms / 1000);
+    if (!(ms >= 0 && ms <= 253402300799)) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
+    return String(ms * 1000);
+  }
+}
+
+/** `signPostPolicy(input)` packed: policy text, region, bucket?, id, secret, token?, time. */
+export function packSignPolicy(o) {
+  return checked(() => {
+    const f = Raw.root(o);
+    const text = policyOf(f.get('policy'));
+    const region = f.str('region');
+    const bucket = f.at(0, () => f.opt('bucket'), '');
+    const creds = f.at(1, () => f.credentials('credentials'), ['', '', '']);
+    return f.pack([text, region, bucket, ...creds, f.at(2, () => f.rawSignTime(), '0')]);
+  });
+}
+
+/**
+ * `buildPostPolicy(input)` packed: region, bucket, endpoint?, endpointType?, flags (cname,
+ * pathStyle, allowInsecureHttp), id, secret, token?, time, expiresInSecs, key?, keyPrefix?,
+ * minBytes?, maxBytes?, count + contentTypes, contentTypePrefix?, successActionStatus?,
+ * count + condition texts (each `JSON.stringify` of an object or array).
+ */
+export function packBuildPolicy(o) {
+  return checked(() => {
+    const f = Raw.root(o);
+    const region = f.str('region');
+    const bucket = f.at(0, () => f.str('bucket'), '');
+    const [endpoint, endpointType] = f.at(1, () => [f.opt('endpoint'), f.opt('endpointType')], ['', '']);
+    const flags = f.at(2, () => f.flag('cname') + f.flag('pathStyle'), '00') + f.at(3, () => f.flag('allowInsecureHttp'), '0');
+    const creds = f.at(4, () => f.credentials('credentials'), ['', '', '']);
+    const time = f.at(5, () => f.rawSignTime(), '0');
+    const expires = f.at(5, () => f.int('expiresInSecs', 1, 604800), '1');
+    const key = f.at(5, () => [f.opt('key'), f.opt('keyPrefix')], ['', '']);
+    const range = f.at(6, () => [f.optInt('minBytes', 0, 5368709120), f.optInt('maxBytes', 0, 5368709120)], ['', '']);
+    const types = f.at(7, () => f.list('contentTypes'), ['0']);
+    const prefix = f.at(8, () => f.opt('contentTypePrefix'), '');
+    const status = f.at(9, () => f.optInt('successActionStatus', 200, 204), '');
+    const conds = f.at(9, () => conditionsOf(f.get('conditions')), ['0']);
+    return f.pack([region, bucket, endpoint, endpointType, flags, ...creds, time, expires, ...key, ...range, ...types, prefix, status, ...conds]);
+  });
+}
+
+/** count, then the JSON text of each extra condition (objects or arrays). */
+function conditionsOf(list) {
+  if (list === undefined) return ['0'];
+  if (!Array.isArray(list)) throw new Bad('conditions', 'must be an array of policy conditions');
+  const out = [String(list.length)];
+  for (const c of list) {
+    if (typeof c !== 'object' || c === null) throw new Bad('conditions', 'each condition must be an object or an array');
+    let text;
+    try {
+      text = JSON.stringify(c);
+    } catch {
+      text = undefined;
+    }
+    if (typeof text !== 'string') throw new Bad('conditions', 'could not be serialised with JSON.stringify');
+    out.push(text);
+  }
+  return out;
+}
+
 /**
  * The exact text `signPostPolicy` signs: `policy` as given when a string, else `JSON.stringify`
  * of the object. Either must be a JSON object with an `expiration` string and a `conditions`
  * array (checked here with the engine's JSON parser, so that the signing core needs none).
  */
-export function policyText(policy) {
-  return checked(() => {
-    const bad = (why) => new Bad('policy', why);
-    if (policy == null) throw bad('is required');
-    let text = policy;
-    if (typeof policy === 'object') {
-      try {
-        text = JSON.stringify(policy);
-      } catch {
-        text = undefined;
-      }
-      if (typeof text !== 'string') throw bad('could not be serialised with JSON.stringify');
-    } else if (typeof policy !== 'string') {
-      throw bad('must be an object or a JSON string');
-    }
-    let v;
+function policyOf(policy) {
+  const bad = (why) => new Bad('policy', why);
+  if (policy === undefined) throw bad('is required');
+  let text = policy;
+  if (typeof policy === 'object') {
     try {
-      v = JSON.parse(text);
+      text = JSON.stringify(policy);
     } catch {
-      throw bad('must be JSON text (or an object) of a post policy');
+      text = undefined;
     }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('must be a JSON object with expiration and conditions');
-    if (typeof v.expiration !== 'string') throw bad('needs an "expiration" string (ISO 8601, UTC)');
-    if (!Array.isArray(v.conditions)) throw bad('needs a "conditions" array');
-    return text;
-  });
+    if (typeof text !== 'string') throw bad('could not be serialised with JSON.stringify');
+  } else if (typeof policy !== 'string') {
+    throw bad('must be an object or a JSON string');
+  }
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw bad('must be JSON text (or an object) of a post policy');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('must be a JSON object with expiration and conditions');
+  if (typeof v.expiration !== 'string') throw bad('needs an "expiration" string (ISO 8601, UTC)');
+  if (!Array.isArray(v.conditions)) throw bad('needs a "conditions" array');
+  return text;
 }
 
 /** `{url, headers}` (and `expiresAt` unless `expiresMs` is NaN) of `url NUL (name NUL value NUL)*`. */

@@ -29,9 +29,12 @@ extern "C" {
     /// `setCredentials(credentials)` packed: id, secret, token?.
     #[wasm_bindgen(catch, js_name = packCredentials)]
     pub(super) fn pack_credentials(credentials: &JsValue) -> core::result::Result<String, JsValue>;
-    /// The exact text `signPostPolicy` signs, its shape checked; throws an `OssError` (`policy`).
-    #[wasm_bindgen(catch, js_name = policyText)]
-    pub(super) fn policy_text(policy: &JsValue) -> core::result::Result<String, JsValue>;
+    /// `signPostPolicy(input)` packed (policy text checked); throws an `OssError` on a wrong type.
+    #[wasm_bindgen(catch, js_name = packSignPolicy)]
+    pub(super) fn pack_sign_policy(input: &JsValue) -> core::result::Result<String, JsValue>;
+    /// `buildPostPolicy(input)` packed; throws an `OssError` on a wrong type.
+    #[wasm_bindgen(catch, js_name = packBuildPolicy)]
+    pub(super) fn pack_build_policy(input: &JsValue) -> core::result::Result<String, JsValue>;
     #[wasm_bindgen(js_name = unpackSigned)]
     fn unpack_signed(packed: &str, expires_ms: f64) -> JsValue;
 }
@@ -80,9 +83,10 @@ fn malformed() -> Error {
 }
 
 /// A type error that the checking lane of fast.js found in a field which the general API reads
-/// after some of wasm's own checks: raised at that stage (0 after the endpoint type, 1 after
-/// the request, 2 after plain http or the Signer's location, 3 after the credentials), so that
-/// the same bad input names the same field first whichever lane or export reads it.
+/// after some of wasm's own checks: raised at that stage (for requests: 0 after the endpoint
+/// type, 1 after the request, 2 after plain http or the Signer's location, 3 after the
+/// credentials; the post-policy exports number their own checks), so that the same bad input
+/// names the same field first whichever lane or export reads it.
 #[derive(Default)]
 pub(super) struct Pending<'a>(Option<(u8, &'a str, &'a str)>);
 
@@ -97,11 +101,11 @@ impl Pending<'_> {
 }
 
 /// The fields of a packed argument, split at its separator (see fast.js).
-struct Reader<'a>(core::str::Split<'a, char>);
+pub(super) struct Reader<'a>(core::str::Split<'a, char>);
 
 impl<'a> Reader<'a> {
     /// The reader of the fields, after the pending error of the checking lane.
-    fn new(packed: &'a str) -> Result<(Self, Pending<'a>)> {
+    pub(super) fn new(packed: &'a str) -> Result<(Self, Pending<'a>)> {
         if let Some(rest) = packed.strip_prefix('\u{80}') {
             return Ok((Self(rest.split('\0')), Pending::default()));
         }
@@ -110,20 +114,21 @@ impl<'a> Reader<'a> {
         let mut it = Self(chars.as_str().split(sep));
         let stage = it.next()?;
         let (field, why) = (it.next()?, it.next()?);
-        let pending = match stage.as_bytes() {
-            [] => None,
-            [d @ b'0'..=b'3'] => Some((d - b'0', field, why)),
-            _ => return Err(malformed()),
+        let pending = if stage.is_empty() {
+            None
+        } else {
+            let s = parse_int(stage).and_then(|s| u8::try_from(s).ok());
+            Some((s.ok_or_else(malformed)?, field, why))
         };
         Ok((it, Pending(pending)))
     }
 
-    fn next(&mut self) -> Result<&'a str> {
+    pub(super) fn next(&mut self) -> Result<&'a str> {
         self.0.next().ok_or_else(malformed)
     }
 
     /// `''` → absent, `'=' + text` → the text.
-    fn optional(&mut self) -> Result<Option<&'a str>> {
+    pub(super) fn optional(&mut self) -> Result<Option<&'a str>> {
         let v = self.next()?;
         if v.is_empty() {
             Ok(None)
@@ -132,7 +137,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn count(&mut self) -> Result<usize> {
+    /// id, secret, token? as packed, checked.
+    pub(super) fn credentials(&mut self) -> Result<Credentials> {
+        let id = self.next()?;
+        let secret = self.next()?;
+        Credentials::new(id, secret, self.optional()?.map(str::to_owned))
+    }
+
+    pub(super) fn count(&mut self) -> Result<usize> {
         parse_int(self.next()?)
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(malformed)
@@ -274,7 +286,5 @@ pub(super) fn parse_signer(packed: &str) -> Result<(Option<&str>, Location<'_>, 
 pub(super) fn parse_credentials(packed: &str) -> Result<Credentials> {
     let (mut it, pending) = Reader::new(packed)?;
     pending.at(0)?;
-    let id = it.next()?;
-    let secret = it.next()?;
-    Credentials::new(id, secret, it.optional()?.map(str::to_owned))
+    it.credentials()
 }

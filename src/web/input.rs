@@ -2,12 +2,12 @@
 //! rejection names its field).
 
 use super::js::{Array, Object, Reflect};
-use crate::credentials::Credentials;
-use crate::endpoint::{EndpointKind, EndpointOptions};
+
+use crate::endpoint::EndpointKind;
 use crate::error::{Error, Result};
 use crate::prelude::*;
 use crate::text::cat;
-use crate::time::UnixTime;
+
 use wasm_bindgen::{JsCast, JsValue};
 
 /// An options object; `null`/`undefined`/non-objects are rejected with `field`.
@@ -239,49 +239,6 @@ impl<'a> Obj<'a> {
                     .ok_or_else(|| Error::invalid(field.clone(), "must contain only strings"))
             })
             .collect()
-    }
-
-    /// `credentials: { accessKeyId, accessKeySecret, securityToken? | stsToken? }`.
-    pub(crate) fn credentials(&self) -> Result<Credentials> {
-        let v = self
-            .get("credentials")
-            .ok_or_else(|| Error::invalid("credentials", "is required"))?;
-        let c = Obj::new(&v, "credentials")?;
-        let token = match c.opt_string("securityToken")? {
-            Some(t) => Some(t),
-            None => c.opt_string("stsToken")?,
-        };
-        Credentials::new(
-            c.string("accessKeyId")?,
-            c.string("accessKeySecret")?,
-            token,
-        )
-    }
-
-    /// `signTime?: Date | number` (ms since the epoch); defaults to now.
-    pub(crate) fn sign_time(&self) -> Result<UnixTime> {
-        let Some(v) = self.get("signTime") else {
-            return super::clock::now();
-        };
-        let ms = match v.dyn_ref::<super::js::Date>() {
-            Some(d) => d.get_time(),
-            None => v
-                .as_f64()
-                .ok_or_else(|| Error::invalid("signTime", "must be a Date"))?,
-        };
-        UnixTime::from_millis(ms)
-            .ok_or_else(|| Error::invalid("signTime", "must be a valid Date between 1970 and 9999"))
-    }
-
-    /// `endpoint?`, `endpointType?: "public" | "internal" | "accelerate"`, `cname?`, `pathStyle?`.
-    pub(crate) fn endpoint<'s>(&self, endpoint: Option<&'s str>) -> Result<EndpointOptions<'s>> {
-        let kind = endpoint_kind(self.opt_string("endpointType")?.as_deref())?;
-        Ok(EndpointOptions {
-            endpoint,
-            kind,
-            cname: self.opt_bool("cname")?,
-            path_style: self.opt_bool("pathStyle")?,
-        })
     }
 }
 

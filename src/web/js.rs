@@ -4,10 +4,10 @@
 #![allow(missing_docs, unreachable_pub, non_snake_case)]
 
 #[cfg(feature = "client")]
-pub(crate) use js_sys::{Array, Date, Error, Number, Object, Reflect, JSON};
+pub(crate) use js_sys::{Array, Date, Error, Number, Object, Reflect};
 
 #[cfg(not(feature = "client"))]
-pub(crate) use own::{Array, Date, Error, Number, Object, Reflect, JSON};
+pub(crate) use own::{Array, Date, Error, Number, Object, Reflect};
 
 #[cfg(not(feature = "client"))]
 mod own {
@@ -38,8 +38,6 @@ mod own {
         pub type Date;
         #[wasm_bindgen(constructor)]
         pub fn new(value: &JsValue) -> Date;
-        #[wasm_bindgen(static_method_of = Date)]
-        pub fn now() -> f64;
         #[wasm_bindgen(method, js_name = getTime)]
         pub fn get_time(this: &Date) -> f64;
 
@@ -99,18 +97,6 @@ mod own {
             pub fn get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
             #[wasm_bindgen(js_namespace = Reflect, catch)]
             pub fn set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
-        }
-    }
-
-    pub mod JSON {
-        use wasm_bindgen::prelude::*;
-
-        #[wasm_bindgen]
-        extern "C" {
-            #[wasm_bindgen(js_namespace = JSON, catch)]
-            pub fn stringify(value: &JsValue) -> Result<JsValue, JsValue>;
-            #[wasm_bindgen(js_namespace = JSON, catch)]
-            pub fn parse(text: &str) -> Result<JsValue, JsValue>;
         }
     }
 }

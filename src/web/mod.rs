@@ -11,7 +11,6 @@ mod body;
 mod checkpoint;
 #[cfg(feature = "client")]
 mod client;
-mod clock;
 mod fast;
 // The signing-only build uses part of it (signPostPolicy, buildPostPolicy).
 #[cfg_attr(not(feature = "client"), allow(dead_code))]

@@ -304,3 +304,40 @@ test('a freed Signer throws InvalidState; free() twice is harmless; re-entrant c
     }
   }
 });
+
+// signPostPolicy and buildPostPolicy are packed in JS too (types there, values in wasm): with two
+// faults, the one the API reads first is named, whichever side checks it (a value checked in
+// wasm before a type checked in JS, or the reverse). Expected fields are those of the build that
+// read these objects field by field from wasm.
+test('post-policy exports name the first fault in reading order (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  const base = { region: 'cn-hangzhou', bucket: 'bkt', credentials: OPTIONS.credentials, expiresInSecs: 600 };
+  const build = [
+    [{ bucket: 'Bad_B', credentials: 5 }, 'bucket'],
+    [{ region: 'bad region', bucket: 7 }, 'region'],
+    [{ endpointType: 'bogus', cname: 'x' }, 'endpointType'],
+    [{ endpoint: 'http://oss.example.net', credentials: 5 }, 'endpoint'],
+    [{ credentials: { accessKeyId: '', accessKeySecret: 's' }, signTime: 'x' }, 'credentials.accessKeyId'],
+    [{ key: '', minBytes: 'x' }, 'key'],
+    [{ minBytes: 5, maxBytes: 1, contentTypes: 'x' }, 'maxBytes'],
+    [{ contentTypes: ['bad'], contentTypePrefix: 5 }, 'contentTypes'],
+    [{ contentTypes: ['a/b'], contentTypePrefix: 'c/', successActionStatus: 'x' }, 'contentTypePrefix'],
+    [{ expiresInSecs: 0, key: 5 }, 'expiresInSecs'],
+  ];
+  const policy = { expiration: '2030-01-01T00:00:00Z', conditions: [] };
+  const signed = [
+    [{ policy, region: 5, bucket: 'Bad_B' }, 'region'],
+    [{ policy, region: 'cn-hangzhou', bucket: 'Bad_B', credentials: 5 }, 'bucket'],
+    [{ policy, region: 'cn-hangzhou', credentials: { accessKeyId: '', accessKeySecret: 's' }, signTime: 'x' }, 'credentials.accessKeyId'],
+    [{ policy: 'x', region: 5 }, 'policy'],
+  ];
+  for (const lib of [full, sign]) {
+    for (const [input, field] of build) {
+      const r = outcome(() => lib.buildPostPolicy({ ...base, ...input }));
+      assert.equal(r.err && r.err.field, field, `buildPostPolicy ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
+    }
+    for (const [input, field] of signed) {
+      const r = outcome(() => lib.signPostPolicy({ credentials: OPTIONS.credentials, ...input }));
+      assert.equal(r.err && r.err.field, field, `signPostPolicy ${JSON.stringify(input)}: ${JSON.stringify(r)}`);
+    }
+  }
+});
