@@ -44,6 +44,14 @@ replace(
   '__wbindgen_throw import',
 );
 
+// Every export call restores wasm's shadow-stack pointer when a JS exception escapes it (see
+// guardExports below).
+replace(
+  /(function __wbg_finalize_init\(instance, module\) \{\n(?:.*\n)*?\s*)wasm = instance\.exports;/,
+  '$1wasm = guardExports(instance.exports);',
+  '__wbg_finalize_init',
+);
+
 // The same errors made into a rejection of an async method's promise (the full package only).
 replace(
   /(__wbg_Error_\w+: function\(arg0, arg1\) \{\n\s*const ret = )Error\(getStringFromWasm0\(arg0, arg1\)\);/,
@@ -53,6 +61,29 @@ replace(
 );
 
 js += `
+// Added by scripts/patch-glue.mjs: a JS exception that unwinds through wasm (a caller's getter or
+// Proxy trap throwing inside an import wasm did not expect to throw, a detached buffer) skips the
+// Rust epilogues that pop the shadow stack; each such call leaked about 1 KB of the 1 MiB stack
+// until every later call trapped ("memory access out of bounds"). Each export call now puts the
+// stack pointer back when an exception escapes it.
+function guardExports(exports) {
+  const sp = exports.__wbindgen_add_to_stack_pointer;
+  if (typeof sp !== 'function') return exports;
+  const guarded = {};
+  for (const [name, f] of Object.entries(exports)) {
+    guarded[name] = typeof f !== 'function' || name.startsWith('__wbindgen_') ? f : function (...args) {
+      const top = sp(0);
+      try {
+        return f.apply(this, args);
+      } catch (e) {
+        sp(top - sp(0));
+        throw e;
+      }
+    };
+  }
+  return guarded;
+}
+
 // Added by scripts/patch-glue.mjs: wasm-bindgen's errors about an object's lifetime as OssErrors.
 function wasmBindgenError(message) {
   const freed = message.startsWith('null pointer');

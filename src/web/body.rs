@@ -25,14 +25,43 @@ pub(crate) struct Body {
     value: JsValue,
 }
 
+/// Whether an `ArrayBuffer` was transferred or detached: `ArrayBuffer.prototype.detached`, or
+/// where an engine lacks it, a 0-byte buffer that cannot be sliced.
+pub(crate) fn is_detached(buf: &JsValue) -> bool {
+    let get = |name: &str| Reflect::get(buf, &JsValue::from_str(name)).ok();
+    match get("detached").and_then(|v| v.as_bool()) {
+        Some(d) => d,
+        None => {
+            get("byteLength").and_then(|v| v.as_f64()) == Some(0.0)
+                && get("slice")
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                    .is_some_and(|f| f.call0(buf).is_err())
+        }
+    }
+}
+
 impl Body {
     /// Classifies `value`; anything else is rejected naming `field`.
     pub(crate) fn read(value: &JsValue, field: &str) -> Result<Self> {
+        // A transferred (detached) buffer reads as empty: refused rather than uploaded as an
+        // empty object (and `new Uint8Array` of one throws).
+        let refused = || {
+            Error::invalid(
+                field,
+                "is backed by a detached ArrayBuffer (transferred or resized away): no bytes to send",
+            )
+        };
         let kind = if let Some(b) = value.dyn_ref::<Blob>() {
             Kind::Blob(b.clone())
         } else if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
+            if is_detached(buf) {
+                return Err(refused());
+            }
             Kind::Bytes(Uint8Array::new(buf))
         } else if let Some(a) = value.dyn_ref::<Uint8Array>() {
+            if is_detached(&a.buffer()) {
+                return Err(refused());
+            }
             Kind::Bytes(a.clone())
         } else if let Some(s) = value.as_string() {
             Kind::Text(s)

@@ -208,7 +208,7 @@ fn upload_result(out: &UploadOutput) -> JsValue {
 
 /// Reads `signal` from an options object.
 fn signal_of(opts: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
-    let Some(v) = opts.and_then(|o| o.get("signal")) else {
+    let Some(v) = opts.map(|o| o.get("signal")).transpose()?.flatten() else {
         return Ok(None);
     };
     if !v.has_type::<AbortSignal>() && !v.is_instance_of::<AbortSignal>() {
@@ -333,14 +333,14 @@ impl OssClient {
         )?;
         let region = Region::new(&o.string("region")?)?;
         let bucket = Bucket::new(&o.string("bucket")?)?;
-        let creds = o.get("credentials").ok_or_else(|| {
+        let creds = o.get("credentials")?.ok_or_else(|| {
             Error::invalid(
                 "credentials",
                 "is required: a URL, { url, … } or an async function",
             )
         })?;
         let direct = Direct::from_option(&creds, o.opt_bool("allowInsecureHttp")?)?;
-        let retry = match o.get("retry") {
+        let retry = match o.get("retry")? {
             None => RetryPolicy::default(),
             Some(r) => {
                 let r = Obj::new(&r, "retry")?;
@@ -435,7 +435,12 @@ impl OssClient {
         }
         .or(header_type);
         let ct = content_type::resolve(explicit.as_deref(), body.own_type().as_deref(), &key)?;
-        let on_progress = match opts.as_ref().and_then(|o| o.get("onProgress")) {
+        let on_progress = match opts
+            .as_ref()
+            .map(|o| o.get("onProgress"))
+            .transpose()?
+            .flatten()
+        {
             None => None,
             Some(f) => Some(
                 f.dyn_into::<Function>()
@@ -555,7 +560,7 @@ impl OssClient {
                     .opt_int("successActionStatus", 200, 204)?
                     .map(|s| s as u16);
             }
-            if let Some(list) = o.get("conditions") {
+            if let Some(list) = o.get("conditions")? {
                 if !js_sys::Array::is_array(&list) {
                     return Err(Error::invalid(
                         "conditions",
@@ -793,7 +798,7 @@ async fn server_post(
         "securityToken",
         "expire",
     ] {
-        if let Some(v) = server.get(name) {
+        if let Some(v) = server.get(name)? {
             let text = v
                 .as_string()
                 .or_else(|| {

@@ -167,31 +167,60 @@ function checked(fn) {
   }
 }
 
+/** The text of a value JSON cannot write as it is (see `snapshot`), or undefined. */
+function marked(v) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const k = Object.keys(v);
+  return k.length === 1 && k[0] === NUL && typeof v[NUL] === 'string' ? v[NUL] : undefined;
+}
+
 /** How an error names the type of a JSON value. */
 function typeName(v) {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
   if (typeof v !== 'object') return `a ${typeof v}`;
-  const k = Object.keys(v);
-  return k.length === 1 && k[0] === NUL && typeof v[NUL] === 'string' ? 'NaN or Infinity' : 'an object';
+  const m = marked(v);
+  if (m === undefined) return 'an object';
+  return m === 'NaN' || m.endsWith('Infinity') ? 'NaN or Infinity' : m;
+}
+
+/** What JSON would drop or flatten silently, marked so that no field accepts it. */
+function mark(raw) {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? undefined : String(raw);
+  if (typeof raw === 'function' || typeof raw === 'symbol' || typeof raw === 'bigint') return `a ${typeof raw}`;
+  if (raw === null || typeof raw !== 'object') return undefined;
+  if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? 'an invalid Date' : undefined;
+  if (raw instanceof Map) return 'a Map';
+  if (raw instanceof Set) return 'a Set';
+  if (typeof Headers === 'function' && raw instanceof Headers) return 'a Headers object';
+  if (typeof URLSearchParams === 'function' && raw instanceof URLSearchParams) return 'a URLSearchParams object';
+  return undefined;
 }
 
 /**
- * `o` as JSON sees it: `JSON.stringify` with NaN and ±Infinity marked as `{"\0": "NaN"}` (which
- * no field accepts, and which errors call "NaN or Infinity") rather than written as null, which
- * would drop a header, turn a query value into a bare `?name` or a bound into its default.
+ * `o` as JSON sees it, except what JSON would turn into null, drop or flatten without a word:
+ * NaN and ±Infinity (null would drop a header, make a query value a bare `?name` or a bound its
+ * default), functions, symbols and BigInts (dropped: a `key` given as one would sign a
+ * bucket-level request), invalid Dates (null), Maps, Sets, `Headers` and `URLSearchParams`
+ * (written as `{}`: their entries would vanish). Each is written as `{"\0": "what it is"}`, which
+ * no field accepts and errors name.
  */
 function snapshot(o, field) {
   if (typeof o === 'function') throw new Bad(field, 'must be an object, got a function');
   let json;
   try {
-    json = JSON.stringify(o, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { [NUL]: String(v) } : v));
+    json = JSON.stringify(o, function (k, v) {
+      const m = mark(this[k]);
+      return m === undefined ? v : { [NUL]: m };
+    });
   } catch {
-    throw new Bad(field, 'could not be read (JSON.stringify failed: a cycle or a BigInt?)');
+    throw new Bad(field, 'could not be read (JSON.stringify failed: a cycle, or a getter that throws?)');
   }
   const v = json === undefined ? undefined : JSON.parse(json);
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Bad(field, `must be an object, got ${typeName(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || marked(v) !== undefined) {
+    throw new Bad(field, `must be an object, got ${typeName(v)}`);
+  }
   return new Fields(v, field === 'credentials' ? field : '');
 }
 
@@ -275,7 +304,7 @@ class Fields {
   nested(n) {
     const x = this.get(n);
     if (x === undefined) return undefined;
-    if (typeof x === 'object' && !Array.isArray(x)) return new this.constructor(x, n);
+    if (typeof x === 'object' && !Array.isArray(x) && marked(x) === undefined) return new this.constructor(x, n);
     throw new Bad(this.name(n), `must be an object, got ${this.type(x)}`);
   }
 
@@ -322,6 +351,7 @@ class Fields {
       return String(Date.now());
     }
     if (typeof x === 'string') return `I${x}`;
+    if (marked(x) === 'an invalid Date') throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
     if (typeof x !== 'number') throw new Bad('signTime', `must be a Date, got ${typeName(x)}`);
     if (Number.isInteger(x) && x >= 0 && x <= MAX_MS) return String(x);
     throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
@@ -399,12 +429,14 @@ class Raw extends Fields {
     return new Raw(o, '');
   }
 
+  /** A getter (or Proxy trap) that throws is an error, never "absent": an option that cannot
+   *  be read must not silently drop a limit from a policy. */
   get(n) {
     let x;
     try {
       x = this.v[n];
     } catch {
-      return undefined;
+      throw new Bad(this.name(n), 'could not be read (its getter threw)');
     }
     return x === null ? undefined : x;
   }

@@ -82,14 +82,18 @@ impl<'a> Obj<'a> {
         Ok(())
     }
 
-    /// The property, `None` when undefined or null.
-    pub(crate) fn get(&self, name: &str) -> Option<JsValue> {
-        let v = Reflect::get(self.value, &JsValue::from_str(name)).ok()?;
-        (!v.is_undefined() && !v.is_null()).then_some(v)
+    /// The property, `None` when undefined or null. A getter (or Proxy trap) that throws is an
+    /// error, never "absent": an option that cannot be read must not silently drop a limit
+    /// (a post policy's `key` or `maxBytes`) or a setting.
+    pub(crate) fn get(&self, name: &str) -> Result<Option<JsValue>> {
+        let v = Reflect::get(self.value, &JsValue::from_str(name)).map_err(|_| {
+            Error::invalid(self.field(name), "could not be read (its getter threw)")
+        })?;
+        Ok((!v.is_undefined() && !v.is_null()).then_some(v))
     }
 
     pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
-        match self.get(name) {
+        match self.get(name)? {
             None => Ok(None),
             Some(v) => v.as_string().map(Some).ok_or_else(|| {
                 Error::invalid(
@@ -106,7 +110,7 @@ impl<'a> Obj<'a> {
     }
 
     pub(crate) fn opt_bool(&self, name: &str) -> Result<bool> {
-        match self.get(name) {
+        match self.get(name)? {
             None => Ok(false),
             Some(v) => v.as_bool().ok_or_else(|| {
                 Error::invalid(
@@ -119,7 +123,7 @@ impl<'a> Obj<'a> {
 
     /// A whole number within `range`, `None` when absent.
     pub(crate) fn opt_int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>> {
-        let Some(v) = self.get(name) else {
+        let Some(v) = self.get(name)? else {
             return Ok(None);
         };
         let bad = || {
@@ -168,7 +172,7 @@ impl<'a> Obj<'a> {
 
     /// `Record<string, string>` as ordered pairs.
     pub(crate) fn string_map(&self, name: &str) -> Result<Vec<(String, String)>> {
-        let Some(v) = self.get(name) else {
+        let Some(v) = self.get(name)? else {
             return Ok(Vec::new());
         };
         let field = self.field(name);
@@ -187,7 +191,7 @@ impl<'a> Obj<'a> {
 
     /// `Record<string, string | null>`; numbers are written in decimal, `undefined` is skipped.
     pub(crate) fn query_map(&self, name: &str) -> Result<Vec<(String, Option<String>)>> {
-        let Some(v) = self.get(name) else {
+        let Some(v) = self.get(name)? else {
             return Ok(Vec::new());
         };
         let field = self.field(name);
@@ -222,7 +226,7 @@ impl<'a> Obj<'a> {
 
     /// `string[]`.
     pub(crate) fn string_list(&self, name: &str) -> Result<Vec<String>> {
-        let Some(v) = self.get(name) else {
+        let Some(v) = self.get(name)? else {
             return Ok(Vec::new());
         };
         let field = self.field(name);

@@ -338,7 +338,7 @@ fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
 }
 
 fn signal_of(o: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
-    let Some(v) = o.and_then(|o| o.get("signal")) else {
+    let Some(v) = o.map(|o| o.get("signal")).transpose()?.flatten() else {
         return Ok(None);
     };
     if !v.is_instance_of::<AbortSignal>() {
@@ -348,7 +348,7 @@ fn signal_of(o: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
 }
 
 fn function_of(o: Option<&Obj<'_>>, name: &str) -> Result<Option<Function>> {
-    match o.and_then(|o| o.get(name)) {
+    match o.map(|o| o.get(name)).transpose()?.flatten() {
         None => Ok(None),
         Some(f) => f
             .dyn_into::<Function>()
@@ -358,7 +358,7 @@ fn function_of(o: Option<&Obj<'_>>, name: &str) -> Result<Option<Function>> {
 }
 
 fn store_of(o: Option<&Obj<'_>>) -> Result<Store> {
-    Store::from_option(o.and_then(|o| o.get("checkpoint")))
+    Store::from_option(o.map(|o| o.get("checkpoint")).transpose()?.flatten())
 }
 
 fn blob_of(file: &JsValue) -> Result<Blob> {
@@ -608,7 +608,12 @@ impl OssClient {
             return Ok(false);
         };
         let opts = opts_of(options)?;
-        let threshold = match opts.as_ref().and_then(|o| o.get("multipartThreshold")) {
+        let threshold = match opts
+            .as_ref()
+            .map(|o| o.get("multipartThreshold"))
+            .transpose()?
+            .flatten()
+        {
             None => DEFAULT_MULTIPART_THRESHOLD,
             Some(v) => match v.as_f64() {
                 Some(n) if n >= 0.0 => n,
@@ -694,16 +699,28 @@ pub fn crc64_js(
 ) -> Result<String, Error> {
     let prev = match previous.filter(|p| !p.is_undefined() && !p.is_null()) {
         None => 0,
-        Some(p) => string_arg(&p, "previous")?
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid("previous", "must be a decimal CRC64 string"))?,
+        Some(p) => {
+            // Digits only, as crc64 returns it (no sign, no spaces).
+            let text = string_arg(&p, "previous")?;
+            text.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse().ok())
+                .flatten()
+                .ok_or_else(|| Error::invalid("previous", "must be a decimal CRC64 string"))?
+        }
     };
+    let detached = || Error::invalid("data", "is backed by a detached ArrayBuffer");
     let crc = if let Some(s) = data.as_string() {
         crate::crc64::update(prev, s.as_bytes())
     } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
+        if super::body::is_detached(&a.buffer()) {
+            return Err(detached());
+        }
         super::body::bytes_crc(a, prev, &mut Vec::new())
     } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        if super::body::is_detached(data) {
+            return Err(detached());
+        }
         super::body::bytes_crc(&Uint8Array::new(data), prev, &mut Vec::new())
     } else {
         return Err(Error::invalid(
@@ -1017,7 +1034,7 @@ impl OssClient {
         .or(header_type);
         let own = Some(blob.blob_type()).filter(|t| !t.is_empty());
         let content_type = content_type::resolve(explicit.as_deref(), own.as_deref(), &key)?;
-        let verify_crc64 = match o.and_then(|o| o.get("verifyCrc64")) {
+        let verify_crc64 = match o.map(|o| o.get("verifyCrc64")).transpose()?.flatten() {
             None => true,
             Some(v) => v
                 .as_bool()

@@ -228,7 +228,7 @@ impl Direct {
                 "must be \"include\", \"same-origin\" or \"omit\"",
             ));
         }
-        let body = match o.get("body") {
+        let body = match o.get("body")? {
             None => None,
             Some(b) => Some(match b.as_string() {
                 Some(s) => s,

@@ -341,3 +341,74 @@ test('post-policy exports name the first fault in reading order (both packages)'
     }
   }
 });
+
+// Regression (adversarial review): values JSON drops or flattens without a word were read as
+// absent or empty. A `key` given as a function, symbol, BigInt or invalid Date signed a
+// bucket-level request (a PUT became PutBucket); a Map, Headers or URLSearchParams as `headers`
+// or `query` signed without them; `query: NaN` signed `?%00=NaN`. Each is now refused by name. And
+// a post-policy option whose getter throws was read as absent, signing a looser policy.
+test('values JSON would drop are refused by name; unreadable post-policy options are errors (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  const base = { ...STANDALONE, method: 'PUT', signTime: T };
+  const rows = [
+    [{ ...base, key: Symbol('k') }, 'key', 'a symbol'],
+    [{ ...base, key: () => 'k' }, 'key', 'a function'],
+    [{ ...base, key: 1n }, 'key', 'a bigint'],
+    [{ ...base, key: new Date(NaN) }, 'key', 'an invalid Date'],
+    [{ ...base, key: 'k', headers: new Map([['x-oss-meta-a', 'b']]) }, 'headers', 'a Map'],
+    [{ ...base, key: 'k', query: new URLSearchParams('a=1') }, 'query', 'a URLSearchParams object'],
+    [{ ...base, key: 'k', query: NaN }, 'query', 'NaN or Infinity'],
+    [{ ...base, key: 'k', headers: { 'x-oss-meta-a': () => 1 } }, 'headers.x-oss-meta-a', 'a function'],
+  ];
+  const boom = (o, p) => Object.defineProperty({ ...o }, p, { get() { throw new Error('boom'); }, enumerable: true });
+  for (const lib of [full, sign]) {
+    const signer = new lib.Signer(OPTIONS);
+    for (const [input, field, what] of rows) {
+      const { region, bucket, credentials, ...call } = input;
+      for (const [how, run] of [['signRequest', () => lib.signRequest(input)], ['presignUrl', () => lib.presignUrl({ ...input, expiresInSecs: 60 })], ['Signer', () => signer.signRequest(call)]]) {
+        const r = outcome(run);
+        assert.equal(r.err && r.err.field, field, `${how} ${field}: ${JSON.stringify(r)}`);
+        assert.match(r.err.message, new RegExp(`got ${what}$`), how);
+      }
+    }
+    signer.free();
+    const policy = { region: 'cn-hangzhou', bucket: 'bkt', credentials: OPTIONS.credentials, expiresInSecs: 60, key: 'only/this', maxBytes: 10 };
+    for (const name of ['key', 'maxBytes', 'contentTypes']) {
+      const r = outcome(() => lib.buildPostPolicy(boom(policy, name)));
+      assert.equal(r.err && r.err.field, name, JSON.stringify(r));
+      assert.match(r.err.message, /could not be read/);
+    }
+  }
+});
+
+// Regression (adversarial review): OssClient read an option whose getter throws as absent, so
+// createPostPolicy signed a policy without the `key` or `maxBytes` limit it was given.
+test('OssClient: an option whose getter throws is an error, not absent', { skip: !full && 'pkg/ is not built' }, async () => {
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  const boom = (o, p) => Object.defineProperty({ ...o }, p, { get() { throw new Error('boom'); }, enumerable: true });
+  for (const name of ['key', 'keyPrefix', 'maxBytes', 'contentTypes', 'conditions']) {
+    const r = await c.createPostPolicy(boom({ maxBytes: 10 }, name)).then((v) => ({ ok: v.policyText }), (e) => ({ code: e.code, field: e.field, message: e.message }));
+    assert.equal(r.field, name, JSON.stringify(r));
+    assert.match(r.message, /could not be read/);
+  }
+  c.free();
+});
+
+// Regression (adversarial review): a detached ArrayBuffer (transferred to a worker, say) was
+// uploaded as a 0-byte object and reported as a success, and crc64 of one threw a TypeError that
+// unwound through wasm; crc64's `previous` accepted " 1" and "+1".
+test('detached buffers are refused by name; crc64 previous is digits only', { skip: !full && 'pkg/ is not built' }, async () => {
+  const detachedBuffer = () => { const b = new ArrayBuffer(8); structuredClone(b, { transfer: [b] }); return b; };
+  // A view made before its buffer was transferred (one cannot be made after).
+  const detachedView = () => { const b = new ArrayBuffer(8); const v = new Uint8Array(b); structuredClone(b, { transfer: [b] }); return v; };
+  const err = (f) => { try { f(); return null; } catch (e) { return { name: e.name, code: e.code, field: e.field }; } };
+  assert.deepEqual(err(() => full.crc64(detachedBuffer())), { name: 'OssError', code: 'InvalidArgument', field: 'data' });
+  assert.deepEqual(err(() => full.crc64(detachedView())), { name: 'OssError', code: 'InvalidArgument', field: 'data' });
+  for (const p of [' 1', '+1', '1 ', '']) assert.equal(err(() => full.crc64('x', p))?.field, 'previous', JSON.stringify(p));
+  assert.equal(full.crc64('123456789', '0'), '11051210869376104954');
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  for (const body of [detachedBuffer(), detachedView()]) {
+    const r = await c.putObject('k', body).then(() => 'uploaded', (e) => ({ code: e.code, field: e.field }));
+    assert.deepEqual(r, { code: 'InvalidArgument', field: 'body' });
+  }
+  c.free();
+});
