@@ -561,13 +561,17 @@ impl OssClient {
                     .map(|s| s as u16);
             }
             if let Some(list) = o.get("conditions")? {
-                if !js_sys::Array::is_array(&list) {
+                let unreadable = || super::input::unreadable("conditions");
+                if !super::input::try_is_array(&list).map_err(|_| unreadable())? {
                     return Err(Error::invalid(
                         "conditions",
                         "must be an array of policy conditions",
                     ));
                 }
-                for c in js_sys::Array::from(&list).iter() {
+                for c in super::input::try_array_from(&list)
+                    .map_err(|_| unreadable())?
+                    .iter()
+                {
                     let text = js_sys::JSON::stringify(&c)
                         .ok()
                         .and_then(|s| s.as_string())

@@ -10,6 +10,24 @@ use crate::text::cat;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+// The built-ins that run a caller's code (getters, Proxy traps, iterators) or refuse a revoked
+// Proxy, declared to return its exception: one unwinding through wasm would leave the call
+// unfinished (an async method's promise never settled).
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    pub(crate) fn try_is_array(value: &JsValue) -> core::result::Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    pub(crate) fn try_array_from(value: &JsValue) -> core::result::Result<Array, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    fn try_entries(value: &JsValue) -> core::result::Result<Array, JsValue>;
+}
+
+/// The error for a value that threw while it was read.
+pub(crate) fn unreadable(field: &str) -> Error {
+    Error::invalid(field, "could not be read (a getter or Proxy threw)")
+}
+
 /// An options object; `null`/`undefined`/non-objects are rejected with `field`.
 pub(crate) struct Obj<'a> {
     value: &'a JsValue,
@@ -27,7 +45,7 @@ fn type_name(v: &JsValue) -> &'static str {
         "a number"
     } else if v.as_bool().is_some() {
         "a boolean"
-    } else if Array::is_array(v) {
+    } else if try_is_array(v).unwrap_or(false) {
         "an array"
     } else if v.is_function() {
         "a function"
@@ -50,7 +68,8 @@ impl<'a> Obj<'a> {
 
     /// A nested options object at `path` (`credentials`, `headers`…).
     pub(crate) fn new(value: &'a JsValue, path: &'a str) -> Result<Self> {
-        if value.is_object() && !Array::is_array(value) && !value.is_function() {
+        let array = try_is_array(value).map_err(|_| unreadable(path))?;
+        if value.is_object() && !array && !value.is_function() {
             Ok(Self { value, path })
         } else {
             Err(Error::invalid(
@@ -71,7 +90,12 @@ impl<'a> Obj<'a> {
     /// Refuses an own property that is not one of `known` (unless undefined): an option this
     /// API does not use is an error, never silently ignored (a typo, or another SDK's option).
     pub(crate) fn only(&self, known: &[&str], api: &str) -> Result<()> {
-        for (k, v) in entries(self.value) {
+        let field = if self.path.is_empty() {
+            "options"
+        } else {
+            self.path
+        };
+        for (k, v) in entries(self.value, field)? {
             if !v.is_undefined() && !known.contains(&k.as_str()) {
                 return Err(Error::invalid(
                     self.field(&k),
@@ -177,7 +201,7 @@ impl<'a> Obj<'a> {
         };
         let field = self.field(name);
         let obj = Obj::new(&v, &field)?;
-        entries(obj.value)
+        entries(obj.value, &field)?
             .into_iter()
             .map(|(k, val)| match val.as_string() {
                 Some(s) => Ok((k, s)),
@@ -197,7 +221,7 @@ impl<'a> Obj<'a> {
         let field = self.field(name);
         let obj = Obj::new(&v, &field)?;
         let mut out = Vec::new();
-        for (k, val) in entries(obj.value) {
+        for (k, val) in entries(obj.value, &field)? {
             if val.is_undefined() {
                 continue;
             }
@@ -230,13 +254,14 @@ impl<'a> Obj<'a> {
             return Ok(Vec::new());
         };
         let field = self.field(name);
-        if !Array::is_array(&v) {
+        if !try_is_array(&v).map_err(|_| unreadable(&field))? {
             return Err(Error::invalid(
                 field,
                 cat(&["must be an array of strings, got ", type_name(&v)]),
             ));
         }
-        Array::from(&v)
+        try_array_from(&v)
+            .map_err(|_| unreadable(&field))?
             .iter()
             .map(|item| {
                 item.as_string()
@@ -274,18 +299,20 @@ pub(crate) fn endpoint_kind(name: Option<&str>) -> Result<EndpointKind> {
     }
 }
 
-/// Own enumerable string-keyed properties, in JS order.
-fn entries(obj: &JsValue) -> Vec<(String, JsValue)> {
-    let Some(o) = obj.dyn_ref::<Object>() else {
-        return Vec::new();
-    };
-    Object::entries(o)
+/// Own enumerable string-keyed properties, in JS order; `field` names the object in the error
+/// when a getter or Proxy trap throws.
+fn entries(obj: &JsValue, field: &str) -> Result<Vec<(String, JsValue)>> {
+    if obj.dyn_ref::<Object>().is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(try_entries(obj)
+        .map_err(|_| unreadable(field))?
         .iter()
         .filter_map(|pair| {
             let pair = Array::from(&pair);
             Some((pair.get(0).as_string()?, pair.get(1)))
         })
-        .collect()
+        .collect())
 }
 
 /// A plain object from pairs.

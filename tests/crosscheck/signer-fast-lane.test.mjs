@@ -412,3 +412,21 @@ test('detached buffers are refused by name; crc64 previous is digits only', { sk
   }
   c.free();
 });
+
+// Regression (adversarial review): OssClient options whose getters or Proxy traps throw (or a
+// revoked Proxy) made the built-in that read them throw through wasm: the async methods' promises
+// never settled (an uncaught error instead), the constructor threw a TypeError.
+test('OssClient: unreadable options reject with InvalidArgument instead of hanging', { skip: !full && 'pkg/ is not built' }, async () => {
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  const boom = (o, p) => Object.defineProperty({ ...o }, p, { get() { throw new Error('boom'); }, enumerable: true });
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const settle = (p) => Promise.race([p.then(() => 'resolved', (e) => ({ code: e.code, field: e.field })), new Promise((r) => setTimeout(() => r('never settled'), 3000))]);
+  assert.deepEqual(await settle(c.putObject('g.txt', 'x', { headers: boom({}, 'x-oss-meta-a') })), { code: 'InvalidArgument', field: 'headers' });
+  assert.deepEqual(await settle(c.presignUrl('g.txt', { query: boom({}, 'a') })), { code: 'InvalidArgument', field: 'query' });
+  assert.deepEqual(await settle(c.putObject('g.txt', 'x', { headers: proxy })), { code: 'InvalidArgument', field: 'headers' });
+  assert.deepEqual(await settle(c.createPostPolicy({ conditions: proxy })), { code: 'InvalidArgument', field: 'conditions' });
+  assert.equal((await settle(c.presignUrl('g.txt', proxy))).code, 'InvalidArgument');
+  assert.throws(() => new full.OssClient(proxy), (e) => e.code === 'InvalidArgument');
+  c.free();
+});
