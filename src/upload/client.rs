@@ -212,6 +212,25 @@ pub struct Client<S> {
     keys: RefCell<SigningKeyCache>,
 }
 
+/// Completes when `t`'s caller aborts (`Aborted`) or `timeout_ms` (0: never) has passed since
+/// the call (`Network`), checking every 100 ms.
+async fn interrupted<T: Transport>(t: &T, timeout_ms: u32) -> Error {
+    let start = t.now_ms();
+    loop {
+        t.sleep(100).await;
+        if let Err(e) = t.check_aborted() {
+            return e;
+        }
+        if timeout_ms > 0 && t.now_ms() - start >= i64::from(timeout_ms) {
+            return Error::Network(crate::text::cat(&[
+                "timed out after ",
+                &timeout_ms.to_string(),
+                " ms waiting for credentials from the credential source",
+            ]));
+        }
+    }
+}
+
 fn is_token_error(e: &Error) -> bool {
     matches!(e, Error::Service(s) if TOKEN_ERRORS.contains(&s.code.as_str()))
 }
@@ -295,8 +314,23 @@ impl<S: CredentialSource> Client<S> {
     }
 
     /// Credentials fit to sign with now.
+    ///
+    /// The wait ends early when the caller aborts or its `timeoutMs` runs out (a credential
+    /// function that never settles must not hang the call); the fetch itself goes on for the
+    /// other waiters.
     pub async fn credentials<T: Transport>(&self, t: &T) -> Result<CachedCredentials> {
-        self.cache.get(&self.source, t, &self.clock).await
+        let Some(timeout_ms) = t.interruptible() else {
+            return self.cache.get(&self.source, t, &self.clock).await;
+        };
+        let mut get = core::pin::pin!(self.cache.get(&self.source, t, &self.clock));
+        let mut stop = core::pin::pin!(interrupted(t, timeout_ms));
+        core::future::poll_fn(|cx| {
+            if let core::task::Poll::Ready(r) = core::future::Future::poll(get.as_mut(), cx) {
+                return core::task::Poll::Ready(r);
+            }
+            core::future::Future::poll(stop.as_mut(), cx).map(Err)
+        })
+        .await
     }
 
     /// The object's URL (no signature).

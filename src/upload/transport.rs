@@ -98,6 +98,13 @@ pub trait Transport {
         Ok(())
     }
 
+    /// Whether a wait that does not go through [`Transport::send`] (for credentials) can be cut
+    /// short: `Some(timeout_ms)` (0: no timeout) when the caller has a signal or a timeout, so
+    /// that the wait is raced against [`Transport::check_aborted`] and the clock.
+    fn interruptible(&self) -> Option<u32> {
+        None
+    }
+
     /// A multipart/form-data body: `fields` in order, then `file` last (PostObject).
     fn form(&self, fields: &[(String, String)], file: &Self::Body) -> Self::Body;
 }

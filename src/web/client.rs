@@ -58,7 +58,7 @@ export interface OssClientOptions {
   shareAcrossTabs?: boolean;
   /** Retries on 5xx, 429 and network errors (default 3 attempts, 200 ms base delay). Also used for the credential endpoint. */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
-  /** Per-request timeout (default 120000; 0 = none). */
+  /** Per-request timeout (default 120000; 0 = none); also bounds a call's wait for credentials. */
   timeoutMs?: number;
   /** Uploads in flight at once (1 to 1024, default 6, the browser's connections per host):
    *  further putObject, postObject, multipartUpload, resume, uploadToSignedUrl and

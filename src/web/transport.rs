@@ -353,6 +353,10 @@ impl Transport for WebTransport {
         }
     }
 
+    fn interruptible(&self) -> Option<u32> {
+        (self.signal.is_some() || self.timeout_ms > 0).then_some(self.timeout_ms)
+    }
+
     fn form(&self, fields: &[(String, String)], file: &JsValue) -> JsValue {
         let form = FormData::new();
         for (k, v) in fields {
