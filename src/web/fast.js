@@ -38,7 +38,17 @@ const text = (s) => typeof s === 'string' && !s.includes(NUL);
  * location and credentials (else a Signer's). Throws an `OssError` on a wrong type.
  */
 export function packCall(o, presign, standalone) {
-  return fastCall(o, presign, standalone) ?? checked(() => checkedCall(o, presign, standalone));
+  let fast;
+  try {
+    fast = fastCall(o, presign, standalone);
+  } catch (e) {
+    // A getter or Proxy trap of the caller's object threw (or a revoked Proxy): an OssError, as
+    // OssClient's options give, rather than the caller's exception escaping as is. One of ours
+    // (a getter that called this signer again: InvalidState) passes through.
+    if (e instanceof Error && e.name === 'OssError') throw e;
+    throw invalid(new Bad('input', 'could not be read (a getter or Proxy threw)'));
+  }
+  return fast ?? checked(() => checkedCall(o, presign, standalone));
 }
 
 /** The fast lane, or undefined when anything about `o` is unusual. */

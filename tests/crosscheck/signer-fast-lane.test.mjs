@@ -264,7 +264,7 @@ test('NaN and Infinity are refused by name, not read as null (both packages)', {
 
 // Regression: a getter that throws while the input was packed went through wasm uncaught and left
 // the full package's Signer borrowed for good ("recursive use of an object detected…" on every
-// later call). The caller's own error must come back, and the Signer must keep working.
+// later call). It must be an OssError (input could not be read), and the Signer must keep working.
 test('an input whose getter throws leaves the Signer usable (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
   for (const lib of [full, sign]) {
     const signer = new lib.Signer(OPTIONS);
@@ -273,11 +273,17 @@ test('an input whose getter throws leaves the Signer usable (both packages)', { 
     assert.ok(before.ok, JSON.stringify(before));
     for (const call of ['signRequest', 'presignUrl']) {
       const r = outcome(() => signer[call]({ get method() { throw new Error('boom'); }, expiresInSecs: 60 }));
-      assert.equal(r.err && r.err.message, 'boom');
+      assert.deepEqual(r.err && [r.err.name, r.err.code, r.err.field], ['OssError', 'InvalidArgument', 'input'], JSON.stringify(r));
       assert.deepEqual(outcome(() => signer.signRequest(good)), before, `after a throwing ${call}`);
     }
     const s = outcome(() => lib.signRequest({ ...STANDALONE, get key() { throw new Error('boom'); }, method: 'PUT' }));
-    assert.equal(s.err && s.err.message, 'boom');
+    assert.equal(s.err && s.err.code, 'InvalidArgument', JSON.stringify(s));
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const input of [proxy, { ...STANDALONE, method: 'PUT', headers: proxy }]) {
+      const p = outcome(() => lib.signRequest(input));
+      assert.equal(p.err && p.err.code, 'InvalidArgument', `revoked Proxy: ${JSON.stringify(p)}`);
+    }
     signer.free();
   }
 });
