@@ -164,7 +164,7 @@ fn standalone(input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
         expires,
         fields,
     } = FastCall::parse(&packed, true)?;
-    let loc = location.ok_or_else(|| Error::invalid("input", "could not be read"))?;
+    let loc = location.ok_or_else(super::fast::malformed)?;
     let (region, product) = loc.region_product();
     let kind = super::input::endpoint_kind(loc.endpoint_type)?;
     pending.at(0)?;
@@ -290,16 +290,6 @@ fn key_condition(key: Option<&str>, prefix: Option<&str>) -> Result<Option<KeyCo
 /// The largest object, and the default `maxBytes` of a content-length-range.
 const MAX_OBJECT: u64 = 5 * 1024 * 1024 * 1024;
 
-/// An optional whole number as packed (its range checked in JS).
-fn opt_int(it: &mut Reader<'_>) -> Result<Option<i64>> {
-    match it.next()? {
-        "" => Ok(None),
-        n => crate::text::parse_int(n)
-            .map(Some)
-            .ok_or_else(|| Error::invalid("input", "could not be read")),
-    }
-}
-
 /// Builds a PostObject policy from simple options (adding the credential, date, version and
 /// token conditions itself), signs it and returns the form's URL and fields.
 #[wasm_bindgen(js_name = buildPostPolicy, unchecked_return_type = "BuiltPostPolicy")]
@@ -334,12 +324,12 @@ pub fn build_post_policy(
     let creds = it.credentials()?;
     pending.at(5)?;
     let now = super::fast::sign_time(it.next()?)?;
-    let expires = opt_int(&mut it)?.unwrap_or(1);
+    let expires = it.opt_int()?.unwrap_or(1);
     let (key, prefix) = (it.optional()?, it.optional()?);
     let key = key_condition(key, prefix)?;
     pending.at(6)?;
     #[allow(clippy::cast_sign_loss)]
-    let range = match (opt_int(&mut it)?, opt_int(&mut it)?) {
+    let range = match (it.opt_int()?, it.opt_int()?) {
         (None, None) => None,
         (lo, hi) => {
             let (lo, hi) = (
@@ -375,7 +365,7 @@ pub fn build_post_policy(
     };
     pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let status = opt_int(&mut it)?.map(|s| s as u16);
+    let status = it.opt_int()?.map(|s| s as u16);
     let mut extra = Vec::new();
     for _ in 0..it.count()? {
         extra.push(it.next()?.to_owned());

@@ -427,7 +427,7 @@ export function packCredentials(credentials) {
 // --- signPostPolicy and buildPostPolicy -------------------------------------------------------
 //
 // Their argument is read as a JS object (not through JSON, which they never used): members
-// through the prototype chain, a getter that throws counts as absent, `signTime` a Date or
+// through the prototype chain, a getter that throws is an error, `signTime` a Date or
 // milliseconds (fractions floored), types named as JS sees them. Same packing and stages as
 // above; the stages count wasm's checks (src/web/api.rs) in the order the answer reads them.
 
@@ -465,7 +465,7 @@ class Raw extends Fields {
     let ms = x instanceof Date ? x.getTime() : x;
     if (typeof ms !== 'number') throw new Bad('signTime', 'must be a Date');
     ms = Math.floor(ms / 1000);
-    if (!(ms >= 0 && ms <= 253402300799)) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
+    if (!(ms >= 0 && ms <= Math.floor(MAX_MS / 1000))) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
     return String(ms * 1000);
   }
 }

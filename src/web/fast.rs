@@ -78,7 +78,7 @@ pub(super) struct CallFields<'a> {
 }
 
 /// A packed argument that `fast.js` did not write (never, short of a bug).
-fn malformed() -> Error {
+pub(super) fn malformed() -> Error {
     Error::invalid("input", "could not be read")
 }
 
@@ -142,6 +142,14 @@ impl<'a> Reader<'a> {
         let id = self.next()?;
         let secret = self.next()?;
         Credentials::new(id, secret, self.optional()?.map(str::to_owned))
+    }
+
+    /// An optional whole number (its range checked in JS): `''` → absent.
+    pub(super) fn opt_int(&mut self) -> Result<Option<i64>> {
+        match self.next()? {
+            "" => Ok(None),
+            n => parse_int(n).map(Some).ok_or_else(malformed),
+        }
     }
 
     pub(super) fn count(&mut self) -> Result<usize> {
