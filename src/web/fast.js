@@ -15,7 +15,7 @@
 // Packed call: MARK, [location,] time, expires ('' for signRequest), method, bucket, key,
 // nh, (name, value)*nh, nq, (name, value)*nq, na, name*na — each followed by SEP. An optional
 // string is '' when absent and '=' + text when given; a query value is '' for null (`?uploads`)
-// and '=' + text otherwise. time is milliseconds, or 'I' + ISO 8601 text (a string signTime).
+// and '=' + text otherwise. time is milliseconds (a string signTime is read as ISO 8601 here).
 // The location (standalone functions and `new Signer`): region, cloudBoxId?, endpoint?,
 // endpointType?, three flags '0'/'1' (cname, pathStyle, allowInsecureHttp), accessKeyId,
 // accessKeySecret, securityToken? — each followed by SEP.
@@ -195,6 +195,31 @@ function typeName(v) {
   return m === 'NaN' || m.endsWith('Infinity') ? 'NaN or Infinity' : m;
 }
 
+// Unicode White_Space, which Rust's `str::trim` removes (JS's `trim` differs: U+0085, U+FEFF).
+const SPACE = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const TRIM = new RegExp(`^${SPACE}|${SPACE}$`, 'g');
+const ISO = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d*)?(?:[Zz]|([+-])(\d\d):(\d\d))$/;
+const MAX_SECS = Math.floor(MAX_MS / 1000);
+
+/**
+ * A string `signTime` (a Date after `JSON.stringify`, or text): ISO 8601 as the signer reads
+ * STS and OSS times (src/time.rs `parse_iso8601`, the same grammar: optional fraction, ignored;
+ * `Z` or a numeric offset; the wall time and the instant both within 1970–9999), as packed
+ * milliseconds of a whole second; undefined when it is not one.
+ */
+function isoMillis(text) {
+  const m = ISO.exec(text.replace(TRIM, ''));
+  if (m === null) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  // Before 1970 the wall time is out of range (and Date.UTC would read years 0–99 as 19xx).
+  const wall = y < 1970 ? -1 : Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59)) / 1000;
+  const day = new Date(wall * 1000);
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || s > 60) return undefined;
+  const offset = m[7] === undefined ? 0 : (m[7] === '+' ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60);
+  const secs = wall + offset;
+  return wall < 0 || wall > MAX_SECS || secs < 0 || secs > MAX_SECS ? undefined : String(secs * 1000);
+}
+
 /** What JSON would drop or flatten silently, marked so that no field accepts it. */
 function mark(raw) {
   if (typeof raw === 'number') return Number.isFinite(raw) ? undefined : String(raw);
@@ -360,7 +385,11 @@ class Fields {
       if (x === null && raw.signTime != null) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
       return String(Date.now());
     }
-    if (typeof x === 'string') return `I${x}`;
+    if (typeof x === 'string') {
+      const ms = isoMillis(x);
+      if (ms === undefined) throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
+      return ms;
+    }
     if (marked(x) === 'an invalid Date') throw new Bad('signTime', 'must be a valid Date between 1970 and 9999');
     if (typeof x !== 'number') throw new Bad('signTime', `must be a Date, got ${typeName(x)}`);
     if (Number.isInteger(x) && x >= 0 && x <= MAX_MS) return String(x);

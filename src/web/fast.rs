@@ -272,15 +272,11 @@ impl<'a> FastCall<'a> {
     }
 }
 
-/// The signing time as packed: milliseconds, or `I` + ISO 8601 text (a string `signTime`).
+/// The signing time as packed: milliseconds (fast.js reads a string `signTime` as ISO 8601).
 pub(super) fn sign_time(t: &str) -> Result<UnixTime> {
-    let invalid = || Error::invalid("signTime", "must be a valid Date between 1970 and 9999");
-    match t.strip_prefix('I') {
-        Some(iso) => UnixTime::parse_iso8601(iso).map_err(|_| invalid()),
-        None => parse_int(t)
-            .and_then(|ms| UnixTime::from_secs(ms.div_euclid(1000)))
-            .ok_or_else(invalid),
-    }
+    parse_int(t)
+        .and_then(|ms| UnixTime::from_secs(ms.div_euclid(1000)))
+        .ok_or_else(|| Error::invalid("signTime", "must be a valid Date between 1970 and 9999"))
 }
 
 /// `new Signer(options)` as `packSigner` writes it: the default bucket and the location.

@@ -454,3 +454,48 @@ test('OssClient: a credential source that never answers is cut short by the sign
   timed.free();
   untimed.free();
 });
+
+test('a string signTime is ISO 8601 read as the signer reads STS times (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  // [text, the instant it names (ISO, whole second) or null when refused]. The grammar is
+  // src/time.rs parse_iso8601's (fast.js reads it for the signer): fraction ignored, Z or a
+  // numeric offset, Unicode White_Space trimmed, wall time and instant within 1970–9999.
+  const cases = [
+    ['2024-05-20T09:09:10Z', '2024-05-20T09:09:10Z'],
+    ['2024-05-20t09:09:10.999z', '2024-05-20T09:09:10Z'],
+    ['2024-05-20 09:09:10.Z', '2024-05-20T09:09:10Z'],
+    ['2024-05-20 09:09:10.5+08:00', '2024-05-20T01:09:10Z'],
+    ['2024-05-20T09:09:10+99:99', '2024-05-16T04:30:10Z'],
+    ['\u0085\u30002024-02-29T23:59:60Z\t', '2024-02-29T23:59:59Z'],
+    ['\ufeff2024-05-20T09:09:10Z', null],
+    ['2023-02-29T00:00:00Z', null],
+    ['2024-04-31T00:00:00Z', null],
+    ['2024-13-01T00:00:00Z', null],
+    ['2024-01-01T24:00:00Z', null],
+    ['2024-01-01T00:00:61Z', null],
+    ['2024-01-01T00:00:00', null],
+    ['2024-01-01T00:00:00+0800', null],
+    ['0070-01-01T00:00:00Z', null],
+    ['1970-01-01T00:00:00-01:00', '1970-01-01T01:00:00Z'],
+    ['1969-12-31T23:00:00-01:00', null],
+    ['1970-01-01T00:59:59+01:00', null],
+    ['1970-01-01T01:00:00+01:00', '1970-01-01T00:00:00Z'],
+    ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59Z'],
+    ['9999-12-31T23:59:59-00:01', null],
+  ];
+  for (const lib of [full, sign]) {
+    for (const [text, instant] of cases) {
+      const input = { ...OPTIONS, method: 'PUT', key: 'k' };
+      const got = (() => {
+        try {
+          return lib.signRequest({ ...input, signTime: text }).headers['x-oss-date'];
+        } catch (e) {
+          assert.equal(e.code, 'InvalidArgument', text);
+          assert.equal(e.field, 'signTime', text);
+          return null;
+        }
+      })();
+      const want = instant === null ? null : lib.signRequest({ ...input, signTime: new Date(instant) }).headers['x-oss-date'];
+      assert.equal(got, want, JSON.stringify(text));
+    }
+  }
+});
