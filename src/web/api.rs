@@ -4,8 +4,6 @@
 #![allow(unreachable_pub)]
 
 use super::fast::{FastCall, Reader};
-use super::input::{object_from_pairs, set};
-use super::js::{Date, Object};
 use crate::endpoint::EndpointOptions;
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
@@ -215,19 +213,6 @@ pub fn sign_request(
     standalone(input, false)
 }
 
-/// `first` then `rest` (`Vec::insert(0, …)` links a panic message formatter).
-fn prepend<T>(first: T, rest: Vec<T>) -> Vec<T> {
-    let mut v = Vec::with_capacity(rest.len() + 2);
-    v.push(first);
-    v.extend(rest);
-    v
-}
-
-fn js_date(t: UnixTime) -> Date {
-    #[allow(clippy::cast_precision_loss)]
-    Date::new(&JsValue::from_f64(t.secs() as f64 * 1000.0))
-}
-
 /// Presigns a URL valid for `expiresInSecs`; also returns the headers its user must send.
 #[wasm_bindgen(js_name = presignUrl, unchecked_return_type = "PresignedUrl")]
 pub fn presign_url(
@@ -236,12 +221,29 @@ pub fn presign_url(
     standalone(input, true)
 }
 
-fn post_result(sig: &signer::PostSignature) -> Object {
-    let out = Object::new();
-    set(&out, "policy", &JsValue::from_str(&sig.policy));
-    set(&out, "signature", &JsValue::from_str(&sig.signature));
-    set(&out, "fields", &object_from_pairs(&sig.fields));
-    out
+/// The answer of `signPostPolicy` (or, with `built` = `url NUL policyText` and `expires`, of
+/// `buildPostPolicy`), crossing the boundary as strings that fast.js's `unpackPost` splits: the
+/// key (`fields.key`, the one value that may hold NUL) apart, '' when absent.
+fn post_result(
+    sig: &signer::PostSignature,
+    key: &str,
+    built: &str,
+    expires: Option<UnixTime>,
+) -> JsValue {
+    let mut packed = String::with_capacity(1024);
+    for part in [&sig.policy, &sig.signature] {
+        packed.push_str(part);
+        packed.push('\0');
+    }
+    for (k, v) in &sig.fields {
+        packed.push_str(k);
+        packed.push('\0');
+        packed.push_str(v);
+        packed.push('\0');
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let expires_ms = expires.map_or(f64::NAN, |t| t.secs() as f64 * 1000.0);
+    super::fast::unpack_post(&packed, key, built, expires_ms)
 }
 
 /// Signs a PostObject policy given as an object or as the exact JSON text to send.
@@ -264,7 +266,7 @@ pub fn sign_post_policy(
     pending.at(2)?;
     let now = super::fast::sign_time(it.next()?)?;
     let sig = with_keys(|keys| signer::sign_post_policy(text, &creds, &region, None, now, keys))?;
-    Ok(post_result(&sig).into())
+    Ok(post_result(&sig, "", "", None))
 }
 
 /// `key` (an exact key, checked) or `keyPrefix` (checked), not both.
@@ -382,18 +384,16 @@ pub fn build_post_policy(
     let text = policy.to_json(&creds, &region, None, now)?;
     let mut sig =
         with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
-    if let Some(KeyCondition::Eq(k)) = &key {
-        sig.fields = prepend(("key".to_owned(), k.clone()), sig.fields);
-    }
     if let Some(s) = status {
         sig.fields.push((
             "success_action_status".to_owned(),
             crate::text::int(i64::from(s)),
         ));
     }
-    let out = post_result(&sig);
-    set(&out, "url", &JsValue::from_str(&url));
-    set(&out, "policyText", &JsValue::from_str(&text));
-    set(&out, "expiresAt", &js_date(now.plus_secs(expires)));
-    Ok(out.into())
+    let key = match &key {
+        Some(KeyCondition::Eq(k)) => k.as_str(),
+        _ => "",
+    };
+    let built = crate::text::cat(&[&url, "\0", &text]);
+    Ok(post_result(&sig, key, &built, Some(now.plus_secs(expires))))
 }

@@ -160,11 +160,16 @@ class Bad {
 
 /** An `OssError` for a bad argument, shaped as the ones wasm throws (src/web/js_error.rs). */
 function invalid({ field, why }) {
-  const e = new Error(`invalid ${field}: ${why}`);
+  return ossError(`invalid ${field}: ${why}`, 'InvalidArgument', field, false);
+}
+
+/** An `OssError` (the signing-only wasm's errors: src/web/js_error.rs), `field` when not ''. */
+export function ossError(message, code, field, retryable) {
+  const e = new Error(message);
   e.name = 'OssError';
-  e.code = 'InvalidArgument';
-  e.retryable = false;
-  e.field = field;
+  e.code = code;
+  e.retryable = retryable;
+  if (field) e.field = field;
   return e;
 }
 
@@ -602,4 +607,20 @@ export function unpackSigned(packed, expiresMs) {
     i = k;
   }
   return expiresMs === expiresMs ? { url, headers, expiresAt: new Date(expiresMs) } : { url, headers };
+}
+
+/**
+ * `{policy, signature, fields}` of a signed post policy from `policy NUL signature NUL (name NUL
+ * value NUL)*` (no value holds NUL but the key, given apart: '' when absent, first of the fields),
+ * plus `url`, `policyText` and `expiresAt` when `built` (`url NUL policyText`) is not ''.
+ */
+export function unpackPost(packed, key, built, expiresMs) {
+  const p = packed.split(NUL);
+  const fields = {};
+  if (key) fields.key = key;
+  for (let i = 2; i + 1 < p.length; i += 2) fields[p[i]] = p[i + 1];
+  const out = { policy: p[0], signature: p[1], fields };
+  if (!built) return out;
+  const [url, policyText] = built.split(NUL);
+  return Object.assign(out, { url, policyText, expiresAt: new Date(expiresMs) });
 }

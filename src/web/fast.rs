@@ -37,6 +37,9 @@ extern "C" {
     pub(super) fn pack_build_policy(input: &JsValue) -> core::result::Result<String, JsValue>;
     #[wasm_bindgen(js_name = unpackSigned)]
     fn unpack_signed(packed: &str, expires_ms: f64) -> JsValue;
+    /// The answer of `signPostPolicy` / `buildPostPolicy` (src/web/api.rs `post_result`).
+    #[wasm_bindgen(js_name = unpackPost)]
+    pub(super) fn unpack_post(packed: &str, key: &str, built: &str, expires_ms: f64) -> JsValue;
 }
 
 /// `{url, headers[, expiresAt]}` of a signed request or presigned URL, crossing the boundary as

@@ -4,10 +4,10 @@
 #![allow(missing_docs, unreachable_pub, non_snake_case)]
 
 #[cfg(feature = "client")]
-pub(crate) use js_sys::{Array, Date, Error, Number, Object, Reflect};
+pub(crate) use js_sys::{Array, Error, Number, Object, Reflect};
 
 #[cfg(not(feature = "client"))]
-pub(crate) use own::{Array, Date, Error, Number, Object, Reflect};
+pub(crate) use own::{Array, Number, Object, Reflect};
 
 #[cfg(not(feature = "client"))]
 mod own {
@@ -33,20 +33,6 @@ mod own {
         pub fn new() -> Object;
         #[wasm_bindgen(static_method_of = Object)]
         pub fn entries(object: &Object) -> Array;
-
-        #[derive(Debug, Clone)]
-        pub type Date;
-        #[wasm_bindgen(constructor)]
-        pub fn new(value: &JsValue) -> Date;
-        #[wasm_bindgen(method, js_name = getTime)]
-        pub fn get_time(this: &Date) -> f64;
-
-        #[derive(Debug, Clone)]
-        pub type Error;
-        #[wasm_bindgen(constructor)]
-        pub fn new(message: &str) -> Error;
-        #[wasm_bindgen(method, setter, js_name = name)]
-        pub fn set_name(this: &Error, name: &str);
 
         /// `String(n)`: JS's own number formatting.
         #[wasm_bindgen(js_name = String)]

@@ -1,7 +1,6 @@
 //! `Error` → a real JS `Error` named `OssError` with `code`, `field`, `status`, `requestId`,
 //! `ec` and `retryable` properties.
 
-use super::js::Reflect;
 use crate::error::Error;
 use wasm_bindgen::prelude::*;
 
@@ -32,11 +31,13 @@ export interface OssError extends Error {
 }
 "#;
 
+#[cfg(feature = "client")]
 fn set(obj: &JsValue, key: &str, value: &JsValue) {
     // Setting a property on a fresh Error object cannot fail; ignore the Result either way.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+    let _ = super::js::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+#[cfg(feature = "client")]
 impl From<Error> for JsValue {
     fn from(e: Error) -> Self {
         let js = super::js::Error::new(&e.message());
@@ -63,5 +64,28 @@ impl From<Error> for JsValue {
             }
         }
         v
+    }
+}
+
+#[cfg(not(feature = "client"))]
+#[wasm_bindgen(module = "/src/web/fast.js")]
+extern "C" {
+    /// `new Error(message)` named `OssError` with `code`, `retryable` and `field` (when not
+    /// empty): the signing-only build's errors carry nothing else.
+    #[wasm_bindgen(js_name = ossError)]
+    fn oss_error(message: &str, code: &str, field: &str, retryable: bool) -> JsValue;
+}
+
+/// The signing-only build: the error object is made in JS (smaller than setting its properties
+/// one by one from wasm).
+#[cfg(not(feature = "client"))]
+impl From<Error> for JsValue {
+    fn from(e: Error) -> Self {
+        oss_error(
+            &e.message(),
+            e.code(),
+            e.field().unwrap_or_default(),
+            e.is_retryable(),
+        )
     }
 }
