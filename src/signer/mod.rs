@@ -352,6 +352,11 @@ impl Request {
         &self.headers
     }
 
+    /// Where the request goes.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     /// The `Host` the request goes to.
     pub fn host(&self) -> String {
         self.endpoint.host_for(&self.bucket)

@@ -71,6 +71,9 @@ fn split_url(url: &str) -> Option<(&str, &str, &str)> {
     Some((scheme, host, query))
 }
 
+/// Why a plain-http URL to a host that is not loopback is refused.
+pub const PLAIN_HTTP: &str = "is plain http: credentials and signed URLs would travel in clear text; use https (or set allowInsecureHttp)";
+
 /// Refuses plain-http URLs except to loopback, unless `allow_insecure_http`.
 pub fn check_scheme(field: &str, url: &str, allow_insecure_http: bool) -> Result<()> {
     let Some((scheme, host, _)) = split_url(url.trim()) else {
@@ -88,10 +91,7 @@ pub fn check_scheme(field: &str, url: &str, allow_insecure_http: bool) -> Result
     if allow_insecure_http || is_loopback_host(host) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
-            "is plain http: credentials and signed URLs would travel in clear text; use https (or set allowInsecureHttp)",
-        ))
+        Err(Error::invalid(field, PLAIN_HTTP))
     }
 }
 

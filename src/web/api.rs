@@ -4,7 +4,7 @@
 #![allow(unreachable_pub)]
 
 use super::fast::{FastCall, Reader};
-use crate::endpoint::EndpointOptions;
+use crate::endpoint::{Endpoint, EndpointOptions};
 use crate::error::{Error, Result};
 use crate::names::{Bucket, Region};
 use crate::prelude::*;
@@ -183,7 +183,7 @@ fn standalone(input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
         additional_headers: fields.additional,
     })?;
     pending.at(1)?;
-    check_http(&req.base_url(), loc.allow_insecure_http)?;
+    check_http(req.endpoint(), &req.host(), loc.allow_insecure_http)?;
     pending.at(2)?;
     let creds = loc.credentials()?;
     pending.at(3)?;
@@ -197,10 +197,15 @@ fn standalone(input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
     })
 }
 
-/// Refuses a plain-http URL to a host that is not loopback, unless `allowInsecureHttp`.
-pub(super) fn check_http(url: &str, allow: bool) -> Result<()> {
-    if url.starts_with("http://") {
-        crate::upload::signed::check_scheme("endpoint", url, allow)?;
+/// Refuses a plain-http endpoint whose `host` (a request's, with the bucket when it is in the
+/// host name) is not loopback, unless `allowInsecureHttp`: the check of
+/// `upload::signed::check_scheme` on the URL the endpoint builds, without parsing that URL.
+pub(super) fn check_http(endpoint: &Endpoint, host: &str, allow: bool) -> Result<()> {
+    if endpoint.scheme() == "http" && !allow && !crate::upload::signed::is_loopback_host(host) {
+        return Err(Error::invalid(
+            "endpoint",
+            crate::upload::signed::PLAIN_HTTP,
+        ));
     }
     Ok(())
 }
@@ -321,7 +326,7 @@ pub fn build_post_policy(
     )?;
     pending.at(3)?;
     let url = location.url_for(&bucket, None);
-    check_http(&url, flag(2))?;
+    check_http(&location, &location.host_for(&bucket), flag(2))?;
     pending.at(4)?;
     let creds = it.credentials()?;
     pending.at(5)?;

@@ -142,7 +142,7 @@ impl Signer {
         let endpoint = Endpoint::resolve(&region, &endpoint_options)?;
         let http = endpoint.scheme() == "http";
         if let (true, Some(b)) = (http, &bucket) {
-            check_http(&endpoint.url_for(b, None), loc.allow_insecure_http)?;
+            check_http(&endpoint, &endpoint.host_for(b), loc.allow_insecure_http)?;
         }
         pending.at(2)?;
         Ok(Self {
@@ -198,7 +198,7 @@ impl Signer {
             call.additional,
         )?;
         if self.http {
-            check_http(&req.base_url(), self.allow_insecure_http)?;
+            check_http(&self.endpoint, &req.host(), self.allow_insecure_http)?;
         }
         Ok(req)
     }
