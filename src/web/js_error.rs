@@ -81,11 +81,16 @@ extern "C" {
 #[cfg(not(feature = "client"))]
 impl From<Error> for JsValue {
     fn from(e: Error) -> Self {
-        oss_error(
-            &e.message(),
-            e.code(),
-            e.field().unwrap_or_default(),
-            e.is_retryable(),
-        )
+        // Only InvalidArgument can arise without the client; its message is built here so that
+        // `Error::message` (every variant's wording) is not linked.
+        match &e {
+            Error::InvalidArgument { field, reason } => oss_error(
+                &crate::text::cat(&["invalid ", field, ": ", reason]),
+                "InvalidArgument",
+                field,
+                false,
+            ),
+            other => oss_error(other.code(), other.code(), "", other.is_retryable()),
+        }
     }
 }
