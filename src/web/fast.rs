@@ -103,18 +103,24 @@ impl Pending<'_> {
     }
 }
 
-/// The fields of a packed argument, split at its separator (see fast.js).
-pub(super) struct Reader<'a>(core::str::Split<'a, char>);
+/// The fields of a packed argument, split at its separator (see fast.js): the text not yet read
+/// and the separator's UTF-8 bytes. A byte search is exact: the separator is a character that
+/// occurs in no field, and UTF-8 never encodes one character inside another.
+pub(super) struct Reader<'a> {
+    rest: &'a str,
+    sep: [u8; 4],
+    sep_len: usize,
+}
 
 impl<'a> Reader<'a> {
     /// The reader of the fields, after the pending error of the checking lane.
     pub(super) fn new(packed: &'a str) -> Result<(Self, Pending<'a>)> {
         if let Some(rest) = packed.strip_prefix('\u{80}') {
-            return Ok((Self(rest.split('\0')), Pending::default()));
+            return Ok((Self::split(rest, '\0'), Pending::default()));
         }
         let mut chars = packed.strip_prefix('\u{81}').ok_or_else(malformed)?.chars();
         let sep = chars.next().ok_or_else(malformed)?;
-        let mut it = Self(chars.as_str().split(sep));
+        let mut it = Self::split(chars.as_str(), sep);
         let stage = it.next()?;
         let (field, why) = (it.next()?, it.next()?);
         let pending = if stage.is_empty() {
@@ -126,8 +132,31 @@ impl<'a> Reader<'a> {
         Ok((it, Pending(pending)))
     }
 
+    fn split(rest: &'a str, sep: char) -> Self {
+        let mut buf = [0u8; 4];
+        let sep_len = sep.encode_utf8(&mut buf).len();
+        Self {
+            rest,
+            sep: buf,
+            sep_len,
+        }
+    }
+
+    /// The next field (every field, the last included, ends with the separator).
     pub(super) fn next(&mut self) -> Result<&'a str> {
-        self.0.next().ok_or_else(malformed)
+        let bytes = self.rest.as_bytes();
+        let sep = self.sep.get(..self.sep_len).unwrap_or_default();
+        let first = sep.first().copied().unwrap_or_default();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b == first && bytes.get(i..i + sep.len()) == Some(sep) {
+                let field = self.rest.get(..i).ok_or_else(malformed)?;
+                self.rest = self.rest.get(i + sep.len()..).ok_or_else(malformed)?;
+                return Ok(field);
+            }
+            i += 1;
+        }
+        Err(malformed())
     }
 
     /// `''` → absent, `'=' + text` → the text.
