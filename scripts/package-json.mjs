@@ -29,9 +29,7 @@ const pkg = {
     './package.json': './package.json',
   },
   files: ['oss_direct_upload_bg.wasm', 'oss_direct_upload.js', 'oss_direct_upload.d.ts', 'oss_direct_upload_bg.wasm.d.ts',
-    'sign/sign_bg.wasm', 'sign/sign.js', 'sign/sign.d.ts', 'sign/sign_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md',
-    // JS the glue imports (wasm-bindgen `module = …` snippets: the Signer's fast lane).
-    'snippets/', 'sign/snippets/'],
+    'sign/sign_bg.wasm', 'sign/sign.js', 'sign/sign.d.ts', 'sign/sign_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md'],
   sideEffects: false,
   keywords: ['oss', 'aliyun', 'alibaba-cloud', 'upload', 'sts', 'wasm', 'presigned-url', 'multipart'],
 };

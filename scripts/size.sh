@@ -8,28 +8,18 @@ cd "$(dirname "$0")/.."
 
 row() { printf '| %-34s | %9s | %9s |\n' "$1" "$2" "$3"; }
 sizes() { echo "$(wc -c <"$1") $(gzip -9c "$1" | wc -c)"; }
-# The glue: wasm-bindgen's module plus the JS snippets it imports (each file gzipped on its own,
-# as a server sends them).
-glue() {
-  local raw gz r g
-  read -r raw gz < <(sizes "$1")
-  for f in $(find "$2" -path '*/snippets/*' -name '*.js' 2>/dev/null | sort); do
-    read -r r g < <(sizes "$f")
-    raw=$((raw + r)) gz=$((gz + g))
-  done
-  echo "$raw $gz"
-}
 read -r wasm_raw wasm_gz < <(sizes pkg/oss_direct_upload_bg.wasm)
-read -r js_raw js_gz < <(glue pkg/oss_direct_upload.js pkg/snippets)
+# The glue: wasm-bindgen's module, the JS it imports (src/web/fast.js) bundled in by build.sh.
+read -r js_raw js_gz < <(sizes pkg/oss_direct_upload.js)
 read -r swasm_raw swasm_gz < <(sizes pkg/sign/sign_bg.wasm)
-read -r sjs_raw sjs_gz < <(glue pkg/sign/sign.js pkg/sign/snippets)
+read -r sjs_raw sjs_gz < <(sizes pkg/sign/sign.js)
 row "file" "raw (B)" "gzip (B)"
 row "----" "---:" "---:"
 row "oss_direct_upload_bg.wasm" "$wasm_raw" "$wasm_gz"
-row "oss_direct_upload.js + snippets (glue)" "$js_raw" "$js_gz"
+row "oss_direct_upload.js (glue)" "$js_raw" "$js_gz"
 row "total: full package" "$((wasm_raw + js_raw))" "$((wasm_gz + js_gz))"
 row "sign/sign_bg.wasm" "$swasm_raw" "$swasm_gz"
-row "sign/sign.js + snippets (glue)" "$sjs_raw" "$sjs_gz"
+row "sign/sign.js (glue)" "$sjs_raw" "$sjs_gz"
 row "total: signing core (/sign)" "$((swasm_raw + sjs_raw))" "$((swasm_gz + sjs_gz))"
 
 if [ "${1:-}" = "--check" ]; then
