@@ -260,16 +260,16 @@ pub fn sign_post_policy(
     // credentials, time; type errors of later fields pending behind each check here.
     let packed = super::fast::pack_sign_policy(input)?;
     let (mut it, pending) = Reader::new(&packed)?;
-    let text = it.next()?;
-    let region = Region::new(it.next()?)?;
+    let text = it.next();
+    let region = Region::new(it.next())?;
     pending.at(0)?;
-    if let Some(b) = it.optional()? {
+    if let Some(b) = it.optional() {
         Bucket::new(b)?;
     }
     pending.at(1)?;
     let creds = it.credentials()?;
     pending.at(2)?;
-    let now = super::fast::sign_time(it.next()?)?;
+    let now = super::fast::sign_time(it.next())?;
     let sig = with_keys(|keys| signer::sign_post_policy(text, &creds, &region, None, now, keys))?;
     Ok(post_result(&sig, "", "", None))
 }
@@ -306,14 +306,14 @@ pub fn build_post_policy(
     // Packed in JS (super::fast::packBuildPolicy); the stages number the checks below.
     let packed = super::fast::pack_build_policy(input)?;
     let (mut it, pending) = Reader::new(&packed)?;
-    let region = Region::new(it.next()?)?;
+    let region = Region::new(it.next())?;
     pending.at(0)?;
-    let bucket = Bucket::new(it.next()?)?;
+    let bucket = Bucket::new(it.next())?;
     pending.at(1)?;
-    let endpoint = it.optional()?;
-    let kind = super::input::endpoint_kind(it.optional()?)?;
+    let endpoint = it.optional();
+    let kind = super::input::endpoint_kind(it.optional())?;
     pending.at(2)?;
-    let flags = it.next()?.as_bytes();
+    let flags = it.next().as_bytes();
     let flag = |i: usize| flags.get(i) == Some(&b'1');
     let location = crate::endpoint::Endpoint::resolve(
         &region,
@@ -330,13 +330,13 @@ pub fn build_post_policy(
     pending.at(4)?;
     let creds = it.credentials()?;
     pending.at(5)?;
-    let now = super::fast::sign_time(it.next()?)?;
-    let expires = it.opt_int()?.unwrap_or(1);
-    let (key, prefix) = (it.optional()?, it.optional()?);
+    let now = super::fast::sign_time(it.next())?;
+    let expires = it.opt_int().unwrap_or(1);
+    let (key, prefix) = (it.optional(), it.optional());
     let key = key_condition(key, prefix)?;
     pending.at(6)?;
     #[allow(clippy::cast_sign_loss)]
-    let range = match (it.opt_int()?, it.opt_int()?) {
+    let range = match (it.opt_int(), it.opt_int()) {
         (None, None) => None,
         (lo, hi) => {
             let (lo, hi) = (
@@ -351,13 +351,13 @@ pub fn build_post_policy(
     };
     pending.at(7)?;
     let mut types = Vec::new();
-    for _ in 0..it.count()? {
-        let t = it.next()?;
+    for _ in 0..it.count() {
+        let t = it.next();
         crate::upload::content_type::check("contentTypes", t)?;
         types.push(t.to_owned());
     }
     pending.at(8)?;
-    let content_type = match (types.len(), it.optional()?) {
+    let content_type = match (types.len(), it.optional()) {
         (0, None) => None,
         (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p.to_owned())),
         (_, Some(_)) => {
@@ -372,10 +372,10 @@ pub fn build_post_policy(
     };
     pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let status = it.opt_int()?.map(|s| s as u16);
+    let status = it.opt_int().map(|s| s as u16);
     let mut extra = Vec::new();
-    for _ in 0..it.count()? {
-        extra.push(it.next()?.to_owned());
+    for _ in 0..it.count() {
+        extra.push(it.next().to_owned());
     }
     let policy = PostPolicy {
         expiration: Some(now.plus_secs(expires)),

@@ -121,8 +121,8 @@ impl<'a> Reader<'a> {
         let mut chars = packed.strip_prefix('\u{81}').ok_or_else(malformed)?.chars();
         let sep = chars.next().ok_or_else(malformed)?;
         let mut it = Self::split(chars.as_str(), sep);
-        let stage = it.next()?;
-        let (field, why) = (it.next()?, it.next()?);
+        let stage = it.next();
+        let (field, why) = (it.next(), it.next());
         let pending = if stage.is_empty() {
             None
         } else {
@@ -142,62 +142,57 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The next field (every field, the last included, ends with the separator).
-    pub(super) fn next(&mut self) -> Result<&'a str> {
+    /// The next field (every field, the last included, ends with the separator). The reader
+    /// never fails: fast.js writes every field an export reads, so a missing one (a bug, never
+    /// input) reads as empty and then fails the value checks like an empty field.
+    pub(super) fn next(&mut self) -> &'a str {
         let bytes = self.rest.as_bytes();
         let sep = self.sep.get(..self.sep_len).unwrap_or_default();
         let first = sep.first().copied().unwrap_or_default();
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if b == first && bytes.get(i..i + sep.len()) == Some(sep) {
-                let field = self.rest.get(..i).ok_or_else(malformed)?;
-                self.rest = self.rest.get(i + sep.len()..).ok_or_else(malformed)?;
-                return Ok(field);
+                let field = self.rest.get(..i).unwrap_or_default();
+                self.rest = self.rest.get(i + sep.len()..).unwrap_or_default();
+                return field;
             }
             i += 1;
         }
-        Err(malformed())
+        core::mem::take(&mut self.rest)
     }
 
     /// `''` → absent, `'=' + text` → the text.
-    pub(super) fn optional(&mut self) -> Result<Option<&'a str>> {
-        let v = self.next()?;
-        if v.is_empty() {
-            Ok(None)
-        } else {
-            v.get(1..).map(Some).ok_or_else(malformed)
-        }
+    pub(super) fn optional(&mut self) -> Option<&'a str> {
+        self.next().get(1..)
     }
 
     /// id, secret, token? as packed, checked.
     pub(super) fn credentials(&mut self) -> Result<Credentials> {
-        let id = self.next()?;
-        let secret = self.next()?;
-        Credentials::new(id, secret, self.optional()?.map(str::to_owned))
+        let id = self.next();
+        let secret = self.next();
+        Credentials::new(id, secret, self.optional().map(str::to_owned))
     }
 
     /// An optional whole number (its range checked in JS): `''` → absent.
-    pub(super) fn opt_int(&mut self) -> Result<Option<i64>> {
-        match self.next()? {
-            "" => Ok(None),
-            n => parse_int(n).map(Some).ok_or_else(malformed),
-        }
+    pub(super) fn opt_int(&mut self) -> Option<i64> {
+        parse_int(self.next())
     }
 
-    pub(super) fn count(&mut self) -> Result<usize> {
-        parse_int(self.next()?)
+    /// A count of the fields that follow.
+    pub(super) fn count(&mut self) -> usize {
+        parse_int(self.next())
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(malformed)
+            .unwrap_or_default()
     }
 
-    fn location(&mut self) -> Result<Location<'a>> {
-        let region = self.next()?;
-        let cloud_box_id = self.optional()?;
-        let endpoint = self.optional()?;
-        let endpoint_type = self.optional()?;
-        let flags = self.next()?.as_bytes();
+    fn location(&mut self) -> Location<'a> {
+        let region = self.next();
+        let cloud_box_id = self.optional();
+        let endpoint = self.optional();
+        let endpoint_type = self.optional();
+        let flags = self.next().as_bytes();
         let flag = |i: usize| flags.get(i) == Some(&b'1');
-        Ok(Location {
+        Location {
             region,
             cloud_box_id,
             endpoint,
@@ -205,10 +200,10 @@ impl<'a> Reader<'a> {
             cname: flag(0),
             path_style: flag(1),
             allow_insecure_http: flag(2),
-            access_key_id: self.next()?,
-            access_key_secret: self.next()?,
-            security_token: self.optional()?,
-        })
+            access_key_id: self.next(),
+            access_key_secret: self.next(),
+            security_token: self.optional(),
+        }
     }
 }
 
@@ -262,30 +257,27 @@ impl<'a> FastCall<'a> {
     pub(super) fn parse(packed: &'a str, standalone: bool) -> Result<Self> {
         let (mut it, pending) = Reader::new(packed)?;
         let location = if standalone {
-            Some(it.location()?)
+            Some(it.location())
         } else {
             None
         };
-        let time = it.next()?;
-        let expires = match it.next()? {
-            "" => 0,
-            e => parse_int(e).ok_or_else(malformed)?,
-        };
-        let method = it.next()?;
-        let bucket = it.optional()?;
-        let key = it.optional()?;
+        let time = it.next();
+        let expires = parse_int(it.next()).unwrap_or_default();
+        let method = it.next();
+        let bucket = it.optional();
+        let key = it.optional();
         let mut headers = Vec::with_capacity(4);
-        for _ in 0..it.count()? {
-            headers.push((it.next()?.to_owned(), it.next()?.to_owned()));
+        for _ in 0..it.count() {
+            headers.push((it.next().to_owned(), it.next().to_owned()));
         }
         let mut query = Vec::new();
-        for _ in 0..it.count()? {
-            let k = it.next()?.to_owned();
-            query.push((k, it.optional()?.map(str::to_owned)));
+        for _ in 0..it.count() {
+            let k = it.next().to_owned();
+            query.push((k, it.optional().map(str::to_owned)));
         }
         let mut additional = Vec::new();
-        for _ in 0..it.count()? {
-            additional.push(it.next()?.to_owned());
+        for _ in 0..it.count() {
+            additional.push(it.next().to_owned());
         }
         Ok(Self {
             pending,
@@ -314,8 +306,8 @@ pub(super) fn sign_time(t: &str) -> Result<UnixTime> {
 /// `new Signer(options)` as `packSigner` writes it: the default bucket and the location.
 pub(super) fn parse_signer(packed: &str) -> Result<(Option<&str>, Location<'_>, Pending<'_>)> {
     let (mut it, pending) = Reader::new(packed)?;
-    let bucket = it.optional()?;
-    Ok((bucket, it.location()?, pending))
+    let bucket = it.optional();
+    Ok((bucket, it.location(), pending))
 }
 
 /// `setCredentials(credentials)` as `packCredentials` writes it.
