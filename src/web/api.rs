@@ -155,13 +155,18 @@ export interface BuiltPostPolicy extends SignedPostPolicy {
 /// the credentials (the fields' types, `expiresInSecs` and `signTime` were checked in JS).
 fn standalone(input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
     let packed = super::fast::pack_call(input, presign, true)?;
+    Ok(standalone_packed(&packed, presign)?)
+}
+
+/// [`standalone`] of the packed input (errors converted once, by the caller).
+fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
     let FastCall {
         pending,
         location,
         time,
         expires,
         fields,
-    } = FastCall::parse(&packed, true)?;
+    } = FastCall::parse(packed, true)?;
     let loc = location.ok_or_else(super::fast::malformed)?;
     let (region, product) = loc.region_product();
     let kind = super::input::endpoint_kind(loc.endpoint_type)?;
@@ -259,7 +264,12 @@ pub fn sign_post_policy(
     // Packed in JS (super::fast): policy text (its shape checked there), region, bucket?,
     // credentials, time; type errors of later fields pending behind each check here.
     let packed = super::fast::pack_sign_policy(input)?;
-    let (mut it, pending) = Reader::new(&packed)?;
+    Ok(sign_policy(&packed)?)
+}
+
+/// [`sign_post_policy`] of the packed input (errors converted once, by the caller).
+fn sign_policy(packed: &str) -> Result<JsValue> {
+    let (mut it, pending) = Reader::new(packed)?;
     let text = it.next();
     let region = Region::new(it.next())?;
     pending.at(0)?;
@@ -305,7 +315,13 @@ pub fn build_post_policy(
 ) -> Result<JsValue, JsValue> {
     // Packed in JS (super::fast::packBuildPolicy); the stages number the checks below.
     let packed = super::fast::pack_build_policy(input)?;
-    let (mut it, pending) = Reader::new(&packed)?;
+    Ok(build_policy(&packed)?)
+}
+
+/// [`build_post_policy`] of the packed input. Errors stay `Error` until the export converts
+/// them once, and the packed text is the caller's: each early return drops less (smaller wasm).
+fn build_policy(packed: &str) -> Result<JsValue> {
+    let (mut it, pending) = Reader::new(packed)?;
     let region = Region::new(it.next())?;
     pending.at(0)?;
     let bucket = Bucket::new(it.next())?;
@@ -325,7 +341,6 @@ pub fn build_post_policy(
         },
     )?;
     pending.at(3)?;
-    let url = location.url_for(&bucket, None);
     check_http(&location, &location.host_for(&bucket), flag(2))?;
     pending.at(4)?;
     let creds = it.credentials()?;
@@ -344,7 +359,7 @@ pub fn build_post_policy(
                 hi.map_or(MAX_OBJECT, |n| n as u64),
             );
             if lo > hi {
-                return Err(Error::invalid("maxBytes", "must not be less than minBytes").into());
+                return Err(Error::invalid("maxBytes", "must not be less than minBytes"));
             }
             Some((lo, hi))
         }
@@ -354,7 +369,7 @@ pub fn build_post_policy(
     for _ in 0..it.count() {
         let t = it.next();
         crate::upload::content_type::check("contentTypes", t)?;
-        types.push(t.to_owned());
+        types.push(t);
     }
     pending.at(8)?;
     let content_type = match (types.len(), it.optional()) {
@@ -364,11 +379,14 @@ pub fn build_post_policy(
             return Err(Error::invalid(
                 "contentTypePrefix",
                 "give either contentTypes or contentTypePrefix, not both",
-            )
-            .into());
+            ));
         }
-        (1, None) => types.into_iter().next().map(ContentTypeCondition::Eq),
-        (_, None) => Some(ContentTypeCondition::In(types)),
+        (1, None) => types
+            .first()
+            .map(|t| ContentTypeCondition::Eq((*t).to_owned())),
+        (_, None) => Some(ContentTypeCondition::In(
+            types.iter().map(|t| (*t).to_owned()).collect(),
+        )),
     };
     pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -399,6 +417,7 @@ pub fn build_post_policy(
         Some(KeyCondition::Eq(k)) => k.as_str(),
         _ => "",
     };
+    let url = location.url_for(&bucket, None);
     let built = crate::text::cat(&[&url, "\0", &text]);
     Ok(post_result(&sig, key, &built, Some(now.plus_secs(expires))))
 }

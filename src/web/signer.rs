@@ -81,8 +81,7 @@ impl Signer {
         #[wasm_bindgen(unchecked_param_type = "SignerOptions")] options: &JsValue,
     ) -> Result<Signer, JsValue> {
         let packed = fast::pack_signer(options)?;
-        let (bucket, loc, pending) = fast::parse_signer(&packed)?;
-        Ok(Self::at(bucket, &loc, &pending)?)
+        Ok(Self::from_packed(&packed)?)
     }
 
     /// Replaces the credentials (e.g. fresh STS credentials); the old ones and their derived
@@ -121,6 +120,12 @@ impl Signer {
 }
 
 impl Signer {
+    /// `new Signer(options)` of the packed options (errors converted once, by the caller).
+    fn from_packed(packed: &str) -> Result<Self> {
+        let (bucket, loc, pending) = fast::parse_signer(packed)?;
+        Self::at(bucket, &loc, &pending)
+    }
+
     /// The signer of `loc`: checked in the order of `signRequest` (endpoint type, bucket, region,
     /// product, endpoint, plain http, then the credentials).
     fn at(
@@ -161,7 +166,12 @@ impl Signer {
     /// types of its fields were checked there; its values are checked here, the request's first.
     fn call(&mut self, input: &JsValue, presign: bool) -> Result<JsValue, JsValue> {
         let packed = fast::pack_call(input, presign, false)?;
-        let call = FastCall::parse(&packed, false)?;
+        Ok(self.call_packed(&packed, presign)?)
+    }
+
+    /// [`Signer::call`] of the packed input (errors converted once, by the caller).
+    fn call_packed(&mut self, packed: &str, presign: bool) -> Result<JsValue> {
+        let call = FastCall::parse(packed, false)?;
         let req = self.request(call.fields)?;
         call.pending.at(1)?;
         let (now, expires) = (fast::sign_time(call.time)?, call.expires);
