@@ -3,27 +3,8 @@
 
 use crate::prelude::*;
 
-/// `%00%01…%FF`: the escape of byte `b` is `ESCAPES[3b..3b+3]`.
-// Built at compile time: an index out of range would fail the build, it cannot panic at run time.
-#[allow(clippy::indexing_slicing)]
-const ESCAPES: &str = {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    const BYTES: [u8; 768] = {
-        let mut t = [0u8; 768];
-        let mut b = 0;
-        while b < 256 {
-            t[3 * b] = b'%';
-            t[3 * b + 1] = HEX[b >> 4];
-            t[3 * b + 2] = HEX[b & 15];
-            b += 1;
-        }
-        t
-    };
-    match core::str::from_utf8(&BYTES) {
-        Ok(s) => s,
-        Err(_) => "",
-    }
-};
+/// Upper-case hex digits of escapes.
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Whether `b` is left as is: `A–Z a–z 0–9 - _ . ~`.
 fn is_unreserved(b: u8) -> bool {
@@ -42,8 +23,10 @@ pub fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
         }
         // Runs of kept bytes are ASCII, so every boundary here is a char boundary.
         out.push_str(s.get(run..i).unwrap_or_default());
-        let at = 3 * usize::from(b);
-        out.push_str(ESCAPES.get(at..at + 3).unwrap_or_default());
+        out.push('%');
+        for d in [b >> 4, b & 15] {
+            out.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'0')));
+        }
         run = i + 1;
     }
     out.push_str(s.get(run..).unwrap_or_default());
