@@ -39,6 +39,8 @@ build() {
   local wasm="$out/${name}_bg.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
+  # wasm-bindgen's hashed import names, shortened in the module and the glue alike.
+  node scripts/minify-imports.mjs "$wasm" "$out/$name.js"
 }
 
 build pkg/sign sign --no-default-features
