@@ -113,7 +113,12 @@ fn is_token_byte(b: u8) -> bool {
 
 /// `v` without leading and trailing spaces and tabs (what V4 trims from header values).
 fn trim_space_tab(v: &str) -> &str {
-    v.trim_matches(|c| c == ' ' || c == '\t')
+    let kept = |c: &u8| *c != b' ' && *c != b'\t';
+    let b = v.as_bytes();
+    let start = b.iter().position(kept).unwrap_or(b.len());
+    let end = b.iter().rposition(kept).map_or(start, |i| i + 1);
+    // Spaces and tabs are ASCII: both ends are char boundaries.
+    v.get(start..end).unwrap_or_default()
 }
 
 /// Headers of a request, checked: names are HTTP tokens, unique ignoring case; values carry no

@@ -193,13 +193,7 @@ fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
     let creds = loc.credentials()?;
     pending.at(3)?;
     let time = super::fast::sign_time(time)?;
-    Ok(if presign {
-        let p = with_keys(|keys| signer::presign(&req, &creds, time, expires, keys))?;
-        super::fast::result(&p.url, &p.headers, Some(p.expires_at))
-    } else {
-        let signed = with_keys(|keys| signer::sign_request(&req, &creds, time, keys));
-        super::fast::result(&signed.url, &signed.headers, None)
-    })
+    with_keys(|keys| super::fast::sign(&req, &creds, time, presign.then_some(expires), keys))
 }
 
 /// Refuses a plain-http endpoint whose `host` (a request's, with the bucket when it is in the

@@ -10,6 +10,7 @@
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::prelude::*;
+use crate::signer::{self, Request, SigningKeyCache};
 use crate::text::parse_int;
 use crate::time::UnixTime;
 use wasm_bindgen::prelude::*;
@@ -68,6 +69,24 @@ pub(super) fn result(
     #[allow(clippy::cast_precision_loss)]
     let expires_ms = expires_at.map_or(f64::NAN, |t| t.secs() as f64 * 1000.0);
     unpack_signed(&out, expires_ms)
+}
+
+/// Signs `req` (or, with `expires`, presigns it for that many seconds) and answers as
+/// [`result`] does: the end of every `signRequest` / `presignUrl` call, standalone or a Signer's.
+pub(super) fn sign(
+    req: &Request,
+    creds: &Credentials,
+    now: UnixTime,
+    expires: Option<i64>,
+    keys: &mut SigningKeyCache,
+) -> Result<JsValue> {
+    Ok(if let Some(secs) = expires {
+        let p = signer::presign(req, creds, now, secs, keys)?;
+        result(&p.url, &p.headers, Some(p.expires_at))
+    } else {
+        let signed = signer::sign_request(req, creds, now, keys);
+        result(&signed.url, &signed.headers, None)
+    })
 }
 
 /// The per-request fields of one call, in the order `signRequest` reads them.

@@ -175,13 +175,13 @@ impl Signer {
         let req = self.request(call.fields)?;
         call.pending.at(1)?;
         let (now, expires) = (fast::sign_time(call.time)?, call.expires);
-        Ok(if presign {
-            let p = signer::presign(&req, &self.creds, now, expires, &mut self.keys)?;
-            fast::result(&p.url, &p.headers, Some(p.expires_at))
-        } else {
-            let signed = signer::sign_request(&req, &self.creds, now, &mut self.keys);
-            fast::result(&signed.url, &signed.headers, None)
-        })
+        fast::sign(
+            &req,
+            &self.creds,
+            now,
+            presign.then_some(expires),
+            &mut self.keys,
+        )
     }
 
     /// The request of one call: its fields checked as `signRequest` checks them, in the same
