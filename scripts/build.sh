@@ -22,19 +22,15 @@ build() {
   }
   rm -f build.log
   [ "$out" = pkg ] || rm -f "$out/.gitignore"
-  # The JS snippets the glue imports (src/web/fast.js), minified: their comments stay in the source.
-  local f
-  for f in $(find "$out" -path '*/snippets/*' -name '*.js'); do
-    node_modules/.bin/esbuild --minify --format=esm --log-level=warning "$f" --outfile="$f" --allow-overwrite
-  done
   # Lifetime errors of exported objects (use after free, free during a call) as OssErrors.
   node scripts/patch-glue.mjs "$out/$name.js"
-  # wasm-bindgen's glue without its comments and whitespace (its docs are in the .d.ts, which
-  # editors read), with the snippets it imports bundled in: one module to fetch, and one gzip
-  # stream (-0.4 KB gzip for /sign). Identifiers are kept, so classes keep their names
-  # (`OssClient.name`, stack traces).
-  node_modules/.bin/esbuild --bundle --minify-whitespace --minify-syntax --format=esm --log-level=warning \
+  # wasm-bindgen's glue minified (its docs are in the .d.ts, which editors read), with the
+  # snippets it imports bundled in: one module to fetch, one gzip stream. Exported classes and
+  # functions get their names back (`Signer.name`, console output); stack traces show the
+  # minified names of the glue's internals.
+  node_modules/.bin/esbuild --bundle --minify --format=esm --log-level=warning \
     "$out/$name.js" --outfile="$out/$name.js" --allow-overwrite
+  node scripts/keep-export-names.mjs "$out/$name.js"
   rm -rf "$out/snippets"
   local wasm="$out/${name}_bg.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
