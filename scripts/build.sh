@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+# --low-memory-unused: Rust lays the stack out first ([0, 1 MiB), growing down), then data and
+# heap above 1 MiB, so nothing lives below address 1024 unless the stack is all but exhausted;
+# wasm-opt may then fold constant offsets into loads and stores (-0.2 KB gzip for /sign, -1 KB
+# for the full package, with --converge).
+WASM_OPT_FLAGS=(-Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
   --strip-target-features --strip-debug --strip-producers)
 
 # build OUT_DIR OUT_NAME [cargo args...]
