@@ -134,7 +134,7 @@ pub fn canonical_uri(bucket: &Bucket, key: Option<&ObjectKey>) -> String {
 
 fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
     let bad = |why: &str| Error::invalid("endpoint", cat(&["\"", text, "\": ", why]));
-    let t = text.trim();
+    let t = text.trim_ascii();
     let (scheme, rest) = if let Some(r) = strip_prefix_ci(t, "https://") {
         ("https", r)
     } else if let Some(r) = strip_prefix_ci(t, "http://") {
@@ -148,14 +148,14 @@ fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
     if host.is_empty() {
         return Err(bad("has no host"));
     }
-    if host.contains(['/', '?', '#', '@']) {
+    if !crate::text::all_bytes(host, |b| !matches!(b, b'/' | b'?' | b'#' | b'@')) {
         return Err(bad(
             "must be a scheme and host[:port] only, without path, query or user info",
         ));
     }
-    let valid = host
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    let valid = crate::text::all_bytes(host, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+    });
     if !valid {
         return Err(bad("contains characters not allowed in a host name"));
     }

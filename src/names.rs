@@ -4,6 +4,11 @@ use crate::error::{Error, Result};
 use crate::prelude::*;
 use crate::text::cat;
 
+/// `a–z 0–9 -`: the characters of bucket names and region IDs.
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+}
+
 /// A bucket name: 3–63 characters of `a–z 0–9 -`, starting and ending with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Bucket(String);
@@ -12,9 +17,7 @@ impl Bucket {
     /// Checks a bucket name against OSS's naming rules.
     pub fn new(name: &str) -> Result<Self> {
         let ok_len = (3..=63).contains(&name.len());
-        let ok_chars = name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = crate::text::all_bytes(name, is_name_byte);
         let ok_ends = !name.starts_with('-') && !name.ends_with('-');
         if ok_len && ok_chars && ok_ends {
             Ok(Self(name.to_owned()))
@@ -45,7 +48,7 @@ impl ObjectKey {
             "must be at most 1023 bytes of UTF-8"
         } else if key.starts_with('/') || key.starts_with('\\') {
             "must not start with '/' or '\\'"
-        } else if key.contains(['\r', '\n']) {
+        } else if !crate::text::all_bytes(key, |b| b != b'\r' && b != b'\n') {
             "must not contain CR or LF"
         } else {
             return Ok(Self(key.to_owned()));
@@ -66,7 +69,7 @@ pub fn check_key_prefix(prefix: &str) -> Result<()> {
         "must be at most 1023 bytes of UTF-8"
     } else if prefix.starts_with('/') || prefix.starts_with('\\') {
         "must not start with '/' or '\\' (no object key can)"
-    } else if prefix.contains(['\r', '\n']) {
+    } else if !crate::text::all_bytes(prefix, |b| b != b'\r' && b != b'\n') {
         "must not contain CR or LF"
     } else {
         return Ok(());
@@ -100,9 +103,7 @@ impl Region {
         let id = region.strip_prefix("oss-").unwrap_or(region);
         let valid = !id.is_empty()
             && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && crate::text::all_bytes(id, is_name_byte)
             && !id.starts_with('-')
             && !id.ends_with('-');
         if valid {

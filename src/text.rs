@@ -3,9 +3,25 @@
 
 use crate::prelude::*;
 
+/// Whether every byte of `s` passes `ok`: one function for every byte-class check (each closure
+/// given to `Iterator::all` or `any` is a copy of the loop in wasm).
+#[inline(never)]
+pub(crate) fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
+    for b in s.bytes() {
+        if !ok(b) {
+            return false;
+        }
+    }
+    true
+}
+
 /// The pieces joined.
 pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    let mut len = 0;
+    for p in parts {
+        len += p.len();
+    }
+    let mut s = String::with_capacity(len);
     for p in parts {
         s.push_str(p);
     }
@@ -14,7 +30,11 @@ pub(crate) fn cat(parts: &[&str]) -> String {
 
 /// The strings joined by `sep` (`[String]::join` without its panicking overflow check).
 pub(crate) fn join(items: &[String], sep: &str) -> String {
-    let mut s = String::with_capacity(items.iter().map(|i| i.len() + sep.len()).sum());
+    let mut len = 0;
+    for i in items {
+        len += i.len() + sep.len();
+    }
+    let mut s = String::with_capacity(len);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             s.push_str(sep);

@@ -103,11 +103,11 @@ impl Credentials {
     ) -> Result<Self> {
         let access_key_id = access_key_id.into();
         let secret = access_key_secret.into();
-        let id = access_key_id.trim();
+        let id = access_key_id.trim_ascii();
         if id.is_empty() {
             return Err(Error::invalid("credentials.accessKeyId", "is required"));
         }
-        if !id.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
+        if !crate::text::all_bytes(id, |b| b.is_ascii_graphic() && b != b'/') {
             return Err(Error::invalid(
                 "credentials.accessKeyId",
                 "must be printable ASCII without '/'",
@@ -139,6 +139,19 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Copy-paste whitespace (ASCII) around an AccessKeyId is forgiven; any other character,
+    /// Unicode spaces included, is refused rather than silently dropped.
+    #[test]
+    fn access_key_id_trims_ascii_whitespace_only() {
+        for id in [" id", "id\n", "\t id \r\n"] {
+            assert_eq!(Credentials::new(id, "s", None).unwrap().access_key_id, "id");
+        }
+        for id in ["\u{a0}id", "id\u{3000}", "\u{b}id", "\u{85}id"] {
+            let e = Credentials::new(id, "s", None).unwrap_err();
+            assert_eq!(e.field(), Some("credentials.accessKeyId"), "{id:?}");
+        }
+    }
 
     #[test]
     fn debug_and_display_never_show_secrets() {

@@ -103,7 +103,11 @@ fn wire_value(v: &str) -> String {
     if v.is_ascii() {
         v.to_owned()
     } else {
-        v.bytes().map(char::from).collect()
+        let mut out = String::with_capacity(v.len() * 2);
+        for b in v.bytes() {
+            out.push(char::from(b));
+        }
+        out
     }
 }
 
@@ -132,10 +136,10 @@ impl Headers {
         let mut out: Vec<Header> = Vec::new();
         for (name, value) in pairs {
             let field = || cat(&["headers.", &name]);
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
+            if name.is_empty() || !crate::text::all_bytes(&name, is_token_byte) {
                 return Err(Error::invalid(field(), "is not a valid HTTP header name"));
             }
-            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            if !crate::text::all_bytes(&value, |b| !matches!(b, b'\r' | b'\n' | 0)) {
                 return Err(Error::invalid(
                     field(),
                     "value must not contain CR, LF or NUL",
@@ -224,8 +228,8 @@ pub struct Target {
 
 /// The method, trimmed and upper-cased: letters only, not empty.
 pub fn check_method(method: &str) -> Result<String> {
-    let method = method.trim();
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+    let method = method.trim_ascii();
+    if method.is_empty() || !crate::text::all_bytes(method, |b| b.is_ascii_alphabetic()) {
         return Err(Error::invalid("method", "must be an HTTP method like PUT"));
     }
     Ok(method.to_ascii_uppercase())
@@ -234,7 +238,9 @@ pub fn check_method(method: &str) -> Result<String> {
 /// The signing product: `oss` when not given; lower-case letters and `-`.
 pub fn check_product(product: Option<&str>) -> Result<&str> {
     let product = product.unwrap_or(PRODUCT_OSS);
-    if product.is_empty() || !product.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+    if product.is_empty()
+        || !crate::text::all_bytes(product, |b| b.is_ascii_lowercase() || b == b'-')
+    {
         return Err(Error::invalid("product", "must be like \"oss\""));
     }
     Ok(product)
@@ -317,7 +323,7 @@ impl Request {
             }
         }
         for name in &additional_headers {
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
+            if name.is_empty() || !crate::text::all_bytes(name, is_token_byte) {
                 return Err(Error::invalid(
                     "additionalHeaders",
                     cat(&["\"", name, "\" is not a header name"]),
@@ -398,15 +404,16 @@ impl Request {
         } else {
             String::new()
         };
-        let mut names: Vec<String> = self
-            .additional_headers
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .filter(|n| !is_default_signed(n))
-            .filter(|n| self.header_value(n, &host).is_some_and(|v| !v.is_empty()))
-            .collect();
+        let mut names: Vec<String> = Vec::with_capacity(self.additional_headers.len());
+        for n in &self.additional_headers {
+            let n = n.to_ascii_lowercase();
+            let signed = !is_default_signed(&n)
+                && self.header_value(&n, &host).is_some_and(|v| !v.is_empty());
+            if signed && !names.contains(&n) {
+                names.push(n);
+            }
+        }
         crate::encode::sort_small(&mut names);
-        names.dedup();
         (names, host)
     }
 
@@ -504,12 +511,16 @@ fn encode_query(pairs: &[(String, Option<String>)], extra: usize) -> Vec<(String
 
 /// [`canonical_query`] of pairs already encoded (`None` and `Some("")` both sign as a bare name).
 fn canonical_query_of(encoded: &[(String, Option<String>)]) -> String {
-    let mut sorted: Vec<(&str, &str)> = encoded
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_deref().unwrap_or("")))
-        .collect();
+    let mut sorted: Vec<(&str, &str)> = Vec::with_capacity(encoded.len());
+    for (k, v) in encoded {
+        sorted.push((k, v.as_deref().unwrap_or("")));
+    }
     crate::encode::sort_small(&mut sorted);
-    let mut out = String::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    let mut len = 0;
+    for (k, v) in &sorted {
+        len += k.len() + v.len() + 2;
+    }
+    let mut out = String::with_capacity(len);
     for (i, (k, v)) in sorted.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -525,12 +536,11 @@ fn canonical_query_of(encoded: &[(String, Option<String>)]) -> String {
 
 /// `name:value\n` for each sorted signed header line.
 pub fn canonical_headers<N: AsRef<str>, V: AsRef<str>>(lines: &[(N, V)]) -> String {
-    let mut out = String::with_capacity(
-        lines
-            .iter()
-            .map(|(n, v)| n.as_ref().len() + v.as_ref().len() + 2)
-            .sum(),
-    );
+    let mut len = 0;
+    for (n, v) in lines {
+        len += n.as_ref().len() + v.as_ref().len() + 2;
+    }
+    let mut out = String::with_capacity(len);
     for (name, value) in lines {
         let (name, value) = (name.as_ref(), value.as_ref());
         out.push_str(name);
@@ -793,14 +803,12 @@ pub fn presign(
 
     let mut url = req.base_url();
     append_query(&mut url, &query);
-    let headers = req
-        .headers
-        .iter()
-        .filter(|h| {
-            h.lower != header::HOST && (is_default_signed(&h.lower) || names.contains(&h.lower))
-        })
-        .map(|h| (h.name.clone(), h.wire_value()))
-        .collect();
+    let mut headers = Vec::with_capacity(req.headers.0.len());
+    for h in req.headers.iter() {
+        if h.lower != header::HOST && (is_default_signed(&h.lower) || names.contains(&h.lower)) {
+            headers.push((h.name.clone(), h.wire_value()));
+        }
+    }
     Ok(PresignedUrl {
         method: req.method.clone(),
         url,

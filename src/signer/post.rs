@@ -43,7 +43,7 @@ pub fn sign_post_policy(
     now: UnixTime,
     cache: &mut SigningKeyCache,
 ) -> Result<PostSignature> {
-    if policy_json.trim().is_empty() {
+    if policy_json.trim_ascii().is_empty() {
         return Err(Error::invalid("policy", "must not be empty"));
     }
     let product = product.unwrap_or(PRODUCT_OSS);
@@ -213,72 +213,72 @@ impl PostPolicy {
         }
         let product = product.unwrap_or(PRODUCT_OSS);
         let date = now.date_stamp();
-        let mut conds: Vec<String> = Vec::new();
-        let pair = |k: &str, v: &str| {
-            let mut s = String::from("{");
-            push_json_string(&mut s, k);
-            s.push(':');
-            push_json_string(&mut s, v);
-            s.push('}');
-            s
+        // Each condition is written with a leading comma, the first one's dropped at the end.
+        let mut conds = String::with_capacity(512);
+        let pair = |out: &mut String, k: &str, v: &str| {
+            out.push_str(",{");
+            push_json_string(out, k);
+            out.push(':');
+            push_json_string(out, v);
+            out.push('}');
         };
-        let op = |op: &str, field: &str, v: &str| {
-            let mut s = String::from("[");
-            push_json_string(&mut s, op);
-            s.push(',');
-            push_json_string(&mut s, field);
-            s.push(',');
-            push_json_string(&mut s, v);
-            s.push(']');
-            s
+        // `head` is the condition's constant start, e.g. `["eq","$key",`.
+        let op = |out: &mut String, head: &str, v: &str| {
+            out.push_str(head);
+            push_json_string(out, v);
+            out.push(']');
         };
-        conds.push(pair(param::X_OSS_SIGNATURE_VERSION, ALGORITHM));
-        conds.push(pair(
+        pair(&mut conds, param::X_OSS_SIGNATURE_VERSION, ALGORITHM);
+        pair(
+            &mut conds,
             param::X_OSS_CREDENTIAL,
             &credential(creds, &date, region, product),
-        ));
-        conds.push(pair(param::X_OSS_DATE, &now.iso8601_basic()));
+        );
+        pair(&mut conds, param::X_OSS_DATE, &now.iso8601_basic());
         if let Some(t) = &creds.security_token {
-            conds.push(pair(param::X_OSS_SECURITY_TOKEN, t.expose()));
+            pair(&mut conds, param::X_OSS_SECURITY_TOKEN, t.expose());
         }
         if let Some(b) = &self.bucket {
-            conds.push(pair("bucket", b.as_str()));
+            pair(&mut conds, "bucket", b.as_str());
         }
         match &self.key {
-            Some(KeyCondition::Eq(k)) => conds.push(op("eq", "$key", k)),
-            Some(KeyCondition::StartsWith(p)) => conds.push(op("starts-with", "$key", p)),
+            Some(KeyCondition::Eq(k)) => op(&mut conds, ",[\"eq\",\"$key\",", k),
+            Some(KeyCondition::StartsWith(p)) => op(&mut conds, ",[\"starts-with\",\"$key\",", p),
             None => {}
         }
         if let Some((min, max)) = self.content_length_range {
-            conds.push(length_range(min, max));
+            conds.push(',');
+            conds.push_str(&length_range(min, max));
         }
         match &self.content_type {
-            Some(ContentTypeCondition::Eq(t)) => conds.push(op("eq", "$content-type", t)),
+            Some(ContentTypeCondition::Eq(t)) => op(&mut conds, ",[\"eq\",\"$content-type\",", t),
             Some(ContentTypeCondition::StartsWith(t)) => {
-                conds.push(op("starts-with", "$content-type", t));
+                op(&mut conds, ",[\"starts-with\",\"$content-type\",", t);
             }
             Some(ContentTypeCondition::In(list)) => {
-                let mut s = String::from("[\"in\",\"$content-type\",[");
+                conds.push_str(",[\"in\",\"$content-type\",[");
                 for (i, t) in list.iter().enumerate() {
                     if i > 0 {
-                        s.push(',');
+                        conds.push(',');
                     }
-                    push_json_string(&mut s, t);
+                    push_json_string(&mut conds, t);
                 }
-                s.push_str("]]");
-                conds.push(s);
+                conds.push_str("]]");
             }
             None => {}
         }
         if let Some(s) = self.success_action_status {
             let status = crate::text::int(i64::from(s));
-            conds.push(op("eq", "$success_action_status", &status));
+            op(&mut conds, ",[\"eq\",\"$success_action_status\",", &status);
         }
-        conds.extend(self.extra_conditions.iter().cloned());
+        for c in &self.extra_conditions {
+            conds.push(',');
+            conds.push_str(c);
+        }
         let mut json = String::from("{\"expiration\":");
         push_json_string(&mut json, &expiration.iso8601_millis());
         json.push_str(",\"conditions\":[");
-        json.push_str(&crate::text::join(&conds, ","));
+        json.push_str(conds.get(1..).unwrap_or_default());
         json.push_str("]}");
         Ok(json)
     }

@@ -445,3 +445,44 @@ fn header_values_lose_only_spaces_and_tabs_at_the_ends() {
         assert_eq!(super::trim_space_tab(raw), want);
     }
 }
+
+#[test]
+fn methods_trim_ascii_whitespace_only() {
+    assert_eq!(check_method(" put\r\n").unwrap(), "PUT");
+    for m in ["\u{a0}PUT", "PUT\u{3000}", "\u{b}PUT", ""] {
+        assert_eq!(
+            check_method(m).unwrap_err().field(),
+            Some("method"),
+            "{m:?}"
+        );
+    }
+}
+
+#[test]
+fn additional_headers_are_lower_cased_unique_and_sorted() {
+    let req = Request::new(RequestParts {
+        method: "PUT",
+        bucket: "examplebucket",
+        key: Some("k"),
+        region: "cn-hangzhou",
+        headers: vec![
+            ("Cache-Control".into(), "no-cache".into()),
+            ("Accept".into(), "*/*".into()),
+            ("Content-Type".into(), "text/plain".into()),
+        ],
+        additional_headers: vec![
+            "cache-control".into(),
+            "HOST".into(),
+            "Cache-Control".into(),
+            "accept".into(),
+            "content-type".into(),
+            "absent".into(),
+            "host".into(),
+        ],
+        ..Default::default()
+    })
+    .unwrap();
+    let (names, host) = req.normalized_additional();
+    assert_eq!(names, ["accept", "cache-control", "host"]);
+    assert_eq!(host, "examplebucket.oss-cn-hangzhou.aliyuncs.com");
+}

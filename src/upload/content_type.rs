@@ -80,8 +80,11 @@ pub fn from_extension(key: &str) -> Option<&'static str> {
 
 /// Checks a Content-Type value: printable ASCII with a `/`.
 pub fn check(field: &str, value: &str) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() || !v.contains('/') || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    let v = value.trim_ascii();
+    if v.is_empty()
+        || crate::text::all_bytes(v, |b| b != b'/')
+        || !crate::text::all_bytes(v, |b| (0x20..0x7f).contains(&b))
+    {
         return Err(Error::invalid(
             field,
             "must be a MIME type like image/png (printable ASCII)",

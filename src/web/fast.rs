@@ -51,12 +51,10 @@ pub(super) fn result(
     headers: &[(String, String)],
     expires_at: Option<UnixTime>,
 ) -> JsValue {
-    let len = url.len()
-        + headers
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 2)
-            .sum::<usize>()
-        + 1;
+    let mut len = url.len() + 1;
+    for (k, v) in headers {
+        len += k.len() + v.len() + 2;
+    }
     let mut out = String::with_capacity(len);
     out.push_str(url);
     out.push('\0');
