@@ -9,13 +9,9 @@ use core::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// An argument was rejected before any request was made.
-    InvalidArgument {
-        /// The option or field that was rejected (`key`, `bucket`, `headers.x-oss-meta-a`…).
-        field: String,
-        /// Why it was rejected.
-        reason: String,
-    },
+    /// An argument was rejected before any request was made. Boxed: errors travel through every
+    /// `?` of the signing path, and a small `Error` is less code to move (smaller wasm).
+    InvalidArgument(Box<Invalid>),
     /// The credential provider failed or returned an unusable response.
     CredentialProvider(String),
     /// The credential provider failed in a way that may pass (a timeout, a 5xx or 429 from the
@@ -42,6 +38,15 @@ pub enum Error {
     CorsExposeHeadersMissing(String),
     /// A multipart upload was paused; its uploadId and checkpoint are kept for `resume`.
     UploadPaused(String),
+}
+
+/// What an [`Error::InvalidArgument`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The option or field that was rejected (`key`, `bucket`, `headers.x-oss-meta-a`…).
+    pub field: String,
+    /// Why it was rejected.
+    pub reason: String,
 }
 
 /// An error answered by OSS (the parsed `<Error>` XML and response metadata).
@@ -81,10 +86,10 @@ impl Error {
     /// One out-of-line constructor for the hundred call sites (smaller wasm).
     #[inline(never)]
     fn invalid_str(field: &str, reason: &str) -> Self {
-        Self::InvalidArgument {
+        Self::InvalidArgument(Box::new(Invalid {
             field: field.to_owned(),
             reason: reason.to_owned(),
-        }
+        }))
     }
 
     /// The stable code: `InvalidArgument`, `CredentialProviderError`, `CredentialsExpired`,
@@ -92,7 +97,7 @@ impl Error {
     /// `CorsExposeHeadersMissing`, `UploadPaused`, or the OSS code verbatim.
     pub fn code(&self) -> &str {
         match self {
-            Self::InvalidArgument { .. } => "InvalidArgument",
+            Self::InvalidArgument(_) => "InvalidArgument",
             Self::CredentialProvider(_) | Self::CredentialProviderUnavailable(_) => {
                 "CredentialProviderError"
             }
@@ -120,7 +125,7 @@ impl Error {
     /// The field an `InvalidArgument` names.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::InvalidArgument { field, .. } => Some(field),
+            Self::InvalidArgument(e) => Some(&e.field),
             _ => None,
         }
     }
@@ -132,7 +137,7 @@ impl Error {
     pub fn message(&self) -> String {
         use crate::text::cat;
         match self {
-            Self::InvalidArgument { field, reason } => cat(&["invalid ", field, ": ", reason]),
+            Self::InvalidArgument(e) => cat(&["invalid ", &e.field, ": ", &e.reason]),
             Self::CredentialProvider(m) | Self::CredentialProviderUnavailable(m) => {
                 cat(&["credential provider failed: ", m])
             }

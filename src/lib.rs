@@ -62,4 +62,4 @@ pub mod upload;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use error::{Error, Result, ServiceError};
+pub use error::{Error, Invalid, Result, ServiceError};

@@ -144,7 +144,7 @@ pub fn from_value(root: &Value) -> Result<TemporaryCredentials> {
         m.push_str(field.trim_start_matches("credentials."));
         m.push_str(" is unusable: ");
         m.push_str(match &e {
-            Error::InvalidArgument { reason, .. } => reason,
+            Error::InvalidArgument(e) => &e.reason,
             _ => "invalid",
         });
         provider(m)

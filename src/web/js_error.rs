@@ -84,10 +84,10 @@ impl From<Error> for JsValue {
         // Only InvalidArgument can arise without the client; its message is built here so that
         // `Error::message` (every variant's wording) is not linked.
         match &e {
-            Error::InvalidArgument { field, reason } => oss_error(
-                &crate::text::cat(&["invalid ", field, ": ", reason]),
+            Error::InvalidArgument(e) => oss_error(
+                &crate::text::cat(&["invalid ", &e.field, ": ", &e.reason]),
                 "InvalidArgument",
-                field,
+                &e.field,
                 false,
             ),
             other => oss_error(other.code(), other.code(), "", other.is_retryable()),
