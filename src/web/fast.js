@@ -453,6 +453,7 @@ export function packSigner(options) {
 /** `signer.setCredentials(credentials)` packed: id, secret, token?. */
 export function packCredentials(credentials) {
   return checked(() => {
+    if (credentials == null) throw new Bad('credentials', 'is required');
     const f = snapshot(credentials, 'credentials');
     return f.pack(f.credentials());
   });

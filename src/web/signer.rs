@@ -91,9 +91,6 @@ impl Signer {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "OssCredentials")] credentials: &JsValue,
     ) -> Result<(), JsValue> {
-        if credentials.is_null() || credentials.is_undefined() {
-            return Err(Error::invalid("credentials", "is required").into());
-        }
         let packed = fast::pack_credentials(credentials)?;
         self.creds = fast::parse_credentials(&packed)?;
         self.keys = SigningKeyCache::new();
