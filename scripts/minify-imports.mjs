@@ -72,14 +72,15 @@ while (at < bytes.length) {
     const kind = bytes[p++];
     if (kind === 0) [, p] = uleb(bytes, p); // function: type index
     else throw new Error(`${wasmPath}: import ${module}.${field} is not a function; update scripts/minify-imports.mjs`);
-    let next = field;
-    if (field.startsWith('__wbg') || field.startsWith('__wbindgen')) {
-      next = shortName(renamed++);
-      const key = new RegExp(`(?<=[{,]\\s*)${field}(?=\\s*:)`, 'g');
-      const hits = glue.match(key)?.length ?? 0;
-      if (hits !== 1) throw new Error(`${gluePath}: import ${field} appears ${hits} times as a key; update scripts/minify-imports.mjs`);
-      glue = glue.replace(key, next);
+    // Every import is renamed, so no short name can meet an import keeping its own.
+    if (!field.startsWith('__wbg') && !field.startsWith('__wbindgen')) {
+      throw new Error(`${wasmPath}: import ${module}.${field} is not wasm-bindgen's; update scripts/minify-imports.mjs`);
     }
+    const next = shortName(renamed++);
+    const key = new RegExp(`(?<=[{,]\\s*)${field}(?=\\s*:)`, 'g');
+    const hits = glue.match(key)?.length ?? 0;
+    if (hits !== 1) throw new Error(`${gluePath}: import ${field} appears ${hits} times as a key; update scripts/minify-imports.mjs`);
+    glue = glue.replace(key, next);
     section.push(...name(module), ...name(next), ...bytes.subarray(descStart, p));
   }
   if (p !== end) throw new Error(`${wasmPath}: import section not read to its end`);

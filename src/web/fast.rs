@@ -195,11 +195,12 @@ impl<'a> Reader<'a> {
         parse_int(self.next())
     }
 
-    /// A count of the fields that follow.
+    /// A count of the fields that follow; never more than the bytes left (each field ends with
+    /// a separator), so a loop over it stays within the input whatever the count says.
     pub(super) fn count(&mut self) -> usize {
         parse_int(self.next())
             .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or_default()
+            .map_or(0, |n| n.min(self.rest.len()))
     }
 
     fn location(&mut self) -> Location<'a> {
