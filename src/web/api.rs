@@ -188,7 +188,7 @@ fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
         additional_headers: fields.additional,
     })?;
     pending.at(1)?;
-    check_http(req.endpoint(), &req.host(), loc.allow_insecure_http)?;
+    check_http(req.endpoint(), req.bucket(), loc.allow_insecure_http)?;
     pending.at(2)?;
     let creds = loc.credentials()?;
     pending.at(3)?;
@@ -196,11 +196,15 @@ fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
     with_keys(|keys| super::fast::sign(&req, &creds, time, presign.then_some(expires), keys))
 }
 
-/// Refuses a plain-http endpoint whose `host` (a request's, with the bucket when it is in the
-/// host name) is not loopback, unless `allowInsecureHttp`: the check of
-/// `upload::signed::check_scheme` on the URL the endpoint builds, without parsing that URL.
-pub(super) fn check_http(endpoint: &Endpoint, host: &str, allow: bool) -> Result<()> {
-    if endpoint.scheme() == "http" && !allow && !crate::upload::signed::is_loopback_host(host) {
+/// Refuses a plain-http endpoint whose host for `bucket` (with the bucket when it is in the host
+/// name) is not loopback, unless `allowInsecureHttp`: the check of
+/// `upload::signed::check_scheme` on the URL the endpoint builds, without building or parsing
+/// that URL (the host is built only for plain http).
+pub(super) fn check_http(endpoint: &Endpoint, bucket: &Bucket, allow: bool) -> Result<()> {
+    if endpoint.scheme() == "http"
+        && !allow
+        && !crate::upload::signed::is_loopback_host(&endpoint.host_for(bucket))
+    {
         return Err(Error::invalid(
             "endpoint",
             crate::upload::signed::PLAIN_HTTP,
@@ -335,7 +339,7 @@ fn build_policy(packed: &str) -> Result<JsValue> {
         },
     )?;
     pending.at(3)?;
-    check_http(&location, &location.host_for(&bucket), flag(2))?;
+    check_http(&location, &bucket, flag(2))?;
     pending.at(4)?;
     let creds = it.credentials()?;
     pending.at(5)?;

@@ -121,23 +121,25 @@ impl Pending<'_> {
 }
 
 /// The fields of a packed argument, split at its separator (see fast.js): the text not yet read
-/// and the separator's UTF-8 bytes. A byte search is exact: the separator is a character that
-/// occurs in no field, and UTF-8 never encodes one character inside another.
+/// and the separator. A byte search is exact: the separator is a character that occurs in no
+/// field, and UTF-8 never encodes one character inside another.
 pub(super) struct Reader<'a> {
     rest: &'a str,
-    sep: [u8; 4],
-    sep_len: usize,
+    sep: &'a str,
 }
 
 impl<'a> Reader<'a> {
     /// The reader of the fields, after the pending error of the checking lane.
     pub(super) fn new(packed: &'a str) -> Result<(Self, Pending<'a>)> {
         if let Some(rest) = packed.strip_prefix('\u{80}') {
-            return Ok((Self::split(rest, '\0'), Pending::default()));
+            return Ok((Self { rest, sep: "\0" }, Pending::default()));
         }
-        let mut chars = packed.strip_prefix('\u{81}').ok_or_else(malformed)?.chars();
-        let sep = chars.next().ok_or_else(malformed)?;
-        let mut it = Self::split(chars.as_str(), sep);
+        let text = packed.strip_prefix('\u{81}').ok_or_else(malformed)?;
+        let sep_len = text.chars().next().ok_or_else(malformed)?.len_utf8();
+        let mut it = Self {
+            rest: text.get(sep_len..).unwrap_or_default(),
+            sep: text.get(..sep_len).unwrap_or_default(),
+        };
         let stage = it.next();
         let (field, why) = (it.next(), it.next());
         let pending = if stage.is_empty() {
@@ -149,22 +151,12 @@ impl<'a> Reader<'a> {
         Ok((it, Pending(pending)))
     }
 
-    fn split(rest: &'a str, sep: char) -> Self {
-        let mut buf = [0u8; 4];
-        let sep_len = sep.encode_utf8(&mut buf).len();
-        Self {
-            rest,
-            sep: buf,
-            sep_len,
-        }
-    }
-
     /// The next field (every field, the last included, ends with the separator). The reader
     /// never fails: fast.js writes every field an export reads, so a missing one (a bug, never
     /// input) reads as empty and then fails the value checks like an empty field.
     pub(super) fn next(&mut self) -> &'a str {
         let bytes = self.rest.as_bytes();
-        let sep = self.sep.get(..self.sep_len).unwrap_or_default();
+        let sep = self.sep.as_bytes();
         let first = sep.first().copied().unwrap_or_default();
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {

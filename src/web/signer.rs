@@ -65,8 +65,7 @@ pub struct Signer {
     region: Region,
     product: String,
     endpoint: Endpoint,
-    /// Plain-http endpoint: each call's URL is checked as `signRequest` checks it.
-    http: bool,
+    /// Each call's plain-http URL is checked as `signRequest` checks it.
     allow_insecure_http: bool,
     bucket: Option<Bucket>,
     creds: Credentials,
@@ -142,16 +141,14 @@ impl Signer {
         let region = Region::new(region)?;
         let product = signer::check_product(product)?.to_owned();
         let endpoint = Endpoint::resolve(&region, &endpoint_options)?;
-        let http = endpoint.scheme() == "http";
-        if let (true, Some(b)) = (http, &bucket) {
-            check_http(&endpoint, &endpoint.host_for(b), loc.allow_insecure_http)?;
+        if let Some(b) = &bucket {
+            check_http(&endpoint, b, loc.allow_insecure_http)?;
         }
         pending.at(2)?;
         Ok(Self {
             region,
             product,
             endpoint,
-            http,
             allow_insecure_http: loc.allow_insecure_http,
             bucket,
             creds: loc.credentials()?,
@@ -204,9 +201,7 @@ impl Signer {
             call.query,
             call.additional,
         )?;
-        if self.http {
-            check_http(&self.endpoint, &req.host(), self.allow_insecure_http)?;
-        }
+        check_http(&self.endpoint, req.bucket(), self.allow_insecure_http)?;
         Ok(req)
     }
 }
