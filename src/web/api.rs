@@ -363,11 +363,13 @@ fn build_policy(packed: &str) -> Result<JsValue> {
         }
     };
     pending.at(7)?;
+    // Each as checked: its surrounding ASCII whitespace trimmed.
     let mut types = Vec::new();
     for _ in 0..it.count() {
-        let t = it.next();
-        crate::upload::content_type::check("contentTypes", t)?;
-        types.push(t);
+        types.push(crate::upload::content_type::check(
+            "contentTypes",
+            it.next(),
+        )?);
     }
     pending.at(8)?;
     let content_type = match (types.len(), it.optional()) {
@@ -379,12 +381,8 @@ fn build_policy(packed: &str) -> Result<JsValue> {
                 "give either contentTypes or contentTypePrefix, not both",
             ));
         }
-        (1, None) => types
-            .first()
-            .map(|t| ContentTypeCondition::Eq((*t).to_owned())),
-        (_, None) => Some(ContentTypeCondition::In(
-            types.iter().map(|t| (*t).to_owned()).collect(),
-        )),
+        (1, None) => types.pop().map(ContentTypeCondition::Eq),
+        (_, None) => Some(ContentTypeCondition::In(types)),
     };
     pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -546,10 +546,11 @@ impl OssClient {
                 (None, None) => None,
             };
             input.content_length_range = o.length_range()?;
-            input.content_types = o.string_list("contentTypes")?;
-            for (i, t) in input.content_types.iter().enumerate() {
-                let _ = i;
-                content_type::check("contentTypes", t)?;
+            // Each as checked: its surrounding ASCII whitespace trimmed.
+            for t in o.string_list("contentTypes")? {
+                input
+                    .content_types
+                    .push(content_type::check("contentTypes", &t)?);
             }
             input.expires_in_secs = o
                 .opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?

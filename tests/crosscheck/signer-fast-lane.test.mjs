@@ -386,6 +386,26 @@ test('values JSON would drop are refused by name; unreadable post-policy options
   }
 });
 
+// Regression: `contentTypes` were checked with their surrounding ASCII whitespace trimmed (as
+// documented) but written into the policy as given, so `[" image/png"]` signed
+// `["eq","$content-type"," image/png"]`, which a form sending `image/png` cannot meet (and
+// createPostPolicy's `Content-Type` field carried the spaces too).
+test('contentTypes are written into the policy trimmed, as they were checked', { skip: !(full && sign) && 'pkg/ is not built' }, async () => {
+  const base = { region: 'cn-hangzhou', bucket: 'bkt', credentials: OPTIONS.credentials, expiresInSecs: 600, signTime: T };
+  const conditionOf = (text) => JSON.parse(text).conditions.find((c) => Array.isArray(c) && c[1] === '$content-type');
+  for (const lib of [full, sign]) {
+    assert.deepEqual(conditionOf(lib.buildPostPolicy({ ...base, contentTypes: [' image/png\t'] }).policyText), ['eq', '$content-type', 'image/png']);
+    assert.deepEqual(conditionOf(lib.buildPostPolicy({ ...base, contentTypes: ['image/png ', '\r\ntext/plain'] }).policyText), ['in', '$content-type', ['image/png', 'text/plain']]);
+  }
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  const one = await c.createPostPolicy({ contentTypes: [' image/gif '] });
+  assert.deepEqual(conditionOf(one.policy), ['eq', '$content-type', 'image/gif']);
+  assert.equal(one.fields['Content-Type'], 'image/gif');
+  const two = await c.createPostPolicy({ contentTypes: ['\timage/gif', 'image/png '] });
+  assert.deepEqual(conditionOf(two.policy), ['in', '$content-type', ['image/gif', 'image/png']]);
+  c.free();
+});
+
 // Regression (adversarial review): OssClient read an option whose getter throws as absent, so
 // createPostPolicy signed a policy without the `key` or `maxBytes` limit it was given.
 test('OssClient: an option whose getter throws is an error, not absent', { skip: !full && 'pkg/ is not built' }, async () => {
