@@ -50,6 +50,10 @@ impl ObjectKey {
             "must not start with '/' or '\\'"
         } else if !crate::text::all_bytes(key, |b| b != b'\r' && b != b'\n') {
             "must not contain CR or LF"
+        } else if has_dot_segment(key) {
+            // fetch resolves dot segments before sending: `a/../b` would reach `/b`, not the
+            // path that was signed (and `dir/..` the bucket itself).
+            "must not have a '.' or '..' segment (browsers resolve it and send another path)"
         } else {
             return Ok(Self(key.to_owned()));
         };
@@ -60,6 +64,30 @@ impl ObjectKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether `key` has a `.` or `..` segment: one between slashes or at either end.
+fn has_dot_segment(key: &str) -> bool {
+    // Dots since the segment began; 3 once the segment has anything else (or three dots).
+    let mut dots = 0u8;
+    for &b in key.as_bytes() {
+        match b {
+            b'/' if dots == 1 || dots == 2 => return true,
+            b'/' => dots = 0,
+            b'.' => dots = dots.saturating_add(1).min(3),
+            _ => dots = 3,
+        }
+    }
+    dots == 1 || dots == 2
+}
+
+/// Why `endpoint` is required with `cloudBoxId`: the default endpoint would be built from the ID
+/// as if it were a region, a host that does not exist.
+pub const CLOUD_BOX_ENDPOINT: &str = "is required with cloudBoxId: the CloudBox's endpoint";
+
+/// Checks a `cloudBoxId`: a CloudBox ID is named like a region (`cb-…`) and signs in its place.
+pub fn cloud_box_id(id: &str) -> Result<Region> {
+    Region::new(id).map_err(|_| Error::invalid("cloudBoxId", "is not a valid CloudBox ID"))
 }
 
 /// Checks a key prefix (`keyPrefix` of a post policy): what a key may start with, so the rules of
@@ -158,6 +186,38 @@ mod tests {
         }
         assert!(ObjectKey::new(&"a".repeat(1024)).is_err());
         assert!(ObjectKey::new(&"中".repeat(342)).is_err()); // 1026 bytes
+    }
+
+    // Regression (review): keys with dot segments were accepted, and fetch resolves them before
+    // sending, so `a/../b.txt` reached `/b.txt` (SignatureDoesNotMatch) and `dir/..` the bucket.
+    #[test]
+    fn key_with_dot_segment_is_refused() {
+        for bad in [
+            ".",
+            "..",
+            "a/../b.txt",
+            "../x",
+            "a/./b",
+            "dir/..",
+            "dir/.",
+            "a//../b",
+        ] {
+            let e = ObjectKey::new(bad).unwrap_err();
+            assert_eq!(e.field(), Some("key"), "{bad:?}");
+            assert!(e.to_string().contains("'..' segment"), "{bad:?}: {e}");
+        }
+        for ok in [
+            "...",
+            ".a",
+            "a.",
+            "a/.b/c",
+            "a/b../c",
+            "..a/b",
+            "a/...",
+            ".hidden/x.txt",
+        ] {
+            assert!(ObjectKey::new(ok).is_ok(), "{ok:?}");
+        }
     }
 
     #[test]

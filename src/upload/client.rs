@@ -60,10 +60,7 @@ impl ClientConfig {
     /// Checks the settings: names, endpoint, and https unless loopback or allowed.
     pub fn check(&self) -> Result<Endpoint> {
         if self.cloud_box_id.is_some() && self.endpoint.is_none() {
-            return Err(Error::invalid(
-                "endpoint",
-                "is required with cloudBoxId: the CloudBox's endpoint",
-            ));
+            return Err(Error::invalid("endpoint", crate::names::CLOUD_BOX_ENDPOINT));
         }
         let ep = Endpoint::resolve(&self.region, &self.endpoint_options())?;
         if ep.scheme() == "http" {
@@ -153,8 +150,10 @@ pub struct PostPolicyInput {
     pub key: Option<KeyCondition>,
     /// Size bounds.
     pub content_length_range: Option<(u64, u64)>,
-    /// Allowed Content-Type values.
+    /// Allowed Content-Type values (one: an "eq" condition, and a `Content-Type` field).
     pub content_types: Vec<String>,
+    /// Content-Type prefix (`starts-with`), when no `content_types` are given.
+    pub content_type_prefix: Option<String>,
     /// Requested validity.
     pub expires_in_secs: i64,
     /// 200, 201 or 204.
@@ -556,7 +555,10 @@ impl<S: CredentialSource> Client<S> {
         secs: i64,
     ) -> Result<(Vec<(String, String)>, String)> {
         let content_type = match input.content_types.len() {
-            0 => None,
+            0 => input
+                .content_type_prefix
+                .clone()
+                .map(signer::ContentTypeCondition::StartsWith),
             1 => input
                 .content_types
                 .first()

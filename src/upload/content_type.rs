@@ -93,6 +93,20 @@ pub fn check(field: &str, value: &str) -> Result<String> {
     Ok(v.to_owned())
 }
 
+/// Checks a Content-Type prefix (a post policy's `starts-with` condition): printable ASCII, its
+/// surrounding ASCII whitespace trimmed as [`check`] trims a type (a prefix that starts with a
+/// space would admit no form). Returns it trimmed; it may be empty (any type).
+pub fn check_prefix(field: &str, value: &str) -> Result<String> {
+    let v = value.trim_ascii();
+    if !crate::text::all_bytes(v, |b| (0x20..0x7f).contains(&b)) {
+        return Err(Error::invalid(
+            field,
+            "must be the start of a MIME type like image/ (printable ASCII)",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
 /// The Content-Type to sign and send: `explicit`, else `blob_type`, else by extension, else
 /// `application/octet-stream`.
 pub fn resolve(explicit: Option<&str>, blob_type: Option<&str>, key: &str) -> Result<String> {
@@ -150,6 +164,22 @@ pub fn upload_headers(headers: Vec<(String, String)>) -> Result<UploadHeaders> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression (review): buildPostPolicy wrote contentTypePrefix unchecked and untrimmed, so
+    // " image/" signed a condition no form meets and "image/\r\n" was accepted.
+    #[test]
+    fn prefix_is_trimmed_and_printable_ascii() {
+        assert_eq!(check_prefix("p", " image/\t").unwrap(), "image/");
+        assert_eq!(check_prefix("p", "").unwrap(), "");
+        assert_eq!(check_prefix("p", "text").unwrap(), "text");
+        for bad in ["image/\r\nx", "imáge/", "a\u{7f}", "a\0b"] {
+            assert_eq!(
+                check_prefix("p", bad).unwrap_err().field(),
+                Some("p"),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn table_is_sorted_for_binary_search() {

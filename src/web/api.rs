@@ -102,6 +102,8 @@ export interface SignPostPolicyInput {
    *  Either must be a JSON object with an `expiration` string and a `conditions` array. */
   policy: object | string;
   region: string;
+  /** OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox". */
+  cloudBoxId?: string;
   bucket?: string;
   credentials: OssCredentials;
   signTime?: Date;
@@ -129,10 +131,10 @@ export interface BuildPostPolicyInput extends OssLocation {
   /** content-length-range; defaults 0 and 5 GiB when only one is given; maxBytes >= minBytes. */
   minBytes?: number;
   maxBytes?: number;
-  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq". Each a
-   *  MIME type in printable ASCII. */
+  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq" and is also
+   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. */
   contentTypes?: string[];
-  /** Content-Type prefix, e.g. "image/". */
+  /** Content-Type prefix, e.g. "image/" (not with contentTypes). */
   contentTypePrefix?: string;
   /** 200, 201 or 204; also put in `fields.success_action_status`. */
   successActionStatus?: 200 | 201 | 204;
@@ -168,9 +170,9 @@ fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
         fields,
     } = FastCall::parse(packed, true)?;
     let loc = location.ok_or_else(super::fast::malformed)?;
-    let (region, product) = loc.region_product();
     let kind = super::input::endpoint_kind(loc.endpoint_type)?;
     pending.at(0)?;
+    let (region, product) = loc.region_product()?;
     let req = Request::new(RequestParts {
         method: fields.method,
         bucket: fields.bucket.unwrap_or_default(),
@@ -235,12 +237,19 @@ pub fn presign_url(
 fn post_result(
     sig: &signer::PostSignature,
     key: &str,
+    content_type: &str,
     built: &str,
     expires: Option<UnixTime>,
 ) -> JsValue {
     let mut packed = String::with_capacity(1024);
     for part in [&sig.policy, &sig.signature] {
         packed.push_str(part);
+        packed.push('\0');
+    }
+    // The one allowed type of an "eq" condition, which the form must send (after the key).
+    if !content_type.is_empty() {
+        packed.push_str("Content-Type\0");
+        packed.push_str(content_type);
         packed.push('\0');
     }
     for (k, v) in &sig.fields {
@@ -269,8 +278,15 @@ pub fn sign_post_policy(
 fn sign_policy(packed: &str) -> Result<JsValue> {
     let (mut it, pending) = Reader::new(packed)?;
     let text = it.next();
-    let region = Region::new(it.next())?;
+    let mut region = Region::new(it.next())?;
     pending.at(0)?;
+    let product = match it.optional() {
+        Some(id) => {
+            region = crate::names::cloud_box_id(id)?;
+            Some(super::fast::CLOUD_BOX_PRODUCT)
+        }
+        None => None,
+    };
     if let Some(b) = it.optional() {
         Bucket::new(b)?;
     }
@@ -278,8 +294,9 @@ fn sign_policy(packed: &str) -> Result<JsValue> {
     let creds = it.credentials()?;
     pending.at(2)?;
     let now = super::fast::sign_time(it.next())?;
-    let sig = with_keys(|keys| signer::sign_post_policy(text, &creds, &region, None, now, keys))?;
-    Ok(post_result(&sig, "", "", None))
+    let sig =
+        with_keys(|keys| signer::sign_post_policy(text, &creds, &region, product, now, keys))?;
+    Ok(post_result(&sig, "", "", "", None))
 }
 
 /// `key` (an exact key, checked) or `keyPrefix` (checked), not both.
@@ -299,6 +316,27 @@ fn key_condition(key: Option<&str>, prefix: Option<&str>) -> Result<Option<KeyCo
             Some(KeyCondition::StartsWith(p.to_owned()))
         }
         (None, None) => None,
+    })
+}
+
+/// The content-type condition of `contentTypes` (checked, trimmed) or `contentTypePrefix`.
+fn content_type_condition(
+    mut types: Vec<String>,
+    prefix: Option<&str>,
+) -> Result<Option<ContentTypeCondition>> {
+    Ok(match (types.len(), prefix) {
+        (0, None) => None,
+        (0, Some(p)) => Some(ContentTypeCondition::StartsWith(
+            crate::upload::content_type::check_prefix("contentTypePrefix", p)?,
+        )),
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                "contentTypePrefix",
+                "give either contentTypes or contentTypePrefix, not both",
+            ));
+        }
+        (1, None) => types.pop().map(ContentTypeCondition::Eq),
+        (_, None) => Some(ContentTypeCondition::In(types)),
     })
 }
 
@@ -326,6 +364,11 @@ fn build_policy(packed: &str) -> Result<JsValue> {
     pending.at(1)?;
     let endpoint = it.optional();
     let kind = super::input::endpoint_kind(it.optional())?;
+    let signing = super::fast::cloud_box(it.optional(), endpoint)?;
+    let (sign_region, product) = match &signing {
+        Some(id) => (id, Some(super::fast::CLOUD_BOX_PRODUCT)),
+        None => (&region, None),
+    };
     pending.at(2)?;
     let flags = it.next().as_bytes();
     let flag = |i: usize| flags.get(i) == Some(&b'1');
@@ -372,18 +415,7 @@ fn build_policy(packed: &str) -> Result<JsValue> {
         )?);
     }
     pending.at(8)?;
-    let content_type = match (types.len(), it.optional()) {
-        (0, None) => None,
-        (0, Some(p)) => Some(ContentTypeCondition::StartsWith(p.to_owned())),
-        (_, Some(_)) => {
-            return Err(Error::invalid(
-                "contentTypePrefix",
-                "give either contentTypes or contentTypePrefix, not both",
-            ));
-        }
-        (1, None) => types.pop().map(ContentTypeCondition::Eq),
-        (_, None) => Some(ContentTypeCondition::In(types)),
-    };
+    let content_type = content_type_condition(types, it.optional())?;
     pending.at(9)?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let status = it.opt_int().map(|s| s as u16);
@@ -400,9 +432,9 @@ fn build_policy(packed: &str) -> Result<JsValue> {
         success_action_status: status,
         extra_conditions: extra,
     };
-    let text = policy.to_json(&creds, &region, None, now)?;
+    let text = policy.to_json(&creds, sign_region, product, now)?;
     let mut sig =
-        with_keys(|keys| signer::sign_post_policy(&text, &creds, &region, None, now, keys))?;
+        with_keys(|keys| signer::sign_post_policy(&text, &creds, sign_region, product, now, keys))?;
     if let Some(s) = status {
         sig.fields.push((
             "success_action_status".to_owned(),
@@ -415,5 +447,15 @@ fn build_policy(packed: &str) -> Result<JsValue> {
     };
     let url = location.url_for(&bucket, None);
     let built = crate::text::cat(&[&url, "\0", &text]);
-    Ok(post_result(&sig, key, &built, Some(now.plus_secs(expires))))
+    let content_type = match &policy.content_type {
+        Some(ContentTypeCondition::Eq(t)) => t.as_str(),
+        _ => "",
+    };
+    Ok(post_result(
+        &sig,
+        key,
+        content_type,
+        &built,
+        Some(now.plus_secs(expires)),
+    ))
 }

@@ -128,7 +128,11 @@ export interface CreatePostPolicyOptions {
   keyPrefix?: string;
   minBytes?: number;
   maxBytes?: number;
+  /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq" and is also
+   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. */
   contentTypes?: string[];
+  /** Content-Type prefix, e.g. "image/" (not with contentTypes). */
+  contentTypePrefix?: string;
   /** Default 900; capped at the credentials' expiry. */
   expiresInSecs?: number;
   successActionStatus?: 200 | 201 | 204;
@@ -375,10 +379,7 @@ impl OssClient {
             endpoint_kind: super::input::endpoint_kind(o.opt_string("endpointType")?.as_deref())?,
             cloud_box_id: o
                 .opt_string("cloudBoxId")?
-                .map(|id| {
-                    Region::new(&id)
-                        .map_err(|_| Error::invalid("cloudBoxId", "is not a valid CloudBox ID"))
-                })
+                .map(|id| crate::names::cloud_box_id(&id))
                 .transpose()?,
             refresh_before_secs: o
                 .opt_int("refreshBeforeExpirySecs", 0, 86_400)?
@@ -552,6 +553,16 @@ impl OssClient {
                     .content_types
                     .push(content_type::check("contentTypes", &t)?);
             }
+            if let Some(p) = o.opt_string("contentTypePrefix")? {
+                if !input.content_types.is_empty() {
+                    return Err(Error::invalid(
+                        "contentTypePrefix",
+                        "give either contentTypes or contentTypePrefix, not both",
+                    ));
+                }
+                input.content_type_prefix =
+                    Some(content_type::check_prefix("contentTypePrefix", &p)?);
+            }
             input.expires_in_secs = o
                 .opt_int("expiresInSecs", 1, crate::signer::MAX_PRESIGN_SECS)?
                 .unwrap_or(900);
@@ -573,19 +584,38 @@ impl OssClient {
                     .map_err(|_| unreadable())?
                     .iter()
                 {
+                    // As JSON writes it (a Date becomes a string): OSS refuses a condition
+                    // that is not an object or a non-empty array (fast.js checks the same).
                     let text = js_sys::JSON::stringify(&c)
                         .ok()
                         .and_then(|s| s.as_string())
-                        .filter(|_| c.is_object())
+                        .filter(|t| c.is_object() && (t.starts_with('{') || t.starts_with('[') && t != "[]"))
                         .ok_or_else(|| {
                             Error::invalid(
                                 "conditions",
-                                "each condition must be an object or an array",
+                                "each condition must be an object or a non-empty array (as JSON writes it)",
                             )
                         })?;
                     input.conditions.push(text);
                 }
             }
+            // Last, so that an option whose getter throws is named first: a misspelled option
+            // (`maxbytes`) or one createPostPolicy does not have would otherwise drop its limit
+            // from the policy without a word.
+            o.only(
+                &[
+                    "key",
+                    "keyPrefix",
+                    "minBytes",
+                    "maxBytes",
+                    "contentTypes",
+                    "contentTypePrefix",
+                    "expiresInSecs",
+                    "successActionStatus",
+                    "conditions",
+                ],
+                "createPostPolicy",
+            )?;
         }
         let t = WebTransport::new(None, self.timeout_ms, None);
         let p = self.core.create_post_policy(&t, &input).await?;

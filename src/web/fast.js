@@ -505,20 +505,21 @@ class Raw extends Fields {
   }
 }
 
-/** `signPostPolicy(input)` packed: policy text, region, bucket?, id, secret, token?, time. */
+/** `signPostPolicy(input)` packed: policy text, region, cloudBoxId?, bucket?, id, secret,
+ *  token?, time. */
 export function packSignPolicy(o) {
   return checked(() => {
     const f = Raw.root(o);
     const text = policyOf(f.get('policy'));
     const region = f.str('region');
-    const bucket = f.at(0, () => f.opt('bucket'), '');
+    const [cloudBox, bucket] = f.at(0, () => [f.opt('cloudBoxId'), f.opt('bucket')], ['', '']);
     const creds = f.at(1, () => f.credentials('credentials'), ['', '', '']);
-    return f.pack([text, region, bucket, ...creds, f.at(2, () => f.rawSignTime(), '0')]);
+    return f.pack([text, region, cloudBox, bucket, ...creds, f.at(2, () => f.rawSignTime(), '0')]);
   });
 }
 
 /**
- * `buildPostPolicy(input)` packed: region, bucket, endpoint?, endpointType?, flags (cname,
+ * `buildPostPolicy(input)` packed: region, bucket, endpoint?, endpointType?, cloudBoxId?, flags (cname,
  * pathStyle, allowInsecureHttp), id, secret, token?, time, expiresInSecs, key?, keyPrefix?,
  * minBytes?, maxBytes?, count + contentTypes, contentTypePrefix?, successActionStatus?,
  * count + condition texts (each `JSON.stringify` of an object or array).
@@ -528,7 +529,7 @@ export function packBuildPolicy(o) {
     const f = Raw.root(o);
     const region = f.str('region');
     const bucket = f.at(0, () => f.str('bucket'), '');
-    const [endpoint, endpointType] = f.at(1, () => [f.opt('endpoint'), f.opt('endpointType')], ['', '']);
+    const [endpoint, endpointType, cloudBox] = f.at(1, () => [f.opt('endpoint'), f.opt('endpointType'), f.opt('cloudBoxId')], ['', '', '']);
     const flags = f.at(2, () => f.flag('cname') + f.flag('pathStyle'), '00') + f.at(3, () => f.flag('allowInsecureHttp'), '0');
     const creds = f.at(4, () => f.credentials('credentials'), ['', '', '']);
     const time = f.at(5, () => f.rawSignTime(), '0');
@@ -539,7 +540,7 @@ export function packBuildPolicy(o) {
     const prefix = f.at(8, () => f.opt('contentTypePrefix'), '');
     const status = f.at(9, () => f.optInt('successActionStatus', 200, 204), '');
     const conds = f.at(9, () => conditionsOf(f.get('conditions')), ['0']);
-    return f.pack([region, bucket, endpoint, endpointType, flags, ...creds, time, expires, ...key, ...range, ...types, prefix, status, ...conds]);
+    return f.pack([region, bucket, endpoint, endpointType, cloudBox, flags, ...creds, time, expires, ...key, ...range, ...types, prefix, status, ...conds]);
   });
 }
 
@@ -549,7 +550,7 @@ function conditionsOf(list) {
   if (!Array.isArray(list)) throw new Bad('conditions', 'must be an array of policy conditions');
   const out = [String(list.length)];
   for (const c of list) {
-    if (typeof c !== 'object' || c === null) throw new Bad('conditions', 'each condition must be an object or an array');
+    if (typeof c !== 'object' || c === null) throw new Bad('conditions', CONDITION);
     let text;
     try {
       text = JSON.stringify(c);
@@ -557,10 +558,15 @@ function conditionsOf(list) {
       text = undefined;
     }
     if (typeof text !== 'string') throw new Bad('conditions', 'could not be serialised with JSON.stringify');
+    // What JSON writes: a Date becomes a string, an object with toJSON anything. OSS refuses a
+    // condition that is not an object or a non-empty array (src/web/client.rs checks the same).
+    if (!(text[0] === '{' || (text[0] === '[' && text !== '[]'))) throw new Bad('conditions', CONDITION);
     out.push(text);
   }
   return out;
 }
+
+const CONDITION = 'each condition must be an object or a non-empty array (as JSON writes it)';
 
 /**
  * The exact text `signPostPolicy` signs: `policy` as given when a string, else `JSON.stringify`

@@ -217,6 +217,26 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The product a CloudBox signs for.
+pub(super) const CLOUD_BOX_PRODUCT: &str = "oss-cloudbox";
+
+/// OSS on CloudBox (`cloudBoxId`, which needs its `endpoint`): the ID, checked, for which
+/// requests and policies are signed as for a region.
+pub(super) fn cloud_box(
+    id: Option<&str>,
+    endpoint: Option<&str>,
+) -> Result<Option<crate::names::Region>> {
+    let Some(id) = id else { return Ok(None) };
+    let id = crate::names::cloud_box_id(id)?;
+    if endpoint.is_none() {
+        return Err(crate::error::Error::invalid(
+            "endpoint",
+            crate::names::CLOUD_BOX_ENDPOINT,
+        ));
+    }
+    Ok(Some(id))
+}
+
 /// Where a standalone `signRequest` / `presignUrl` call or a `Signer` signs, and with what
 /// credentials (their types checked in JS, their values by [`Location::credentials`]).
 pub(super) struct Location<'a> {
@@ -233,11 +253,17 @@ pub(super) struct Location<'a> {
 }
 
 impl Location<'_> {
-    /// The signing region and product: `cloudBoxId` and "oss-cloudbox" for OSS on CloudBox.
-    pub(super) fn region_product(&self) -> (&str, Option<&'static str>) {
+    /// The signing region and product: `cloudBoxId` and "oss-cloudbox" for OSS on CloudBox,
+    /// which needs its endpoint (checked here with the region, as `OssClient` checks them;
+    /// without a CloudBox the region is checked with the request).
+    pub(super) fn region_product(&self) -> Result<(&str, Option<&'static str>)> {
         match self.cloud_box_id {
-            Some(id) => (id, Some("oss-cloudbox")),
-            None => (self.region, None),
+            Some(id) => {
+                crate::names::Region::new(self.region)?;
+                cloud_box(Some(id), self.endpoint)?;
+                Ok((id, Some(CLOUD_BOX_PRODUCT)))
+            }
+            None => Ok((self.region, None)),
         }
     }
 

@@ -129,7 +129,6 @@ impl Signer {
         loc: &fast::Location<'_>,
         pending: &fast::Pending<'_>,
     ) -> Result<Self> {
-        let (region, product) = loc.region_product();
         let endpoint_options = EndpointOptions {
             endpoint: loc.endpoint,
             kind: super::input::endpoint_kind(loc.endpoint_type)?,
@@ -137,6 +136,7 @@ impl Signer {
             path_style: loc.path_style,
         };
         pending.at(0)?;
+        let (region, product) = loc.region_product()?;
         let bucket = bucket.map(Bucket::new).transpose()?;
         let region = Region::new(region)?;
         let product = signer::check_product(product)?.to_owned();

@@ -406,6 +406,78 @@ test('contentTypes are written into the policy trimmed, as they were checked', {
   c.free();
 });
 
+// Regressions (review of the post-policy and location paths):
+// - buildPostPolicy ignored `cloudBoxId` (signed for the region and "oss": SignatureDoesNotMatch
+//   on CloudBox), and signPostPolicy had no way to name one;
+// - signRequest / presignUrl / Signer built `https://BUCKET.oss-<cloudBoxId>.aliyuncs.com` (no such
+//   host) when `cloudBoxId` came without its endpoint, named a bad ID `region`, and never checked
+//   the region;
+// - buildPostPolicy gave a single allowed type no `Content-Type` field (the form got 403 from its
+//   own "eq" condition; createPostPolicy had it), and wrote `contentTypePrefix` unchecked and
+//   untrimmed;
+// - createPostPolicy dropped options it does not know (`maxbytes`, `contentTypePrefix`) and with
+//   them their limits; conditions JSON writes as a string (a Date) or `[]` were accepted.
+test('post policies and CloudBox locations are signed as documented (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, async () => {
+  const creds = { accessKeyId: 'AKID', accessKeySecret: 'secret' };
+  const base = { region: 'cn-hangzhou', bucket: 'bkt', credentials: creds, expiresInSecs: 600, signTime: T };
+  const box = { cloudBoxId: 'cb-123abc', endpoint: 'https://cb-123abc.cn-hangzhou.oss-cloudbox.aliyuncs.com' };
+  const scope = 'AKID/20240520/cb-123abc/oss-cloudbox/aliyun_v4_request';
+  const ctOf = (text) => JSON.parse(text).conditions.find((c) => Array.isArray(c) && c[1] === '$content-type');
+  for (const lib of [full, sign]) {
+    const req = { ...base, ...box, method: 'PUT', key: 'k' };
+    assert.match(lib.signRequest(req).headers.authorization, new RegExp(`Credential=${scope},`));
+    const built = lib.buildPostPolicy({ ...base, ...box, key: 'k' });
+    assert.equal(built.fields['x-oss-credential'], scope);
+    assert.ok(JSON.parse(built.policyText).conditions.some((c) => c['x-oss-credential'] === scope));
+    assert.equal(built.url, 'https://bkt.cb-123abc.cn-hangzhou.oss-cloudbox.aliyuncs.com/');
+    const signed = lib.signPostPolicy({ policy: built.policyText, region: 'cn-hangzhou', cloudBoxId: 'cb-123abc', credentials: creds, signTime: T });
+    assert.equal(signed.signature, built.signature);
+    const signer = new lib.Signer({ ...base, ...box });
+    assert.equal(signer.signRequest({ method: 'PUT', key: 'k', signTime: T }).headers.authorization, lib.signRequest(req).headers.authorization);
+    signer.free();
+    const err = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.code} ${e.field}`; } };
+    for (const [o, field] of [[{ endpoint: undefined }, 'endpoint'], [{ ...box, cloudBoxId: 'bad id' }, 'cloudBoxId'], [{ ...box, region: 'bad region' }, 'region']]) {
+      for (const [name, f] of [['signRequest', () => lib.signRequest({ ...req, ...o })], ['presignUrl', () => lib.presignUrl({ ...req, ...o })], ['Signer', () => new lib.Signer({ ...base, ...box, ...o })], ['buildPostPolicy', () => lib.buildPostPolicy({ ...base, ...box, ...o })]]) {
+        assert.equal(err(f), `InvalidArgument ${field}`, `${name} ${JSON.stringify(o)}`);
+      }
+    }
+    assert.equal(err(() => lib.signPostPolicy({ policy: built.policyText, region: 'cn-hangzhou', cloudBoxId: 'bad id', credentials: creds })), 'InvalidArgument cloudBoxId');
+    // One allowed type: an "eq" condition and the field the form must send, after the key.
+    const one = lib.buildPostPolicy({ ...base, key: 'k', contentTypes: ['image/png'] });
+    assert.deepEqual(Object.keys(one.fields).slice(0, 3), ['key', 'Content-Type', 'policy']);
+    assert.equal(one.fields['Content-Type'], 'image/png');
+    assert.equal(lib.buildPostPolicy({ ...base, contentTypes: ['image/png', 'image/gif'] }).fields['Content-Type'], undefined);
+    assert.deepEqual(ctOf(lib.buildPostPolicy({ ...base, contentTypePrefix: ' image/\t' }).policyText), ['starts-with', '$content-type', 'image/']);
+    for (const p of ['imáge/', 'image/\r\nx']) assert.equal(err(() => lib.buildPostPolicy({ ...base, contentTypePrefix: p })), 'InvalidArgument contentTypePrefix', p);
+    for (const c of [new Date(0), [], { toJSON: () => 'x' }]) assert.equal(err(() => lib.buildPostPolicy({ ...base, conditions: [c] })), 'InvalidArgument conditions', String(c));
+  }
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  const rej = (p) => p.then(() => 'no error', (e) => `${e.code} ${e.field}`);
+  assert.equal(await rej(c.createPostPolicy({ maxbytes: 10 })), 'InvalidArgument maxbytes');
+  assert.deepEqual(ctOf((await c.createPostPolicy({ contentTypePrefix: ' image/' })).policy), ['starts-with', '$content-type', 'image/']);
+  assert.equal(await rej(c.createPostPolicy({ contentTypes: ['image/png'], contentTypePrefix: 'image/' })), 'InvalidArgument contentTypePrefix');
+  for (const cond of [new Date(0), []]) assert.equal(await rej(c.createPostPolicy({ conditions: [cond] })), 'InvalidArgument conditions');
+  c.free();
+});
+
+// Regression (review): keys with `.` or `..` segments were signed as given, and fetch resolves
+// them before sending: `a/../b.txt` reached `/b.txt` (SignatureDoesNotMatch), `dir/..` the bucket.
+test('keys with dot segments are refused (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, async () => {
+  const err = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.code} ${e.field}`; } };
+  for (const lib of [full, sign]) {
+    const signer = new lib.Signer(OPTIONS);
+    for (const key of ['a/../b.txt', '..', '.', 'dir/..', 'a/./b']) {
+      assert.equal(err(() => lib.signRequest({ ...STANDALONE, method: 'PUT', key })), 'InvalidArgument key', key);
+      assert.equal(err(() => signer.presignUrl({ method: 'PUT', key, expiresInSecs: 60 })), 'InvalidArgument key', key);
+    }
+    assert.equal(err(() => lib.signRequest({ ...STANDALONE, method: 'PUT', key: 'a/.../b..c/.d' })), 'no error');
+    signer.free();
+  }
+  const c = new full.OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: async () => OPTIONS.credentials });
+  assert.equal(await c.putObject('a/../b.txt', 'x').then(() => 'no error', (e) => `${e.code} ${e.field}`), 'InvalidArgument key');
+  c.free();
+});
+
 // Regression (adversarial review): OssClient read an option whose getter throws as absent, so
 // createPostPolicy signed a policy without the `key` or `maxBytes` limit it was given.
 test('OssClient: an option whose getter throws is an error, not absent', { skip: !full && 'pkg/ is not built' }, async () => {

@@ -33,7 +33,9 @@ test('the signing-only build signs a PUT, a presigned GET and a POST form the em
     const putRes = await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'signed by /sign' });
     const get = sign.presignUrl({ ...common, method: 'GET', key: 'sign-only/put.txt', expiresInSecs: 60 });
     const getRes = await fetch(get.url);
-    const form = sign.buildPostPolicy({ ...common, key: 'sign-only/form.txt', expiresInSecs: 300, maxBytes: 1024 });
+    // One allowed type: the answer's fields carry the Content-Type the policy's "eq" condition
+    // names (they did not, and the form got 403).
+    const form = sign.buildPostPolicy({ ...common, key: 'sign-only/form.txt', expiresInSecs: 300, maxBytes: 1024, contentTypes: ['text/plain'] });
     const fd = new FormData();
     for (const [k, v] of Object.entries(form.fields)) fd.append(k, v);
     fd.append('file', new Blob(['posted by /sign'], { type: 'text/plain' }), 'form.txt');
