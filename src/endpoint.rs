@@ -159,7 +159,101 @@ fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
     if !valid {
         return Err(bad("contains characters not allowed in a host name"));
     }
-    Ok((scheme, host.to_ascii_lowercase()))
+    let host = normalize_host(host, scheme == "https").map_err(bad)?;
+    Ok((scheme, host))
+}
+
+/// `host[:port]` as the WHATWG URL parser serialises it, so the URL, the host signed and the
+/// `Host` a browser sends are one string: lower case, without the scheme's default port.
+/// Refuses what URL parsers refuse or read as another host: a `:` other than the port's, a port
+/// that is not 1 to 65535 (or has leading zeros), an empty label, a last label starting with a
+/// digit in a name that is not a dotted-decimal IPv4 address (`1.2.3`, `0x7f.0.0.1`,
+/// `010.0.0.1`: URL parsers read them as other IPv4 addresses, or refuse them). Of IPv6
+/// addresses only the loopback `[::1]` is taken (a local emulator's; OSS has no IPv6 address
+/// endpoints), so no IPv6 address needs rewriting to the form URL parsers give it.
+fn normalize_host(host: &str, https: bool) -> core::result::Result<String, &'static str> {
+    let host = host.to_ascii_lowercase();
+    let b = host.as_bytes();
+    let end = if b.first() == Some(&b'[') {
+        if !b.starts_with(b"[::1]") {
+            return Err("is an IPv6 address: only the loopback [::1] is supported");
+        }
+        5
+    } else {
+        b.iter().position(|&c| c == b':').unwrap_or(b.len())
+    };
+    let port = match b.get(end..).unwrap_or_default() {
+        [] => None,
+        [b':', digits @ ..] => Some(parse_port(digits)),
+        _ => Some(0),
+    };
+    if port == Some(0) {
+        return Err("may have a ':' only before a port from 1 to 65535 without leading zeros (an IPv6 address goes in brackets: [::1])");
+    }
+    if b.first() != Some(&b'[') {
+        check_name(b.get(..end).unwrap_or_default())?;
+    }
+    if port == Some(if https { 443 } else { 80 }) {
+        return Ok(host.get(..end).unwrap_or_default().to_owned());
+    }
+    Ok(host)
+}
+
+/// A host name without port: not empty, no empty label, no bracket, and a dotted-decimal IPv4
+/// address when its last label starts with a digit.
+fn check_name(name: &[u8]) -> core::result::Result<(), &'static str> {
+    // A leading `.` reads as an empty label; a trailing one is the root's (`example.com.`).
+    let (mut prev, mut last_is_number) = (b'.', false);
+    for &c in name {
+        match (prev, c) {
+            (b'.', b'.') => return Err("has an empty label"),
+            (b'.', _) => last_is_number = c.is_ascii_digit(),
+            (_, b'[' | b']') => return Err("contains characters not allowed in a host name"),
+            _ => {}
+        }
+        prev = c;
+    }
+    if name.is_empty() {
+        return Err("has no host");
+    }
+    if last_is_number && !is_ipv4(name) {
+        return Err("ends in a number but is not an IPv4 address like 127.0.0.1");
+    }
+    Ok(())
+}
+
+/// `a.b.c.d`, each a number from 0 to 255 without leading zeros.
+fn is_ipv4(name: &[u8]) -> bool {
+    let (mut parts, mut value, mut digits) = (1, 0u32, 0);
+    for &c in name {
+        match c {
+            b'.' if digits > 0 => (parts, value, digits) = (parts + 1, 0, 0),
+            b'0'..=b'9' if value > 0 || digits == 0 => {
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+                if value > 255 {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    parts == 4 && digits > 0
+}
+
+/// The port of 1 to 5 digits without leading zeros, a number from 1 to 65535; else 0.
+fn parse_port(digits: &[u8]) -> u16 {
+    if digits.len() > 5 || matches!(digits.first(), None | Some(&b'0')) {
+        return 0;
+    }
+    let mut n: u32 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return 0;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    u16::try_from(n).unwrap_or(0)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -312,6 +406,110 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn endpoint(text: &str) -> Result<Endpoint> {
+        let e = EndpointOptions {
+            endpoint: Some(text),
+            ..Default::default()
+        };
+        Endpoint::resolve(&Region::new("cn-hangzhou").unwrap(), &e)
+    }
+
+    #[test]
+    fn endpoint_host_is_normalised_as_url_parsers_serialise_it() {
+        let b = Bucket::new("bkt").unwrap();
+        for (text, host) in [
+            // The scheme's default port goes (fetch sends no port in Host then).
+            (
+                "https://oss-cn-hangzhou.aliyuncs.com:443",
+                "bkt.oss-cn-hangzhou.aliyuncs.com",
+            ),
+            (
+                "oss-cn-hangzhou.aliyuncs.com:443/",
+                "bkt.oss-cn-hangzhou.aliyuncs.com",
+            ),
+            ("http://localhost:80", "bkt.localhost"),
+            ("http://127.0.0.1:80", "127.0.0.1"),
+            ("HTTP://LocalHost:80/", "bkt.localhost"),
+            ("http://[::1]:80", "[::1]"),
+            // Another port stays, the other scheme's default too.
+            ("http://localhost:443", "bkt.localhost:443"),
+            ("https://localhost:80", "bkt.localhost:80"),
+            ("http://[::1]:9000", "[::1]:9000"),
+            ("https://x.com:65535", "bkt.x.com:65535"),
+            ("https://x.com:1", "bkt.x.com:1"),
+            // Lower case.
+            (
+                "HTTPS://OSS-CN-Hangzhou.AliyunCS.com",
+                "bkt.oss-cn-hangzhou.aliyuncs.com",
+            ),
+            ("example.com.", "bkt.example.com."),
+            ("0.0.0.0", "0.0.0.0"),
+            ("255.255.255.255:8", "255.255.255.255:8"),
+            ("host.x1", "bkt.host.x1"),
+        ] {
+            assert_eq!(endpoint(text).unwrap().host_for(&b), host, "{text}");
+        }
+        let e = EndpointOptions {
+            endpoint: Some("https://X.com:443"),
+            ..Default::default()
+        };
+        assert_eq!(url("cn-hangzhou", &e, Some("k")), "https://bkt.x.com/k");
+    }
+
+    #[test]
+    fn refuses_endpoints_no_url_parser_takes() {
+        const PORT: &str = "only before a port from 1 to 65535";
+        for (bad, why) in [
+            ("::1", PORT),
+            ("http://::1", PORT),
+            ("example.com:80:80", PORT),
+            ("oss.example.com:abc", PORT),
+            ("oss.example.com:99999", PORT),
+            ("oss.example.com:65536", PORT),
+            ("oss.example.com:123456", PORT),
+            ("oss.example.com:0", PORT),
+            ("oss.example.com:", PORT),
+            ("oss.example.com:0443", PORT),
+            ("oss.example.com:-1", PORT),
+            ("[::1]x", PORT),
+            ("[::1]:", PORT),
+            ("[::1]:0x1", PORT),
+            (":9000", "has no host"),
+            ("[zz]", "IPv6"),
+            ("https://[::1", "IPv6"),
+            ("[0:0::1]", "IPv6"),
+            ("[2001:db8::1]:443", "IPv6"),
+            ("a[::1]", PORT),
+            ("a]", "characters not allowed"),
+            ("a[b", "characters not allowed"),
+            ("a..b", "empty label"),
+            (".example.com", "empty label"),
+            ("1.2.3", "IPv4"),
+            ("999.1.1.1", "IPv4"),
+            ("1.2.3.4.5", "IPv4"),
+            ("http://127.000.000.001:9000", "IPv4"),
+            ("010.0.0.1", "IPv4"),
+            ("http://0x7f.0.0.1", "IPv4"),
+            ("bucket.oss.0x1", "IPv4"),
+            ("example.123", "IPv4"),
+            ("1.2.3.4.", "IPv4"),
+        ] {
+            let e = endpoint(bad).unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{bad}");
+            let msg = e.to_string();
+            assert!(msg.contains(why), "{bad}: {msg}");
+            assert!(msg.contains(bad), "{bad}: {msg}");
+        }
+    }
+
+    #[test]
+    fn ipv6_loopback_endpoint_is_loopback_and_path_style() {
+        let b = Bucket::new("bkt").unwrap();
+        let e = endpoint("http://[::1]:9000").unwrap();
+        assert_eq!(e.addressing(), Addressing::PathStyle);
+        assert!(crate::upload::signed::is_loopback_host(&e.host_for(&b)));
     }
 
     #[test]

@@ -378,13 +378,15 @@ impl Request {
         self.endpoint.url_for(&self.bucket, self.key.as_ref())
     }
 
-    /// The header value the signature covers: given headers, else `host` (the URL's host,
-    /// computed by the caller only when `host` is an additional header).
+    /// The header value the signature covers: for `host` the URL's host (computed by the
+    /// caller only when `host` is an additional header), which is what browsers send, whatever
+    /// the case of a `Host` header given (checked equal to it ignoring case, and never sent);
+    /// else the given header.
     fn header_value<'a>(&'a self, lower: &str, host: &'a str) -> Option<&'a str> {
-        match self.headers.get(lower) {
-            Some(v) => Some(v),
-            None if lower == header::HOST => Some(host),
-            None => None,
+        if lower == header::HOST {
+            Some(host)
+        } else {
+            self.headers.get(lower)
         }
     }
 

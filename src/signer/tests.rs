@@ -486,3 +486,68 @@ fn additional_headers_are_lower_cased_unique_and_sorted() {
     assert_eq!(names, ["accept", "cache-control", "host"]);
     assert_eq!(host, "examplebucket.oss-cn-hangzhou.aliyuncs.com");
 }
+
+#[test]
+fn host_is_signed_as_the_url_host_browsers_send() {
+    let creds = Credentials::new("ak", "sk", None).unwrap();
+    let now = UnixTime::from_secs(1_702_743_657).unwrap();
+    let request = |endpoint: &'static str, headers: Vec<(String, String)>| {
+        Request::new(RequestParts {
+            method: "PUT",
+            bucket: "bkt",
+            key: Some("k"),
+            region: "cn-hangzhou",
+            endpoint: EndpointOptions {
+                endpoint: Some(endpoint),
+                ..Default::default()
+            },
+            headers,
+            additional_headers: vec!["host".into()],
+            ..Default::default()
+        })
+    };
+    for (endpoint, headers, host) in [
+        (
+            "https://OSS-CN-HANGZHOU.aliyuncs.com:443",
+            vec![],
+            "bkt.oss-cn-hangzhou.aliyuncs.com",
+        ),
+        ("http://127.0.0.1:80", vec![], "127.0.0.1"),
+        // A `Host` header in another case is signed as the URL's host (what is sent).
+        (
+            "oss-cn-hangzhou.aliyuncs.com",
+            vec![(
+                "Host".to_owned(),
+                "BKT.OSS-CN-HANGZHOU.ALIYUNCS.COM".to_owned(),
+            )],
+            "bkt.oss-cn-hangzhou.aliyuncs.com",
+        ),
+    ] {
+        let req = request(endpoint, headers).unwrap();
+        let line = cat(&["\nhost:", host, "\n"]);
+        let s = sign_request(&req, &creds, now, &mut SigningKeyCache::new());
+        assert!(s.canonical_request.contains(&line), "{endpoint}");
+        assert!(s.url.contains(&cat(&["://", host, "/"])), "{}", s.url);
+        assert!(s
+            .headers
+            .iter()
+            .all(|(n, _)| !n.eq_ignore_ascii_case("host")));
+        let p = presign(&req, &creds, now, 60, &mut SigningKeyCache::new()).unwrap();
+        assert!(p.canonical_request.contains(&line), "{endpoint}");
+        assert!(p.url.contains(&cat(&["://", host, "/"])), "{}", p.url);
+        assert!(p
+            .headers
+            .iter()
+            .all(|(n, _)| !n.eq_ignore_ascii_case("host")));
+    }
+    // The header must still be the URL's host (the default port is not part of it).
+    let e = request(
+        "https://oss-cn-hangzhou.aliyuncs.com:443",
+        vec![(
+            "host".to_owned(),
+            "bkt.oss-cn-hangzhou.aliyuncs.com:443".to_owned(),
+        )],
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("headers.host"));
+}

@@ -47,7 +47,9 @@ export interface OssLocation {
   bucket: string;
   /** Region ID: "cn-hangzhou" (or "oss-cn-hangzhou"). */
   region: string;
-  /** Explicit endpoint, e.g. "http://localhost:9000" → http://BUCKET.localhost:9000. Default https://oss-REGION.aliyuncs.com. */
+  /** Explicit endpoint, "host[:port]" with an optional "https://" or "http://", e.g. "http://localhost:9000" → http://BUCKET.localhost:9000.
+   *  Used as URL parsers write it (lower case, without the scheme's default port), so the URL, the signed host and the Host sent agree;
+   *  of IPv6 addresses only the loopback "[::1]" is taken. Default https://oss-REGION.aliyuncs.com. */
   endpoint?: string;
   /** Endpoint family when `endpoint` is not given. Default "public". */
   endpointType?: "public" | "internal" | "accelerate";

@@ -41,7 +41,9 @@ export type OssCredentialSource =
 export interface OssClientOptions {
   region: string;
   bucket: string;
-  /** Default https://oss-REGION.aliyuncs.com. Plain http is refused unless loopback or allowInsecureHttp. */
+  /** "host[:port]" with an optional "https://" or "http://", used as URL parsers write it (lower case, without the scheme's
+   *  default port); of IPv6 addresses only the loopback "[::1]" is taken. Default https://oss-REGION.aliyuncs.com.
+   *  Plain http is refused unless loopback or allowInsecureHttp. */
   endpoint?: string;
   /** Endpoint family when `endpoint` is not given. Default "public". */
   endpointType?: "public" | "internal" | "accelerate";
