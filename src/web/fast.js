@@ -31,7 +31,15 @@ const MAX_MS = 253402300799999;
 
 const plain = (o) => o !== null && typeof o === 'object' && Object.getPrototypeOf(o) === Object.prototype
   && o.toJSON === undefined;
-const text = (s) => typeof s === 'string' && !s.includes(NUL);
+/**
+ * Whether `s` has no lone surrogate (half of a UTF-16 pair). Strings cross into wasm as UTF-8,
+ * which cannot hold one: TextEncoder would write U+FFFD, and another key or value than the one
+ * given would be signed and sent (two such keys, one object). Also called from wasm
+ * (src/web/input.rs) on `OssClient`'s strings.
+ */
+export const wellFormed = typeof ''.isWellFormed === 'function' ? (s) => s.isWellFormed() : (s) => !/\p{Cs}/u.test(s);
+const LONE = 'has a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry';
+const text = (s) => typeof s === 'string' && !s.includes(NUL) && wellFormed(s);
 
 /**
  * The packed call. `standalone`: a call of `signRequest` / `presignUrl`, which carries its
@@ -130,7 +138,7 @@ function map(m, isQuery) {
   for (const k of Object.keys(m)) {
     const v = m[k];
     if (v === undefined || (v === null && !isQuery)) continue;
-    if (k.includes(NUL)) return null;
+    if (!text(k)) return null;
     if (v === null) part += k + NUL + NUL;
     else if (text(v)) part += k + NUL + (isQuery ? `=${v}` : v) + NUL;
     else return null;
@@ -302,8 +310,10 @@ class Fields {
 
   optStr(n) {
     const x = this.get(n);
-    if (x === undefined || typeof x === 'string') return x;
-    throw new Bad(this.name(n), `must be a string, got ${this.type(x)}`);
+    if (x === undefined) return x;
+    if (typeof x !== 'string') throw new Bad(this.name(n), `must be a string, got ${this.type(x)}`);
+    if (!wellFormed(x)) throw new Bad(this.name(n), LONE);
+    return x;
   }
 
   str(n) {
@@ -354,6 +364,9 @@ class Fields {
     const m = this.nested(n);
     const out = [];
     for (const [k, x] of Object.entries(m ? m.v : {})) {
+      // A name that is not well formed is named by its map (an error's field is well formed).
+      if (!wellFormed(k)) throw new Bad(this.name(n), LONE);
+      if (typeof x === 'string' && !wellFormed(x)) throw new Bad(m.name(k), LONE);
       if (typeof x === 'string') out.push(k, isQuery ? `=${x}` : x);
       else if (x === null && !isQuery) continue;
       else if (x === null) out.push(k, '');
@@ -369,6 +382,7 @@ class Fields {
     if (x === undefined) return ['0'];
     if (!Array.isArray(x)) throw new Bad(this.name(n), `must be an array of strings, got ${this.type(x)}`);
     if (!x.every((s) => typeof s === 'string')) throw new Bad(this.name(n), 'must contain only strings');
+    if (!x.every(wellFormed)) throw new Bad(this.name(n), LONE);
     return [String(x.length), ...x];
   }
 
@@ -586,6 +600,8 @@ function policyOf(policy) {
     if (typeof text !== 'string') throw bad('could not be serialised with JSON.stringify');
   } else if (typeof policy !== 'string') {
     throw bad('must be an object or a JSON string');
+  } else if (!wellFormed(policy)) {
+    throw bad(LONE);
   }
   let v;
   try {

@@ -23,6 +23,29 @@ extern "C" {
     fn try_entries(value: &JsValue) -> core::result::Result<Array, JsValue>;
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/fast.js")]
+extern "C" {
+    /// Whether a JS string has no lone surrogate.
+    #[wasm_bindgen(js_name = wellFormed)]
+    fn well_formed(s: &JsValue) -> bool;
+}
+
+/// The reason given for a string with a lone surrogate.
+pub(crate) const LONE_SURROGATE: &str =
+    "has a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry";
+
+/// `v` as Rust text when it is a string. A lone surrogate (half of a UTF-16 pair) is an error:
+/// wasm-bindgen writes U+FFFD for it, and another key or value than the one given would be
+/// signed and sent. JS is asked only when the text holds U+FFFD (it may be a real one).
+pub(crate) fn text_of(v: &JsValue, field: &str) -> Result<Option<String>> {
+    match v.as_string() {
+        Some(s) if s.contains('\u{fffd}') && !well_formed(v) => {
+            Err(Error::invalid(field, LONE_SURROGATE))
+        }
+        s => Ok(s),
+    }
+}
+
 /// The error for a value that threw while it was read.
 pub(crate) fn unreadable(field: &str) -> Error {
     Error::invalid(field, "could not be read (a getter or Proxy threw)")
@@ -119,7 +142,7 @@ impl<'a> Obj<'a> {
     pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
         match self.get(name)? {
             None => Ok(None),
-            Some(v) => v.as_string().map(Some).ok_or_else(|| {
+            Some(v) => text_of(&v, &self.field(name))?.map(Some).ok_or_else(|| {
                 Error::invalid(
                     self.field(name),
                     cat(&["must be a string, got ", type_name(&v)]),
@@ -203,12 +226,15 @@ impl<'a> Obj<'a> {
         let obj = Obj::new(&v, &field)?;
         entries(obj.value, &field)?
             .into_iter()
-            .map(|(k, val)| match val.as_string() {
-                Some(s) => Ok((k, s)),
-                None => Err(Error::invalid(
-                    cat(&[&field, ".", &k]),
-                    cat(&["must be a string, got ", type_name(&val)]),
-                )),
+            .map(|(k, val)| {
+                let name = cat(&[&field, ".", &k]);
+                match text_of(&val, &name)? {
+                    Some(s) => Ok((k, s)),
+                    None => Err(Error::invalid(
+                        name,
+                        cat(&["must be a string, got ", type_name(&val)]),
+                    )),
+                }
             })
             .collect()
     }
@@ -227,7 +253,7 @@ impl<'a> Obj<'a> {
             }
             let value = if val.is_null() {
                 None
-            } else if let Some(s) = val.as_string() {
+            } else if let Some(s) = text_of(&val, &cat(&[&field, ".", &k]))? {
                 Some(s)
             } else if let Some(n) = val.as_f64().filter(|n| n.is_finite()) {
                 // JS's own number formatting (String(n)); Rust's would pull in ~20 KB of float code.
@@ -264,7 +290,7 @@ impl<'a> Obj<'a> {
             .map_err(|_| unreadable(&field))?
             .iter()
             .map(|item| {
-                item.as_string()
+                text_of(&item, &field)?
                     .ok_or_else(|| Error::invalid(field.clone(), "must contain only strings"))
             })
             .collect()
@@ -275,7 +301,7 @@ impl<'a> Obj<'a> {
 /// a Rust `String`: wasm-bindgen's glue would throw a TypeError without a code for `null`, and
 /// for other types it can even trap (an object with a huge `length`).
 pub(crate) fn string_arg(v: &JsValue, field: &str) -> Result<String> {
-    v.as_string()
+    text_of(v, field)?
         .ok_or_else(|| Error::invalid(field, cat(&["must be a string, got ", type_name(v)])))
 }
 
@@ -305,14 +331,18 @@ fn entries(obj: &JsValue, field: &str) -> Result<Vec<(String, JsValue)>> {
     if obj.dyn_ref::<Object>().is_none() {
         return Ok(Vec::new());
     }
-    Ok(try_entries(obj)
+    try_entries(obj)
         .map_err(|_| unreadable(field))?
         .iter()
         .filter_map(|pair| {
             let pair = Array::from(&pair);
-            Some((pair.get(0).as_string()?, pair.get(1)))
+            let name = pair.get(0);
+            Some(match text_of(&name, field) {
+                Ok(k) => Ok((k?, pair.get(1))),
+                Err(e) => Err(e),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A plain object from pairs.
