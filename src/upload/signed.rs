@@ -116,7 +116,7 @@ pub fn check_has_signature(field: &str, url: &str) -> Result<()> {
 pub fn check_same_bucket(field: &str, url: &str, bucket_url: &str) -> Result<()> {
     let url = url.trim();
     let base = url.split(['?', '#']).next().unwrap_or(url);
-    let mut with_slash = base.to_owned();
+    let mut with_slash = without_default_port(base);
     if !with_slash.ends_with('/') {
         with_slash.push('/');
     }
@@ -130,6 +130,26 @@ pub fn check_same_bucket(field: &str, url: &str, bucket_url: &str) -> Result<()>
     m.push_str(bucket_url);
     m.push_str(" (use the standalone function for other buckets or hosts)");
     Err(Error::invalid(field, m))
+}
+
+/// `url` without the scheme's default port (`https://h:443/…` → `https://h/…`), as URL parsers
+/// write it and as the client's endpoint is kept (`crate::endpoint`).
+fn without_default_port(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else if scheme.eq_ignore_ascii_case("http") {
+        ":80"
+    } else {
+        ""
+    };
+    match authority.strip_suffix(default) {
+        Some(host) if !default.is_empty() => crate::text::cat(&[scheme, "://", host, path]),
+        _ => url.to_owned(),
+    }
 }
 
 /// Checks the headers of a credential endpoint request, as `fetch` would take them: HTTP-token
@@ -536,6 +556,34 @@ mod tests {
                 "{bad}"
             );
         }
+        // Regression: the client keeps its endpoint without the scheme's default port, as URL
+        // parsers write it; a URL that spells the port out is the same place.
+        let https = "https://demo.oss-cn-hangzhou.aliyuncs.com/";
+        for ok in [
+            "https://demo.oss-cn-hangzhou.aliyuncs.com:443/k?x=1",
+            "HTTPS://demo.oss-cn-hangzhou.aliyuncs.com:443",
+            "https://demo.oss-cn-hangzhou.aliyuncs.com/k",
+        ] {
+            assert!(check_same_bucket("url", ok, https).is_ok(), "{ok}");
+        }
+        assert!(check_same_bucket(
+            "url",
+            "http://demo.localhost:80/k",
+            "http://demo.localhost/"
+        )
+        .is_ok());
+        assert!(check_same_bucket(
+            "url",
+            "https://demo.oss-cn-hangzhou.aliyuncs.com:4430/k",
+            https
+        )
+        .is_err());
+        assert!(check_same_bucket(
+            "url",
+            "http://demo.oss-cn-hangzhou.aliyuncs.com:443/k",
+            https
+        )
+        .is_err());
         let path_style = "http://127.0.0.1:9000/demo/";
         assert!(check_same_bucket("url", "http://127.0.0.1:9000/demo/k", path_style).is_ok());
         assert!(check_same_bucket("url", "http://127.0.0.1:9000/demo2/k", path_style).is_err());
