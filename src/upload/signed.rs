@@ -270,11 +270,27 @@ impl core::fmt::Debug for ServerPostForm {
     }
 }
 
+/// The first non-empty value of the server's answer named by one of `names`, whatever the case
+/// of its letters and whether it writes `-` or `_` (servers serialise the guide's fields as
+/// `accessid`, `Accessid` (C#), `x_oss_credential` or `x-oss-credential`…).
 fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str> {
+    let same = |a: &str, b: &str| {
+        a.len() == b.len()
+            && a.bytes().zip(b.bytes()).all(|(x, y)| {
+                let fold = |c: u8| {
+                    if c == b'-' {
+                        b'_'
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                };
+                fold(x) == fold(y)
+            })
+    };
     names.iter().find_map(|n| {
         fields
             .iter()
-            .find(|(k, v)| k == n && !v.is_empty())
+            .find(|(k, v)| same(k, n) && !v.is_empty())
             .map(|(_, v)| v.as_str())
     })
 }
@@ -721,5 +737,50 @@ mod tests {
                 .field(),
             Some("fields.host")
         );
+    }
+
+    // Regression (review): the guide's fields under other spellings were never read: the C#
+    // sample's JsonConvert names (`Accessid`, `Host`, `Policy`…: "fields.host is missing"),
+    // a V4 server's form-ready `x-oss-*` names (read as V1), and `stsToken` (dropped).
+    #[test]
+    fn reads_server_fields_whatever_their_spelling() {
+        let policy = crate::encode::base64_encode(
+            br#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[]}"#,
+        );
+        let csharp = pairs(&[
+            ("Accessid", "LTAI"),
+            ("Host", "https://b.example.com"),
+            ("Policy", &policy),
+            ("Signature", "sig"),
+            ("Expire", "1900000000"),
+            ("Dir", "up/"),
+        ]);
+        let f = server_post_form(&csharp, None, Some("a.txt"), t(1_700_000_000), false).unwrap();
+        assert_eq!(f.version, "v1");
+        assert_eq!(
+            f.fields[..2],
+            [
+                ("key".into(), "up/a.txt".into()),
+                ("OSSAccessKeyId".into(), "LTAI".into())
+            ]
+        );
+        let v4_dashed = pairs(&[
+            ("policy", &policy),
+            ("x-oss-signature", "hex"),
+            (
+                "x-oss-credential",
+                "STS.a/20231216/cn-hangzhou/oss/aliyun_v4_request",
+            ),
+            ("x-oss-date", "20231216T162057Z"),
+            ("x-oss-signature-version", "OSS4-HMAC-SHA256"),
+            ("stsToken", "tok"),
+            ("host", "https://b.example.com/"),
+        ]);
+        let f = server_post_form(&v4_dashed, Some("k"), None, t(1_700_000_000), false).unwrap();
+        assert_eq!(f.version, "v4");
+        assert!(f.fields.contains(&("x-oss-signature".into(), "hex".into())));
+        assert!(f
+            .fields
+            .contains(&("x-oss-security-token".into(), "tok".into())));
     }
 }

@@ -816,44 +816,9 @@ async fn server_post(
     let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&file, "file")?;
-    let server = Obj::new(&fields, "fields")?;
-    let mut pairs = Vec::new();
-    for name in [
-        "host",
-        "url",
-        "policy",
-        "signature",
-        "dir",
-        "ossAccessKeyId",
-        "OSSAccessKeyId",
-        "accessid",
-        "x_oss_credential",
-        "x_oss_date",
-        "x_oss_signature_version",
-        "x_oss_signature",
-        "security_token",
-        "securityToken",
-        "expire",
-    ] {
-        if let Some(v) = server.get(name)? {
-            let text = v
-                .as_string()
-                .or_else(|| {
-                    v.as_f64().map(|n| {
-                        js_sys::Number::from(n)
-                            .to_string_with_radix(10)
-                            .map(String::from)
-                            .unwrap_or_default()
-                    })
-                })
-                .ok_or_else(|| {
-                    let mut f = String::from("fields.");
-                    f.push_str(name);
-                    Error::invalid(f, "must be a string")
-                })?;
-            pairs.push((name.to_owned(), text));
-        }
-    }
+    // Every string (or number: `expire`) member of the server's answer, under the name it
+    // has: the form reads the guide's fields whatever their spelling (`signed::lookup`).
+    let pairs = Obj::new(&fields, "fields")?.scalar_entries()?;
     let (key, filename) = match &opts {
         Some(o) => (o.opt_string("key")?, o.opt_string("filename")?),
         None => (None, None),

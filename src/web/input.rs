@@ -139,6 +139,31 @@ impl<'a> Obj<'a> {
         Ok((!v.is_undefined() && !v.is_null()).then_some(v))
     }
 
+    /// Every own member that is a string, or a finite number (in decimal), as (name, text);
+    /// members of other types are left out.
+    #[cfg(feature = "client")]
+    pub(crate) fn scalar_entries(&self) -> Result<Vec<(String, String)>> {
+        let field = if self.path.is_empty() {
+            "options"
+        } else {
+            self.path
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries(self.value, field)? {
+            let name = cat(&[field, ".", &k]);
+            if let Some(s) = text_of(&v, &name)? {
+                out.push((k, s));
+            } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
+                let text = super::js::Number::from(n)
+                    .to_string_with_radix(10)
+                    .map(String::from)
+                    .unwrap_or_default();
+                out.push((k, text));
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) fn opt_string(&self, name: &str) -> Result<Option<String>> {
         match self.get(name)? {
             None => Ok(None),

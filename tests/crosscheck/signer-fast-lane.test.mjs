@@ -517,6 +517,23 @@ test('strings with a lone surrogate are refused, by every export (both packages)
   c.free();
 });
 
+// Regression (review): postWithServerSignature read a fixed list of field names, so the guide's
+// fields under other spellings never reached the form: the C# sample's JsonConvert names
+// (`Accessid`, `Host`, `Policy`…) failed with "fields.host is missing", a V4 server's
+// form-ready `x-oss-*` names were read as V1, and `stsToken` was dropped. The form is now built
+// (the POST goes to a closed loopback port: a network error, not a bad argument).
+test('postWithServerSignature reads the server fields whatever their spelling', { skip: !full && 'pkg/ is not built' }, async () => {
+  const policy = Buffer.from(JSON.stringify({ expiration: '2099-01-01T00:00:00.000Z', conditions: [] })).toString('base64');
+  const shapes = [
+    { Accessid: 'LTAI', Host: 'http://127.0.0.1:1', Policy: policy, Signature: 'sig', Expire: 4070908800, Dir: 'up/' },
+    { host: 'http://127.0.0.1:1', policy, 'x-oss-signature': 'hex', 'x-oss-credential': 'STS.a/20231216/cn-hangzhou/oss/aliyun_v4_request', 'x-oss-date': '20231216T162057Z', 'x-oss-signature-version': 'OSS4-HMAC-SHA256', stsToken: 'tok', dir: 'up/' },
+  ];
+  for (const fields of shapes) {
+    const r = await full.postWithServerSignature(fields, new Blob(['x']), { filename: 'a.txt' }).then(() => 'sent', (e) => e.code);
+    assert.equal(r, 'NetworkError', JSON.stringify(Object.keys(fields)));
+  }
+});
+
 // Regression (adversarial review): OssClient read an option whose getter throws as absent, so
 // createPostPolicy signed a policy without the `key` or `maxBytes` limit it was given.
 test('OssClient: an option whose getter throws is an error, not absent', { skip: !full && 'pkg/ is not built' }, async () => {
