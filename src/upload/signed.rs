@@ -296,11 +296,70 @@ fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str>
 }
 
 #[cfg(feature = "client")]
+/// The policy's JSON, decoded from its Base64.
+fn policy_json(policy_b64: &str) -> Option<json::Value> {
+    let bytes = super::xml::base64_decode(policy_b64)?;
+    json::parse(&String::from_utf8(bytes).ok()?).ok()
+}
+
+#[cfg(feature = "client")]
+/// Refuses a key the server's policy would refuse: its `$key` conditions (`eq`, `starts-with`,
+/// `{"key": …}`), checked as OSS checks them; a policy without one takes any key. When the
+/// policy cannot be read, the key must start with the server's `dir`, as the guide's servers
+/// intend.
+fn check_key_against_policy(key: &str, policy_b64: &str, dir: &str) -> Result<()> {
+    let refuse = |how: &str, value: &str| {
+        Err(Error::invalid(
+            "key",
+            crate::text::cat(&[how, " \"", value, "\" (the server's policy requires it)"]),
+        ))
+    };
+    let Some(policy) = policy_json(policy_b64) else {
+        if key.starts_with(dir) {
+            return Ok(());
+        }
+        return refuse("must start with the server's dir", dir);
+    };
+    let Some(json::Value::Array(conditions)) = policy.get("conditions") else {
+        return Ok(());
+    };
+    for c in conditions {
+        let (op, value) = match c {
+            json::Value::Array(parts) => match parts.as_slice() {
+                [op, field, value]
+                    if field
+                        .as_str()
+                        .is_some_and(|f| f.eq_ignore_ascii_case("$key")) =>
+                {
+                    (
+                        op.as_str().unwrap_or_default(),
+                        value.as_str().unwrap_or_default(),
+                    )
+                }
+                _ => continue,
+            },
+            json::Value::Object(members) => match members.as_slice() {
+                [(field, value)] if field.eq_ignore_ascii_case("key") => {
+                    ("eq", value.as_str().unwrap_or_default())
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if op.eq_ignore_ascii_case("eq") && key != value {
+            return refuse("must be", value);
+        }
+        if op.eq_ignore_ascii_case("starts-with") && !key.starts_with(value) {
+            return refuse("must start with", value);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "client")]
 /// The policy's `expiration`, decoded from its Base64 JSON.
 fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
-    let bytes = super::xml::base64_decode(policy_b64)?;
-    let text = String::from_utf8(bytes).ok()?;
-    let v = json::parse(&text).ok()?;
+    let v = policy_json(policy_b64)?;
     UnixTime::parse_iso8601(v.get("expiration")?.as_str()?).ok()
 }
 
@@ -338,12 +397,7 @@ pub fn server_post_form(
         (None, None) => return Err(Error::invalid("key", "give key or filename")),
     };
     crate::names::ObjectKey::new(&key)?;
-    if !key.starts_with(dir) {
-        let mut m = String::from("must start with the server's dir \"");
-        m.push_str(dir);
-        m.push_str("\" (its policy requires it)");
-        return Err(Error::invalid("key", m));
-    }
+    check_key_against_policy(&key, policy, dir)?;
     let expires_at = policy_expiration(policy).or_else(|| {
         lookup(server, &["expire", "Expire"])
             .and_then(|e| e.parse().ok())
@@ -715,12 +769,8 @@ mod tests {
             ]
         );
         assert_eq!(f.url, "https://b.example.com/");
-        assert_eq!(
-            server_post_form(&v4, Some("other/k"), None, t(0), false)
-                .unwrap_err()
-                .field(),
-            Some("key")
-        );
+        // A policy without a $key condition takes any key (OSS does), `dir` or not.
+        assert!(server_post_form(&v4, Some("other/k"), None, t(0), false).is_ok());
         let e = server_post_form(&v4, Some("up/k"), None, t(1_900_000_000), false).unwrap_err();
         assert_eq!(e.code(), "SignedUrlExpired");
         let missing = pairs(&[("policy", &policy), ("host", "https://h")]);
@@ -737,6 +787,40 @@ mod tests {
                 .field(),
             Some("fields.host")
         );
+    }
+
+    // Regression (review): a key outside the server's `dir` was refused "(its policy requires it)"
+    // even when the policy had no $key condition; now the policy's own conditions are checked.
+    #[test]
+    fn key_is_checked_against_the_policy_conditions() {
+        let form = |policy: &str, key: &str| {
+            let p = crate::encode::base64_encode(policy.as_bytes());
+            let server = pairs(&[
+                ("accessid", "LTAI"),
+                ("policy", &p),
+                ("signature", "sig"),
+                ("dir", "up/"),
+                ("host", "https://b.example.com"),
+            ]);
+            server_post_form(&server, Some(key), None, t(1_700_000_000), false)
+        };
+        let starts =
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["starts-with","$key","up/"]]}"#;
+        assert!(form(starts, "up/a").is_ok());
+        let e = form(starts, "other/a").unwrap_err();
+        assert_eq!(e.field(), Some("key"));
+        assert!(e.to_string().contains("must start with \"up/\""), "{e}");
+        let eq = r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","$Key","up/x"],{"bucket":"b"}]}"#;
+        assert!(form(eq, "up/x").is_ok());
+        assert!(form(eq, "up/y").is_err());
+        let object = r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[{"key":"up/x"}]}"#;
+        assert!(form(object, "up/y").is_err());
+        let none =
+            r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",0,10]]}"#;
+        assert!(form(none, "elsewhere/a").is_ok());
+        // A policy that cannot be read: the key must start with the server's dir.
+        assert!(form("not json", "elsewhere/a").is_err());
+        assert!(form("not json", "up/a").is_ok());
     }
 
     // Regression (review): the guide's fields under other spellings were never read: the C#

@@ -172,6 +172,8 @@ export interface ServerPostFields {
   [field: string]: unknown;
 }
 
+/** `key` (else the server's `dir` + `filename`, else the file's name) must meet the policy's
+ *  `$key` conditions, or start with `dir` when the policy cannot be read. */
 export interface ServerPostOptions { key?: string; filename?: string; signal?: AbortSignal; allowInsecureHttp?: boolean }
 
 export interface CredentialStatus {
