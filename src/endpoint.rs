@@ -267,27 +267,15 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// An IPv4 or bracketed IPv6 literal, with or without a port: buckets can't be prefixed to it.
 fn is_ip_literal(host: &str) -> bool {
-    if host.starts_with('[') {
+    let name = host.as_bytes();
+    if name.first() == Some(&b'[') {
         return true;
     }
-    // `d.d.d.d[:port]`: four groups of 1 to 3 digits.
-    let name = host.as_bytes();
     let name = match name.iter().rposition(|&b| b == b':') {
         Some(colon) => name.get(..colon).unwrap_or_default(),
         None => name,
     };
-    let (mut groups, mut digits) = (1, 0);
-    for &b in name {
-        match b {
-            b'.' if digits > 0 => {
-                groups += 1;
-                digits = 0;
-            }
-            b'0'..=b'9' if digits < 3 => digits += 1,
-            _ => return false,
-        }
-    }
-    groups == 4 && digits > 0
+    is_ipv4(name)
 }
 
 #[cfg(test)]

@@ -307,14 +307,14 @@ fn policy_json(policy_b64: &str) -> Option<json::Value> {
 /// `{"key": …}`), checked as OSS checks them; a policy without one takes any key. When the
 /// policy cannot be read, the key must start with the server's `dir`, as the guide's servers
 /// intend.
-fn check_key_against_policy(key: &str, policy_b64: &str, dir: &str) -> Result<()> {
+fn check_key_against_policy(key: &str, policy: Option<&json::Value>, dir: &str) -> Result<()> {
     let refuse = |how: &str, value: &str| {
         Err(Error::invalid(
             "key",
             crate::text::cat(&[how, " \"", value, "\" (the server's policy requires it)"]),
         ))
     };
-    let Some(policy) = policy_json(policy_b64) else {
+    let Some(policy) = policy else {
         if key.starts_with(dir) {
             return Ok(());
         }
@@ -357,13 +357,6 @@ fn check_key_against_policy(key: &str, policy_b64: &str, dir: &str) -> Result<()
 }
 
 #[cfg(feature = "client")]
-/// The policy's `expiration`, decoded from its Base64 JSON.
-fn policy_expiration(policy_b64: &str) -> Option<UnixTime> {
-    let v = policy_json(policy_b64)?;
-    UnixTime::parse_iso8601(v.get("expiration")?.as_str()?).ok()
-}
-
-#[cfg(feature = "client")]
 /// Assembles the PostObject form from the server's fields (V1: `ossAccessKeyId`, `policy`,
 /// `signature`, `dir`, `host`; V4: `policy`, `signature`, `x_oss_credential`, `x_oss_date`,
 /// `x_oss_signature_version`, `security_token`, `dir`, `host`) for object `key` (or
@@ -397,12 +390,18 @@ pub fn server_post_form(
         (None, None) => return Err(Error::invalid("key", "give key or filename")),
     };
     crate::names::ObjectKey::new(&key)?;
-    check_key_against_policy(&key, policy, dir)?;
-    let expires_at = policy_expiration(policy).or_else(|| {
-        lookup(server, &["expire", "Expire"])
-            .and_then(|e| e.parse().ok())
-            .and_then(UnixTime::from_secs)
-    });
+    // The policy decoded once: its key conditions and its expiration.
+    let decoded = policy_json(policy);
+    check_key_against_policy(&key, decoded.as_ref(), dir)?;
+    let expires_at = decoded
+        .as_ref()
+        .and_then(|v| v.get("expiration")?.as_str())
+        .and_then(|e| UnixTime::parse_iso8601(e).ok())
+        .or_else(|| {
+            lookup(server, &["expire", "Expire"])
+                .and_then(|e| e.parse().ok())
+                .and_then(UnixTime::from_secs)
+        });
     if let Some(at) = expires_at.filter(|at| *at <= now) {
         return Err(Error::SignedUrlExpired(expired_message(
             "the server's post policy",

@@ -46,6 +46,20 @@ pub(crate) fn text_of(v: &JsValue, field: &str) -> Result<Option<String>> {
     }
 }
 
+/// A string as [`text_of`] reads it, or a finite number in decimal (JS's own formatting,
+/// `String(n)`: Rust's would pull in ~20 KB of float code); `None` for other types.
+fn scalar_text(v: &JsValue, field: &str) -> Result<Option<String>> {
+    if let Some(s) = text_of(v, field)? {
+        return Ok(Some(s));
+    }
+    Ok(v.as_f64().filter(|n| n.is_finite()).map(|n| {
+        super::js::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default()
+    }))
+}
+
 /// The error for a value that threw while it was read.
 pub(crate) fn unreadable(field: &str) -> Error {
     Error::invalid(field, "could not be read (a getter or Proxy threw)")
@@ -151,14 +165,8 @@ impl<'a> Obj<'a> {
         let mut out = Vec::new();
         for (k, v) in entries(self.value, field)? {
             let name = cat(&[field, ".", &k]);
-            if let Some(s) = text_of(&v, &name)? {
+            if let Some(s) = scalar_text(&v, &name)? {
                 out.push((k, s));
-            } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
-                let text = super::js::Number::from(n)
-                    .to_string_with_radix(10)
-                    .map(String::from)
-                    .unwrap_or_default();
-                out.push((k, text));
             }
         }
         Ok(out)
@@ -278,16 +286,8 @@ impl<'a> Obj<'a> {
             }
             let value = if val.is_null() {
                 None
-            } else if let Some(s) = text_of(&val, &cat(&[&field, ".", &k]))? {
+            } else if let Some(s) = scalar_text(&val, &cat(&[&field, ".", &k]))? {
                 Some(s)
-            } else if let Some(n) = val.as_f64().filter(|n| n.is_finite()) {
-                // JS's own number formatting (String(n)); Rust's would pull in ~20 KB of float code.
-                Some(
-                    super::js::Number::from(n)
-                        .to_string_with_radix(10)
-                        .map(String::from)
-                        .unwrap_or_default(),
-                )
             } else {
                 return Err(Error::invalid(
                     cat(&[&field, ".", &k]),
