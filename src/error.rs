@@ -29,7 +29,8 @@ pub enum Error {
     /// OSS answered with something this library could not understand, or hid what it needs
     /// (a response header the bucket's CORS rule does not expose).
     InvalidResponse(String),
-    /// A signed URL handed to the library had already expired; nothing was sent.
+    /// A signed URL or post policy handed to the library expired: refused before sending when
+    /// OSS's clock says so (or this device's, by over a day), or OSS answered that it expired.
     SignedUrlExpired(String),
     /// The CRC64 OSS computed differs from the data sent, after every retry (multipart).
     CrcMismatch(String),

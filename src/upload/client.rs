@@ -661,8 +661,9 @@ fn cap(requested: i64, creds: &CachedCredentials, now: UnixTime) -> (i64, bool) 
     }
 }
 
-/// PUT to a URL the app's server signed: refused before sending when expired (server clock);
-/// sends exactly `headers` (and no Content-Type unless given).
+/// PUT to a URL the app's server signed: refused before sending when expired
+/// ([`signed::check_url_not_expired`]: by OSS's clock once known); sends exactly `headers` (and no
+/// Content-Type unless given); OSS's own "expired" answer is `SignedUrlExpired` too.
 pub async fn upload_to_signed_url<T: Transport>(
     t: &T,
     clock: &SkewClock,
@@ -674,7 +675,7 @@ pub async fn upload_to_signed_url<T: Transport>(
 ) -> Result<UploadOutput> {
     signed::check_scheme("url", url, allow_insecure_http)?;
     signed::check_has_signature("url", url)?;
-    signed::check_url_not_expired(url, clock.now(t.now_ms())?)?;
+    signed::check_url_not_expired(url, clock.server_now(t.now_ms())?)?;
     let sent_type = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -777,10 +778,15 @@ impl Standalone<'_> {
                         return Ok(resp);
                     }
                     let mut se = xml::service_error(&resp);
+                    // OSS's time, wherever it says it (an expired URL's answer does): the next
+                    // URL or policy is then checked by it before sending.
+                    if let Some(st) = se.server_time.as_deref() {
+                        self.clock.observe_server_time(st, received_ms);
+                    }
                     if se.code == "SignatureDoesNotMatch" {
                         se.diagnosis = Some(diagnose::diagnose_server_signed(&se, sent_type));
                     }
-                    Error::Service(Box::new(se))
+                    signed::expired_answer(Box::new(se))
                 }
                 Err(e) => e,
             };

@@ -4,8 +4,9 @@
 // The signing-only build uses only the URL checks.
 #![cfg_attr(not(feature = "client"), allow(dead_code, unused_imports))]
 
+use super::skew::ServerNow;
 use crate::encode::uri_decode;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServiceError};
 use crate::json;
 use crate::prelude::*;
 use crate::time::UnixTime;
@@ -223,26 +224,82 @@ pub fn url_expiry(url: &str) -> Option<UnixTime> {
     UnixTime::from_secs(query_param(query, "Expires")?.parse().ok()?)
 }
 
-fn expired_message(what: &str, at: UnixTime, now: UnixTime) -> String {
+/// Before OSS's time is known, a URL or policy is refused only when this device's clock says it
+/// expired more than this long ago: no plausible clock error explains that, while a device a few
+/// minutes or hours fast must not lose a fresh 15-minute URL. Otherwise OSS decides, and its
+/// answer becomes [`Error::SignedUrlExpired`] too ([`expired_answer`]).
+pub const DEVICE_CLOCK_SLACK_SECS: i64 = 86_400;
+
+fn expired_message(what: &str, at: UnixTime, now: ServerNow) -> String {
     let mut m = String::from(what);
     m.push_str(" expired at ");
     m.push_str(&at.iso8601_millis());
     m.push_str(" (");
-    m.push_str(&(now.secs() - at.secs()).to_string());
-    m.push_str(" s ago by OSS's clock): ask the server for a new one");
+    m.push_str(&(now.at.secs() - at.secs()).to_string());
+    m.push_str(if now.learned {
+        " s ago by OSS's clock"
+    } else {
+        " s ago by this device's clock"
+    });
+    m.push_str("): ask the server for a new one");
     m
 }
 
-/// Refuses a presigned URL that is already expired at `now` (server clock).
-pub fn check_url_not_expired(url: &str, now: UnixTime) -> Result<Option<UnixTime>> {
-    match url_expiry(url) {
-        Some(at) if at <= now => Err(Error::SignedUrlExpired(expired_message(
-            "the signed URL",
-            at,
-            now,
-        ))),
-        other => Ok(other),
+/// Refuses, before sending, what expired at `at`: by OSS's clock when it is known, else only
+/// past [`DEVICE_CLOCK_SLACK_SECS`] by this device's.
+fn check_not_expired(what: &str, at: UnixTime, now: ServerNow) -> Result<()> {
+    let slack = if now.learned {
+        0
+    } else {
+        DEVICE_CLOCK_SLACK_SECS
+    };
+    if at.secs().saturating_add(slack) <= now.at.secs() {
+        return Err(Error::SignedUrlExpired(expired_message(what, at, now)));
     }
+    Ok(())
+}
+
+/// Refuses a presigned URL that is already expired at `now` ([`check_not_expired`]).
+pub fn check_url_not_expired(url: &str, now: ServerNow) -> Result<Option<UnixTime>> {
+    let at = url_expiry(url);
+    if let Some(at) = at {
+        check_not_expired("the signed URL", at, now)?;
+    }
+    Ok(at)
+}
+
+/// OSS's own answer to an expired presigned URL ("Request has expired.", EC 0002-00000236) or
+/// post policy ("Invalid according to Policy: Policy expired."), as the same
+/// [`Error::SignedUrlExpired`] a check before sending gives; other errors are returned as they are.
+pub fn expired_answer(se: Box<ServiceError>) -> Error {
+    let expired = se.status == 403
+        && se.code == "AccessDenied"
+        && (se.message.contains("has expired")
+            || se.message.contains("Policy expired")
+            || se.ec.as_deref() == Some("0002-00000236"));
+    if !expired {
+        return Error::Service(se);
+    }
+    let mut m = String::from("OSS answered \"");
+    m.push_str(&se.message);
+    m.push('"');
+    let mut sep = " (";
+    for (label, value) in [
+        ("OSS's time ", &se.server_time),
+        ("request id ", &se.request_id),
+    ] {
+        if let Some(v) = value {
+            m.push_str(sep);
+            m.push_str(label);
+            m.push_str(v);
+            sep = ", ";
+        }
+    }
+    if sep == ", " {
+        m.push(')');
+    }
+    m.push_str(": ask the server for a new one");
+    Error::SignedUrlExpired(m)
 }
 
 /// The PostObject form assembled from a server's JSON. Its Debug output hides the
@@ -360,13 +417,13 @@ fn check_key_against_policy(key: &str, policy: Option<&json::Value>, dir: &str) 
 /// Assembles the PostObject form from the server's fields (V1: `ossAccessKeyId`, `policy`,
 /// `signature`, `dir`, `host`; V4: `policy`, `signature`, `x_oss_credential`, `x_oss_date`,
 /// `x_oss_signature_version`, `security_token`, `dir`, `host`) for object `key` (or
-/// `dir + filename`), checking the policy has not expired at `now`.
+/// `dir + filename`), checking the policy has not expired at `now` ([`check_not_expired`]).
 #[allow(clippy::too_many_lines)]
 pub fn server_post_form(
     server: &[(String, String)],
     key: Option<&str>,
     filename: Option<&str>,
-    now: UnixTime,
+    now: ServerNow,
     allow_insecure_http: bool,
 ) -> Result<ServerPostForm> {
     let need = |names: &[&str], label: &str| {
@@ -402,12 +459,8 @@ pub fn server_post_form(
                 .and_then(|e| e.parse().ok())
                 .and_then(UnixTime::from_secs)
         });
-    if let Some(at) = expires_at.filter(|at| *at <= now) {
-        return Err(Error::SignedUrlExpired(expired_message(
-            "the server's post policy",
-            at,
-            now,
-        )));
+    if let Some(at) = expires_at {
+        check_not_expired("the server's post policy", at, now)?;
     }
     let mut fields = vec![("key".to_owned(), key)];
     let push =
@@ -563,6 +616,22 @@ mod tests {
         UnixTime::from_secs(secs).unwrap()
     }
 
+    /// OSS's time, learned.
+    fn oss(secs: i64) -> ServerNow {
+        ServerNow {
+            at: t(secs),
+            learned: true,
+        }
+    }
+
+    /// This device's clock only (OSS's time not learned yet).
+    fn device(secs: i64) -> ServerNow {
+        ServerNow {
+            at: t(secs),
+            learned: false,
+        }
+    }
+
     #[test]
     fn fetch_headers_are_byte_strings() {
         let h = |n: &str, v: &str| vec![(n.to_owned(), v.to_owned())];
@@ -695,15 +764,102 @@ mod tests {
     fn url_expiry_v4_and_v1() {
         let v4 = "http://b.localhost:1/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-date=20231216T162057Z&x-oss-expires=599&x-oss-signature=ab";
         assert_eq!(url_expiry(v4), Some(t(1_702_743_657 + 599)));
-        assert!(check_url_not_expired(v4, t(1_702_743_657 + 598)).is_ok());
-        let e = check_url_not_expired(v4, t(1_702_743_657 + 700)).unwrap_err();
+        assert!(check_url_not_expired(v4, oss(1_702_743_657 + 598)).is_ok());
+        let e = check_url_not_expired(v4, oss(1_702_743_657 + 700)).unwrap_err();
         assert_eq!(e.code(), "SignedUrlExpired");
         assert!(e.to_string().contains("101 s ago"), "{e}");
         let v1 = "https://b.oss-cn-hangzhou.aliyuncs.com/k?OSSAccessKeyId=a&Expires=1700000000&Signature=x%2By";
         assert_eq!(url_expiry(v1), Some(t(1_700_000_000)));
-        assert!(check_url_not_expired(v1, t(1_700_000_001)).is_err());
+        assert!(check_url_not_expired(v1, oss(1_700_000_001)).is_err());
         assert_eq!(url_expiry("https://b/k"), None);
-        assert!(check_url_not_expired("https://b/k", t(5)).is_ok());
+        assert!(check_url_not_expired("https://b/k", oss(5)).is_ok());
+    }
+
+    // Regression (review): a device whose clock is 20 minutes fast could never use a fresh
+    // 15-minute URL or policy: it was refused "by OSS's clock" before OSS was ever asked. Until
+    // OSS's time is learned, only what this device says expired over a day ago is refused.
+    #[test]
+    fn an_unlearned_device_clock_refuses_only_the_implausible() {
+        let v4 = "http://b.localhost:1/k?x-oss-date=20231216T162057Z&x-oss-expires=900&x-oss-signature=ab";
+        let at = 1_702_743_657 + 900;
+        assert!(check_url_not_expired(v4, device(at + 1_200)).is_ok());
+        assert!(check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS - 1)).is_ok());
+        let e = check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS)).unwrap_err();
+        assert_eq!(e.code(), "SignedUrlExpired");
+        assert!(
+            e.to_string().contains("s ago by this device's clock"),
+            "{e}"
+        );
+        let e = check_url_not_expired(v4, oss(at + 1)).unwrap_err();
+        assert!(e.to_string().contains("1 s ago by OSS's clock"), "{e}");
+        let policy = crate::encode::base64_encode(
+            br#"{"expiration":"2023-11-14T00:15:00.000Z","conditions":[]}"#,
+        );
+        let fields = pairs(&[
+            ("policy", &policy),
+            ("signature", "s"),
+            ("OSSAccessKeyId", "a"),
+            ("host", "https://h.example.com"),
+        ]);
+        let late = 1_699_921_800 + 1_200;
+        assert!(server_post_form(&fields, Some("k"), None, device(late), false).is_ok());
+        let e = server_post_form(&fields, Some("k"), None, oss(late), false).unwrap_err();
+        assert_eq!(e.code(), "SignedUrlExpired");
+    }
+
+    #[test]
+    fn oss_expired_answers_become_signed_url_expired() {
+        let answer = |status: u16, code: &str, message: &str, ec: Option<&str>| {
+            expired_answer(Box::new(ServiceError {
+                status,
+                code: code.into(),
+                message: message.into(),
+                request_id: Some("RID".into()),
+                ec: ec.map(Into::into),
+                string_to_sign: None,
+                canonical_request: None,
+                server_time: Some("2026-11-23T01:00:00.000Z".into()),
+                host_id: None,
+                diagnosis: None,
+            }))
+        };
+        let e = answer(
+            403,
+            "AccessDenied",
+            "Request has expired.",
+            Some("0002-00000236"),
+        );
+        assert_eq!(e.code(), "SignedUrlExpired");
+        assert_eq!(
+            e.to_string(),
+            "signed URL expired: OSS answered \"Request has expired.\" (OSS's time 2026-11-23T01:00:00.000Z, request id RID): ask the server for a new one"
+        );
+        let policy = answer(
+            403,
+            "AccessDenied",
+            "Invalid according to Policy: Policy expired.",
+            None,
+        );
+        assert_eq!(policy.code(), "SignedUrlExpired");
+        let v4 = answer(403, "AccessDenied", "", Some("0002-00000236"));
+        assert_eq!(v4.code(), "SignedUrlExpired");
+        for other in [
+            answer(
+                403,
+                "AccessDenied",
+                "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$key\", \"a\"]",
+                None,
+            ),
+            answer(
+                403,
+                "SecurityTokenExpired",
+                "The security token you provided has expired.",
+                None,
+            ),
+            answer(400, "AccessDenied", "Request has expired.", None),
+        ] {
+            assert_ne!(other.code(), "SignedUrlExpired", "{other}");
+        }
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -724,7 +880,8 @@ mod tests {
             ("dir", "up/"),
             ("host", "http://demo.localhost:9"),
         ]);
-        let f = server_post_form(&v1, None, Some("C:\\x\\a.txt"), t(1_700_000_000), false).unwrap();
+        let f =
+            server_post_form(&v1, None, Some("C:\\x\\a.txt"), oss(1_700_000_000), false).unwrap();
         assert_eq!(f.version, "v1");
         assert_eq!(f.url, "http://demo.localhost:9/");
         let names: Vec<&str> = f.fields.iter().map(|(k, _)| k.as_str()).collect();
@@ -752,7 +909,7 @@ mod tests {
             ("dir", "up/"),
             ("host", "https://b.example.com/"),
         ]);
-        let f = server_post_form(&v4, Some("up/k"), None, t(1_700_000_000), false).unwrap();
+        let f = server_post_form(&v4, Some("up/k"), None, oss(1_700_000_000), false).unwrap();
         let names: Vec<&str> = f.fields.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
@@ -769,19 +926,19 @@ mod tests {
         );
         assert_eq!(f.url, "https://b.example.com/");
         // A policy without a $key condition takes any key (OSS does), `dir` or not.
-        assert!(server_post_form(&v4, Some("other/k"), None, t(0), false).is_ok());
-        let e = server_post_form(&v4, Some("up/k"), None, t(1_900_000_000), false).unwrap_err();
+        assert!(server_post_form(&v4, Some("other/k"), None, oss(0), false).is_ok());
+        let e = server_post_form(&v4, Some("up/k"), None, oss(1_900_000_000), false).unwrap_err();
         assert_eq!(e.code(), "SignedUrlExpired");
         let missing = pairs(&[("policy", &policy), ("host", "https://h")]);
         assert_eq!(
-            server_post_form(&missing, Some("k"), None, t(0), false)
+            server_post_form(&missing, Some("k"), None, oss(0), false)
                 .unwrap_err()
                 .field(),
             Some("fields.ossAccessKeyId")
         );
         let insecure = pairs(&[("policy", &policy), ("host", "http://h.example.com")]);
         assert_eq!(
-            server_post_form(&insecure, Some("k"), None, t(0), false)
+            server_post_form(&insecure, Some("k"), None, oss(0), false)
                 .unwrap_err()
                 .field(),
             Some("fields.host")
@@ -801,7 +958,7 @@ mod tests {
                 ("dir", "up/"),
                 ("host", "https://b.example.com"),
             ]);
-            server_post_form(&server, Some(key), None, t(1_700_000_000), false)
+            server_post_form(&server, Some(key), None, oss(1_700_000_000), false)
         };
         let starts =
             r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["starts-with","$key","up/"]]}"#;
@@ -838,7 +995,7 @@ mod tests {
             ("Expire", "1900000000"),
             ("Dir", "up/"),
         ]);
-        let f = server_post_form(&csharp, None, Some("a.txt"), t(1_700_000_000), false).unwrap();
+        let f = server_post_form(&csharp, None, Some("a.txt"), oss(1_700_000_000), false).unwrap();
         assert_eq!(f.version, "v1");
         assert_eq!(
             f.fields[..2],
@@ -859,7 +1016,7 @@ mod tests {
             ("stsToken", "tok"),
             ("host", "https://b.example.com/"),
         ]);
-        let f = server_post_form(&v4_dashed, Some("k"), None, t(1_700_000_000), false).unwrap();
+        let f = server_post_form(&v4_dashed, Some("k"), None, oss(1_700_000_000), false).unwrap();
         assert_eq!(f.version, "v4");
         assert!(f.fields.contains(&("x-oss-signature".into(), "hex".into())));
         assert!(f

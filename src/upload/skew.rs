@@ -6,11 +6,22 @@
 //! not jitter request after request.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::time::UnixTime;
 use core::cell::Cell;
 
 /// Changes smaller than this are within the `Date` header's resolution and ignored.
 const DATE_RESOLUTION_MS: i64 = 2_000;
+
+/// OSS's time as this client knows it: from a learned offset, or this device's own clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerNow {
+    /// The instant.
+    pub at: UnixTime,
+    /// Whether OSS's time was learned (a `Date` header or `<ServerTime>` was read); if not, `at`
+    /// is this device's clock, which may be off by any amount.
+    pub learned: bool,
+}
 
 /// The learned offset (server − local), in milliseconds.
 #[derive(Debug, Default)]
@@ -38,6 +49,15 @@ impl SkewClock {
     /// Server time for a local reading.
     pub fn now_ms(&self, local_ms: i64) -> i64 {
         local_ms.saturating_add(self.offset_ms.get())
+    }
+
+    /// OSS's time for a local reading, and whether it is OSS's (an offset was learned) or only
+    /// this device's: what a check before sending may trust.
+    pub fn server_now(&self, local_ms: i64) -> Result<ServerNow> {
+        Ok(ServerNow {
+            at: self.now(local_ms)?,
+            learned: self.is_learned(),
+        })
     }
 
     /// Server time for a local reading, as a signing instant.

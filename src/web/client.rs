@@ -832,7 +832,7 @@ async fn server_post(
             .map(|o| o.opt_bool("allowInsecureHttp"))
             .transpose()?
             .unwrap_or(false);
-    let now = clock.now(now_ms())?;
+    let now = clock.server_now(now_ms())?;
     let form = signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
     if let Some(base) = bucket_url {
         signed::check_same_bucket("fields.host", &form.url, base)?;
@@ -856,9 +856,11 @@ async fn server_post(
 }
 
 /// PUT `body` to a URL your server signed (V4 or V1): sends exactly `contentType` (none when
-/// absent — the browser cannot add one), refuses a URL already expired (`SignedUrlExpired`),
-/// without a signature, or plain http to a host that is not loopback (`InvalidArgument`, field
-/// `url`) before sending.
+/// absent — the browser cannot add one). Refuses before sending a URL without a signature or
+/// plain http to a host that is not loopback (`InvalidArgument`, field `url`), and one expired by
+/// OSS's clock (`SignedUrlExpired`). Until the page has heard OSS's time (a `Date` header or an
+/// error's `ServerTime`), this device's clock may be off, so only a URL it says expired over a
+/// day ago is refused; OSS judges the rest, and its "expired" answer is `SignedUrlExpired` too.
 #[wasm_bindgen(js_name = uploadToSignedUrl, unchecked_return_type = "Promise<UploadResult>")]
 pub fn upload_to_signed_url(
     #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
@@ -886,7 +888,8 @@ pub fn upload_to_signed_url(
 }
 
 /// PostObject with the fields your server returned (either JSON shape of the browser-upload
-/// guide, V1 or V4), assembled in order with the file last.
+/// guide, V1 or V4), assembled in order with the file last. An expired policy is
+/// `SignedUrlExpired`, judged as `uploadToSignedUrl` judges URLs.
 #[wasm_bindgen(js_name = postWithServerSignature, unchecked_return_type = "Promise<UploadResult>")]
 pub fn post_with_server_signature(
     #[wasm_bindgen(unchecked_param_type = "ServerPostFields")] fields: JsValue,

@@ -3,7 +3,7 @@
 // bad input rejected before any request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { session, inPage } from './lib/harness.mjs';
+import { session, inPage, openPage } from './lib/harness.mjs';
 
 let emu; let browser; let page;
 
@@ -129,15 +129,47 @@ for (const version of ['v4', 'v1']) {
   });
 }
 
-test('an already expired signed URL is refused before any byte is sent', async () => {
-  const r = await inPage(page, async (lib) => {
-    const s = await (await fetch('/get_presigned_url_for_oss_upload?key=expired/x.txt&expires=1')).json();
-    await new Promise((res) => setTimeout(res, 2100));
-    try { await lib.uploadToSignedUrl(s.url, 'late'); return 'sent'; } catch (e) { return { code: e.code, message: e.message }; }
-  });
-  assert.equal(r.value.code, 'SignedUrlExpired');
-  assert.match(r.value.message, /expired at .* ago/);
-  assert.equal(await emu.object('expired/x.txt'), undefined);
+// A URL's expiry is judged by OSS's clock. Before the page has heard OSS's time, OSS decides
+// (a device 20 minutes fast used to refuse every fresh 15-minute URL); OSS's "expired" answer is
+// SignedUrlExpired too, and once OSS's time is known a stale URL is refused before sending.
+test('a device clock 20 minutes fast uploads to a fresh 15-minute signed URL', async () => {
+  await emu.admin('clock', 'POST', { skewSeconds: -1200 });
+  const fresh = await openPage(browser, emu); // its own wasm instance: OSS's time unknown
+  try {
+    const r = await inPage(fresh, async (lib) => {
+      const s = await (await fetch('/get_presigned_url_for_oss_upload?key=fast-clock/x.txt&expires=900')).json();
+      const out = await lib.uploadToSignedUrl(s.url, 'on time');
+      const late = await (await fetch('/get_presigned_url_for_oss_upload?key=fast-clock/late.txt&expires=1')).json();
+      await new Promise((res) => setTimeout(res, 2100));
+      try { await lib.uploadToSignedUrl(late.url, 'late'); return 'sent'; } catch (e) { return { out, code: e.code, message: e.message }; }
+    });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value.out.key, 'fast-clock/x.txt');
+    assert.ok(await emu.object('fast-clock/x.txt'));
+    // The first answer's Date taught OSS's time: the late URL never left the page.
+    assert.equal(r.value.code, 'SignedUrlExpired');
+    assert.match(r.value.message, /expired at .* s ago by OSS's clock/);
+    assert.equal(await emu.object('fast-clock/late.txt'), undefined);
+  } finally {
+    await emu.admin('clock', 'POST', { skewSeconds: 0 });
+    await fresh.context().close();
+  }
+});
+
+test("an expired signed URL sent before OSS's time is known: OSS's answer is SignedUrlExpired", async () => {
+  const fresh = await openPage(browser, emu);
+  try {
+    const r = await inPage(fresh, async (lib) => {
+      const s = await (await fetch('/get_presigned_url_for_oss_upload?key=expired/x.txt&expires=1')).json();
+      await new Promise((res) => setTimeout(res, 2100));
+      try { await lib.uploadToSignedUrl(s.url, 'late'); return 'sent'; } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    assert.equal(r.value.code, 'SignedUrlExpired');
+    assert.match(r.value.message, /OSS answered "Request has expired\." \(OSS's time /);
+    assert.equal(await emu.object('expired/x.txt'), undefined);
+  } finally {
+    await fresh.context().close();
+  }
 });
 
 test('bad input is rejected with a named field and no request (not even for credentials)', async () => {

@@ -405,50 +405,105 @@ fn post_object_sends_a_form_with_the_file_last() {
     assert!(body.starts_with("key=u/a.png\nContent-Type=image/png\n"));
 }
 
-#[test]
-fn signed_url_expired_is_refused_before_sending() {
-    let clock = ManualClock::at(T0);
-    let skew = SkewClock::new();
-    let t = FakeTransport::new(&clock, always_ok());
-    let url =
-        "http://demo.localhost:1/k?x-oss-date=20231114T000000Z&x-oss-expires=60&x-oss-signature=x";
-    let e = run_one(
-        &clock,
+/// OSS as the browser sees it with the guides' CORS rule (no readable `Date`), its clock
+/// `offset_ms` from this device's: refuses a V4 URL past its expiry as OSS does.
+fn oss_checking_expiry(offset_ms: i64) -> crate::upload::testing::Handler {
+    Box::new(move |req, now| {
+        let server = UnixTime::from_secs((now + offset_ms) / 1000).unwrap();
+        let mut resp = match signed::url_expiry(&req.url) {
+            Some(at) if at < server => oss_error(
+                403,
+                "AccessDenied",
+                &format!("<ServerTime>{}</ServerTime>", server.iso8601_millis()),
+                0,
+            ),
+            _ => ok(0),
+        };
+        resp.headers.retain(|(k, _)| k != "date");
+        resp.body = resp.body.replace(
+            "<Message>m</Message>",
+            "<Message>Request has expired.</Message>",
+        );
+        Ok(resp)
+    })
+}
+
+fn put_signed(
+    clock: &ManualClock,
+    t: &FakeTransport,
+    skew: &SkewClock,
+    url: &str,
+) -> Result<UploadOutput> {
+    run_one(
+        clock,
         upload_to_signed_url(
-            &t,
-            &skew,
+            t,
+            skew,
             RetryPolicy::default(),
             url,
-            Rc::new(vec![]),
-            vec![],
-            false,
-        ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code(), "SignedUrlExpired");
-    assert_eq!(t.sent.borrow().len(), 0);
-    let fresh = format!(
-        "http://demo.localhost:1/d/k%20x?x-oss-date={}&x-oss-expires=60&x-oss-signature=x",
-        UnixTime::from_secs(T0 / 1000).unwrap().iso8601_basic()
-    );
-    let out = run_one(
-        &clock,
-        upload_to_signed_url(
-            &t,
-            &skew,
-            RetryPolicy::default(),
-            &fresh,
             Rc::new(vec![1]),
             vec![],
             false,
         ),
     )
-    .unwrap();
+}
+
+fn url_signed_at(secs: i64, expires: i64) -> String {
+    format!(
+        "http://demo.localhost:1/d/k%20x?x-oss-date={}&x-oss-expires={expires}&x-oss-signature=x",
+        UnixTime::from_secs(secs).unwrap().iso8601_basic()
+    )
+}
+
+// Regression (review): a device 20 minutes fast refused every fresh 15-minute URL "by OSS's
+// clock" before OSS was asked. Until OSS's time is known, OSS decides; its "expired" answer is
+// SignedUrlExpired and teaches the clock, so the next stale URL is refused before sending.
+#[test]
+fn signed_url_expiry_is_checked_by_oss_s_clock() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let t = FakeTransport::new(&clock, oss_checking_expiry(-20 * 60_000));
+    // Signed by the server 10 s ago (its clock), valid 15 minutes: this device says it expired.
+    let fresh = url_signed_at((T0 - 20 * 60_000) / 1000 - 10, 900);
+    let out = put_signed(&clock, &t, &skew, &fresh).unwrap();
     assert_eq!(out.key, "d/k x");
     assert!(
         t.sent.borrow()[0].headers.is_empty(),
         "no Content-Type unless given"
     );
+    // Really expired by OSS's clock: OSS refuses, the error is the one a check gives.
+    let stale = url_signed_at((T0 - 20 * 60_000) / 1000 - 1_000, 900);
+    let e = put_signed(&clock, &t, &skew, &stale).unwrap_err();
+    assert_eq!(e.code(), "SignedUrlExpired");
+    assert!(
+        e.to_string()
+            .contains("OSS answered \"Request has expired.\""),
+        "{e}"
+    );
+    assert_eq!(t.sent.borrow().len(), 2);
+    // OSS's time is learned now: the same URL is refused before sending, by OSS's clock.
+    assert!(skew.is_learned());
+    let e = put_signed(&clock, &t, &skew, &stale).unwrap_err();
+    assert_eq!(e.code(), "SignedUrlExpired");
+    assert!(e.to_string().contains("s ago by OSS's clock"), "{e}");
+    assert_eq!(t.sent.borrow().len(), 2);
+    // ... and a fresh one still goes.
+    put_signed(&clock, &t, &skew, &fresh).unwrap();
+    // A URL this device says expired over a day ago is refused before OSS's time is known.
+    let skew = SkewClock::new();
+    let e = put_signed(
+        &clock,
+        &t,
+        &skew,
+        &url_signed_at(T0 / 1000 - 2 * 86_400, 60),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "SignedUrlExpired");
+    assert!(
+        e.to_string().contains("s ago by this device's clock"),
+        "{e}"
+    );
+    assert_eq!(t.sent.borrow().len(), 3);
 }
 
 #[test]
@@ -531,7 +586,7 @@ fn server_post_sends_the_assembled_form_and_retries_503() {
     .iter()
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
     .collect();
-    let now = UnixTime::from_secs(T0 / 1000).unwrap();
+    let now = SkewClock::new().server_now(T0).unwrap();
     let form = signed::server_post_form(&fields, None, Some("a b.txt"), now, false).unwrap();
     let out = run_one(
         &clock,
@@ -725,7 +780,7 @@ fn debug_and_display_of_everything_holding_credentials_hide_them() {
         ],
         Some("u/a.png"),
         None,
-        now,
+        SkewClock::new().server_now(T0).unwrap(),
         false,
     )
     .unwrap();
