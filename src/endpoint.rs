@@ -93,6 +93,25 @@ impl Endpoint {
         self.addressing
     }
 
+    /// Refuses an endpoint that already names `bucket` (`https://BUCKET.oss-cn-hangzhou.aliyuncs.com`,
+    /// the console's "bucket domain name"), which would be sent to `BUCKET.BUCKET.…`: a host that
+    /// does not resolve, failing as a network error far from its cause.
+    #[inline(never)]
+    pub fn check_bucket(&self, bucket: &Bucket) -> Result<()> {
+        let named = self.addressing == Addressing::VirtualHosted
+            && self
+                .host
+                .strip_prefix(bucket.as_str())
+                .is_some_and(|rest| rest.starts_with('.'));
+        if named {
+            return Err(Error::invalid(
+                "endpoint",
+                "already names the bucket, which is prefixed to it: leave the bucket out (or set cname for a domain bound to it)",
+            ));
+        }
+        Ok(())
+    }
+
     /// The `Host` a request for `bucket` is sent to.
     pub fn host_for(&self, bucket: &Bucket) -> String {
         match self.addressing {
@@ -287,6 +306,33 @@ mod tests {
         let b = Bucket::new("bkt").unwrap();
         let k = key.map(|k| ObjectKey::new(k).unwrap());
         Endpoint::resolve(&r, opts).unwrap().url_for(&b, k.as_ref())
+    }
+
+    // Regression (review): the console's bucket domain given as endpoint became BUCKET.BUCKET.….
+    #[test]
+    fn an_endpoint_naming_the_bucket_is_refused() {
+        let b = Bucket::new("demo").unwrap();
+        for (text, cname, ok) in [
+            ("https://demo.oss-cn-hangzhou.aliyuncs.com", false, false),
+            ("http://DEMO.localhost:9000", false, false),
+            ("https://demo.oss-cn-hangzhou.aliyuncs.com", true, true),
+            ("https://demo2.oss-cn-hangzhou.aliyuncs.com", false, true),
+            ("https://demox.example.com", false, true),
+            ("https://oss-cn-hangzhou.aliyuncs.com", false, true),
+            ("http://127.0.0.1:9000", false, true),
+        ] {
+            let opts = EndpointOptions {
+                endpoint: Some(text),
+                cname,
+                ..EndpointOptions::default()
+            };
+            let e = Endpoint::resolve(&Region::new("cn-hangzhou").unwrap(), &opts).unwrap();
+            let r = e.check_bucket(&b);
+            assert_eq!(r.is_ok(), ok, "{text} cname {cname}");
+            if let Err(e) = r {
+                assert_eq!(e.field(), Some("endpoint"));
+            }
+        }
     }
 
     #[test]

@@ -302,6 +302,7 @@ impl Request {
             product,
             endpoint,
         } = target;
+        endpoint.check_bucket(&bucket)?;
         let headers = Headers::new(headers)?;
         if let Some(host) = headers.get(header::HOST) {
             if !host.eq_ignore_ascii_case(&endpoint.host_for(&bucket)) {

@@ -63,6 +63,7 @@ impl ClientConfig {
             return Err(Error::invalid("endpoint", crate::names::CLOUD_BOX_ENDPOINT));
         }
         let ep = Endpoint::resolve(&self.region, &self.endpoint_options())?;
+        ep.check_bucket(&self.bucket)?;
         if ep.scheme() == "http" {
             let url = ep.url_for(&self.bucket, None);
             signed::check_scheme("endpoint", &url, self.allow_insecure_http)?;
@@ -664,6 +665,7 @@ fn cap(requested: i64, creds: &CachedCredentials, now: UnixTime) -> (i64, bool) 
 /// PUT to a URL the app's server signed: refused before sending when expired
 /// ([`signed::check_url_not_expired`]: by OSS's clock once known); sends exactly `headers` (and no
 /// Content-Type unless given); OSS's own "expired" answer is `SignedUrlExpired` too.
+#[allow(clippy::too_many_arguments)]
 pub async fn upload_to_signed_url<T: Transport>(
     t: &T,
     clock: &SkewClock,
@@ -672,6 +674,7 @@ pub async fn upload_to_signed_url<T: Transport>(
     body: T::Body,
     headers: Vec<(String, String)>,
     allow_insecure_http: bool,
+    bucket_url: Option<&str>,
 ) -> Result<UploadOutput> {
     signed::check_scheme("url", url, allow_insecure_http)?;
     signed::check_has_signature("url", url)?;
@@ -698,8 +701,9 @@ pub async fn upload_to_signed_url<T: Transport>(
         .header("etag")
         .ok_or_else(|| cors_hidden("ETag", "the upload"))?;
     let base = url.split('?').next().unwrap_or(url).to_owned();
+    let path = signed::object_path(url, bucket_url);
     Ok(UploadOutput {
-        key: object_key_of(&base),
+        key: crate::encode::uri_decode(&path).unwrap_or(path),
         etag: Some(etag.to_owned()),
         request_id: resp.header("x-oss-request-id").map(str::to_owned),
         crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
@@ -738,15 +742,6 @@ pub async fn post_with_server_signature<T: Transport>(
     let mut url = form.url.clone();
     crate::encode::uri_encode_into(&mut url, &key, true);
     Ok(post_output(&resp, key, url))
-}
-
-/// The decoded key from an object URL's path (virtual-hosted style).
-fn object_key_of(url: &str) -> String {
-    let path = url
-        .split_once("://")
-        .and_then(|(_, r)| r.split_once('/'))
-        .map_or("", |(_, p)| p);
-    crate::encode::uri_decode(path).unwrap_or_else(|| path.to_owned())
 }
 
 /// Sending requests signed elsewhere: retries and clock learning, no re-signing.

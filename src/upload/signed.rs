@@ -133,6 +133,44 @@ pub fn check_same_bucket(field: &str, url: &str, bucket_url: &str) -> Result<()>
     Err(Error::invalid(field, m))
 }
 
+/// The object key a URL addresses, still percent-encoded: its path after `bucket_url` (the
+/// client's, [`check_same_bucket`]) when given, else after the host, less the bucket's segment
+/// when the host cannot name a bucket (path style: an IP address, `localhost`, an OSS endpoint
+/// `oss-*.aliyuncs.com`).
+pub fn object_path(url: &str, bucket_url: Option<&str>) -> String {
+    let base = without_default_port(url.split(['?', '#']).next().unwrap_or(url));
+    if let Some(b) = bucket_url {
+        if base
+            .get(..b.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(b))
+        {
+            return base.get(b.len()..).unwrap_or_default().to_owned();
+        }
+    }
+    let Some((_, rest)) = base.split_once("://") else {
+        return String::new();
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if is_path_style_host(host) {
+        path.split_once('/').map_or("", |(_, key)| key).to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// A host that holds no bucket name: the bucket is the path's first segment.
+fn is_path_style_host(host_port: &str) -> bool {
+    let host = match host_port.strip_prefix('[') {
+        Some(_) => return true,
+        None => host_port.split(':').next().unwrap_or(host_port),
+    };
+    let host = host.to_ascii_lowercase();
+    let labels = host.split('.').count();
+    host == "localhost"
+        || host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        || (labels == 3 && host.starts_with("oss-") && host.ends_with(".aliyuncs.com"))
+}
+
 /// `url` without the scheme's default port (`https://h:443/…` → `https://h/…`), as URL parsers
 /// write it and as the client's endpoint is kept (`crate::endpoint`).
 fn without_default_port(url: &str) -> String {
@@ -758,6 +796,44 @@ mod tests {
         assert!(check_scheme("u", "http://x.com/a", true).is_ok());
         assert!(check_scheme("u", "ftp://x.com/a", true).is_err());
         assert!(check_scheme("u", "/relative", true).is_err());
+    }
+
+    // Regression (review): uploadToSignedUrl's `key` held the bucket for path-style URLs.
+    #[test]
+    fn object_paths_of_virtual_hosted_path_style_and_client_urls() {
+        let q = "?x-oss-signature=s";
+        for (url, bucket_url, key) in [
+            (
+                "https://b.oss-cn-hangzhou.aliyuncs.com/d/k%20x",
+                None,
+                "d/k%20x",
+            ),
+            ("https://oss-cn-hangzhou.aliyuncs.com/b/d/k", None, "d/k"),
+            (
+                "https://oss-cn-hangzhou-internal.aliyuncs.com/b/k",
+                None,
+                "k",
+            ),
+            ("https://oss-b.oss-cn-hangzhou.aliyuncs.com/k", None, "k"),
+            ("http://127.0.0.1:9000/demo/a/b.txt", None, "a/b.txt"),
+            ("http://localhost:9000/demo/k", None, "k"),
+            ("http://[::1]:9000/demo/k", None, "k"),
+            ("http://demo.localhost:9000/k", None, "k"),
+            ("https://cdn.example.com/k/x", None, "k/x"),
+            ("http://127.0.0.1/demo", None, ""),
+            (
+                "https://cdn.example.com:443/demo/k",
+                Some("https://cdn.example.com/demo/"),
+                "k",
+            ),
+            (
+                "http://127.0.0.1:9000/demo/k",
+                Some("http://127.0.0.1:9000/demo/"),
+                "k",
+            ),
+        ] {
+            assert_eq!(object_path(&format!("{url}{q}"), bucket_url), key, "{url}");
+        }
     }
 
     #[test]

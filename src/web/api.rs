@@ -200,11 +200,13 @@ fn standalone_packed(packed: &str, presign: bool) -> Result<JsValue> {
     with_keys(|keys| super::fast::sign(&req, &creds, time, presign.then_some(expires), keys))
 }
 
-/// Refuses a plain-http endpoint whose host for `bucket` (with the bucket when it is in the host
+/// Refuses an endpoint that already names `bucket` ([`Endpoint::check_bucket`]), and a plain-http
+/// endpoint whose host for `bucket` (with the bucket when it is in the host
 /// name) is not loopback, unless `allowInsecureHttp`: the check of
 /// `upload::signed::check_scheme` on the URL the endpoint builds, without building or parsing
 /// that URL (the host is built only for plain http).
 pub(super) fn check_http(endpoint: &Endpoint, bucket: &Bucket, allow: bool) -> Result<()> {
+    endpoint.check_bucket(bucket)?;
     if endpoint.scheme() == "http"
         && !allow
         && !crate::upload::signed::is_loopback_host(&endpoint.host_for(bucket))

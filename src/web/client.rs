@@ -799,7 +799,9 @@ async fn signed_url_upload(
     let t = WebTransport::new(signal, timeout_ms, None);
     let cancel = Rc::new(Cell::new(false));
     let crc = body.crc64_task(&cancel);
-    let out = core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow).await;
+    let out =
+        core_client::upload_to_signed_url(&t, clock, retry, &url, blob, headers, allow, bucket_url)
+            .await;
     finish(out, &crc, &cancel).await
 }
 

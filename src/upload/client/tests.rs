@@ -444,6 +444,7 @@ fn put_signed(
             Rc::new(vec![1]),
             vec![],
             false,
+            None,
         ),
     )
 }
@@ -532,6 +533,7 @@ fn server_signed_mismatch_names_the_content_type() {
             Rc::new(vec![]),
             vec![("Content-Type".into(), "text/plain".into())],
             false,
+            None,
         ),
     )
     .unwrap_err();
