@@ -162,10 +162,25 @@ pub fn handle(ctx: &Ctx, path: &str) -> Reply {
             .param("maxSize")
             .and_then(|m| m.parse().ok())
             .unwrap_or(1_048_576_000);
-        let conds = vec![
+        let mut conds = vec![
             json!(["content-length-range", 0, max]),
             json!(["starts-with", "$key", dir]),
         ];
+        // What the guides' servers and their users add: allowed types (the browser-upload
+        // guide's `["in", "$content-type", [...]]`), a required metadata field, a status.
+        if let Some(types) = ctx.param("contentTypes") {
+            conds.push(json!([
+                "in",
+                "$content-type",
+                types.split(',').collect::<Vec<_>>()
+            ]));
+        }
+        if let Some(owner) = ctx.param("owner") {
+            conds.push(json!(["eq", "$x-oss-meta-owner", owner]));
+        }
+        if let Some(status) = ctx.param("status") {
+            conds.push(json!(["eq", "$success_action_status", status]));
+        }
         if v1 {
             let expire = now_s + expires;
             let (policy, signature) = client_sign::post_v1_policy(&dev, &bucket, conds, expire);

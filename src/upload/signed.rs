@@ -352,6 +352,8 @@ pub struct ServerPostForm {
     pub version: &'static str,
     /// The policy's expiration.
     pub expires_at: Option<UnixTime>,
+    /// The object's (and the file's) Content-Type, once [`complete_server_form`] set it.
+    pub content_type: String,
 }
 
 impl core::fmt::Debug for ServerPostForm {
@@ -361,6 +363,7 @@ impl core::fmt::Debug for ServerPostForm {
             .field("fields", &crate::credentials::redact::Pairs(&self.fields))
             .field("version", &self.version)
             .field("expires_at", &self.expires_at)
+            .field("content_type", &self.content_type)
             .finish()
     }
 }
@@ -563,7 +566,73 @@ pub fn server_post_form(
         fields,
         version,
         expires_at,
+        content_type: String::new(),
     })
+}
+
+/// Form fields [`server_post_form`] writes itself: `fields` given by the caller may not replace
+/// them (lower case).
+const OWN_FIELDS: [&str; 11] = [
+    "key",
+    "content-type",
+    "policy",
+    "ossaccesskeyid",
+    "signature",
+    "x-oss-signature-version",
+    "x-oss-credential",
+    "x-oss-date",
+    "x-oss-signature",
+    "x-oss-security-token",
+    "file",
+];
+
+/// Completes a server's form with what the upload and the app add, after the signature fields
+/// (the file goes last):
+/// - `Content-Type`: the object's type, which `$content-type` conditions check (kept in
+///   [`ServerPostForm::content_type`] for the file's own type);
+/// - from the server's answer, `callback` and the callback's `x:` variables (the upload-callback
+///   guide's servers return them for the form), and its `success_action_status` in place of 200;
+/// - `extra`, the caller's own fields (`x-oss-meta-*`, `Cache-Control`, `success_action_status`
+///   …), which may not replace the fields above.
+pub fn complete_server_form(
+    form: &mut ServerPostForm,
+    server: &[(String, String)],
+    content_type: String,
+    extra: &[(String, String)],
+) -> Result<()> {
+    let fields = &mut form.fields;
+    let mut set = |name: &str, value: &str| match fields
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+    {
+        Some(field) => value.clone_into(&mut field.1),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    };
+    set("Content-Type", &content_type);
+    if let Some(status) = lookup(server, &["success_action_status"]) {
+        set("success_action_status", status);
+    }
+    if let Some(callback) = lookup(server, &["callback"]) {
+        set("callback", callback);
+    }
+    for (name, value) in server.iter().filter(|(k, _)| k.starts_with("x:")) {
+        set(name, value);
+    }
+    for (name, value) in extra {
+        let lower = name.to_ascii_lowercase();
+        if name.is_empty()
+            || OWN_FIELDS.contains(&lower.as_str())
+            || name.bytes().any(|c| matches!(c, b'\r' | b'\n' | b'"'))
+        {
+            return Err(Error::invalid(
+                crate::text::cat(&["fields.", name]),
+                "is not a field the app may add (the upload writes key, Content-Type: see contentType, file and the server's signature fields)",
+            ));
+        }
+        set(name, value);
+    }
+    form.content_type = content_type;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -833,6 +902,61 @@ mod tests {
             ),
         ] {
             assert_eq!(object_path(&format!("{url}{q}"), bucket_url), key, "{url}");
+        }
+    }
+
+    #[test]
+    fn server_forms_carry_the_type_the_callback_and_the_app_s_fields() {
+        let policy = crate::encode::base64_encode(
+            br#"{"expiration":"2030-01-01T00:00:00Z","conditions":[]}"#,
+        );
+        let server = pairs(&[
+            ("accessid", "a"),
+            ("policy", &policy),
+            ("signature", "s"),
+            ("host", "https://h.example.com"),
+            ("callback", "eyJjYWxsYmFja1VybCI6Ii4uLiJ9"),
+            ("x:uid", "7"),
+            ("expire", "1900000000"),
+        ]);
+        let mut form = server_post_form(&server, Some("k.png"), None, oss(0), false).unwrap();
+        let extra = pairs(&[
+            ("x-oss-meta-owner", "ann"),
+            ("Success_Action_Status", "201"),
+        ]);
+        complete_server_form(&mut form, &server, "image/png".into(), &extra).unwrap();
+        let names: Vec<_> = form
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "key=k.png",
+                "OSSAccessKeyId=a",
+                &format!("policy={policy}"),
+                "Signature=s",
+                "success_action_status=201",
+                "Content-Type=image/png",
+                "callback=eyJjYWxsYmFja1VybCI6Ii4uLiJ9",
+                "x:uid=7",
+                "x-oss-meta-owner=ann",
+            ]
+        );
+        for own in [
+            "Policy",
+            "KEY",
+            "content-type",
+            "x-oss-signature",
+            "file",
+            "",
+            "a\r\nb",
+        ] {
+            let mut form = server_post_form(&server, Some("k"), None, oss(0), false).unwrap();
+            let e = complete_server_form(&mut form, &server, "t/t".into(), &pairs(&[(own, "v")]))
+                .unwrap_err();
+            assert_eq!(e.field(), Some(format!("fields.{own}").as_str()), "{own}");
         }
     }
 

@@ -18,7 +18,7 @@ use crate::upload::content_type;
 use crate::upload::limit::{self, Limiter, Permit};
 use crate::upload::retry::RetryPolicy;
 use crate::upload::signed;
-use crate::upload::skew::SkewClock;
+use crate::upload::skew::{ServerNow, SkewClock};
 use crate::upload::Client;
 use core::cell::Cell;
 use js_sys::{Date, Function, Object};
@@ -174,7 +174,18 @@ export interface ServerPostFields {
 
 /** `key` (else the server's `dir` + `filename`, else the file's name) must meet the policy's
  *  `$key` conditions, or start with `dir` when the policy cannot be read. */
-export interface ServerPostOptions { key?: string; filename?: string; signal?: AbortSignal; allowInsecureHttp?: boolean }
+export interface ServerPostOptions {
+  key?: string; filename?: string;
+  /** The object's Content-Type, sent as the form's `Content-Type` field (which `$content-type`
+   *  conditions check) and the file's type. Default: the file's own type, else from the key's
+   *  extension, else application/octet-stream. */
+  contentType?: string;
+  /** More form fields your server's policy allows (`x-oss-meta-*`, `Cache-Control`,
+   *  `success_action_status`…), sent before the file. The server's `callback`, its `x:`
+   *  variables and its `success_action_status` are sent without being named here. */
+  fields?: Record<string, string>;
+  signal?: AbortSignal; allowInsecureHttp?: boolean;
+}
 
 export interface CredentialStatus {
   /** Expiry of the cached credentials (server clock). */
@@ -805,6 +816,50 @@ async fn signed_url_upload(
     finish(out, &crc, &cancel).await
 }
 
+/// The PostObject form for `body` from the server's answer `fields` and the call's options
+/// (`signed::server_post_form`, `signed::complete_server_form`). Synchronous: the async upload
+/// that sends it keeps less state.
+fn server_form(
+    fields: &JsValue,
+    opts: Option<&Obj<'_>>,
+    body: &Body,
+    now: ServerNow,
+    allow_insecure: bool,
+    bucket_url: Option<&str>,
+) -> Result<signed::ServerPostForm> {
+    // Every string (or number: `expire`) member of the server's answer, under the name it
+    // has: the form reads the guide's fields whatever their spelling (`signed::lookup`).
+    let pairs = Obj::new(fields, "fields")?.scalar_entries()?;
+    let (key, filename, explicit_type, extra) = match opts {
+        Some(o) => (
+            o.opt_string("key")?,
+            o.opt_string("filename")?,
+            o.opt_string("contentType")?,
+            o.string_map("fields")?,
+        ),
+        None => (None, None, None, Vec::new()),
+    };
+    let filename = filename.or_else(|| body.name());
+    let allow = allow_insecure
+        || opts
+            .map(|o| o.opt_bool("allowInsecureHttp"))
+            .transpose()?
+            .unwrap_or(false);
+    let mut form =
+        signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
+    if let Some(base) = bucket_url {
+        signed::check_same_bucket("fields.host", &form.url, base)?;
+    }
+    let object_key = form.fields.first().map_or("", |(_, k)| k.as_str());
+    let ct = content_type::resolve(
+        explicit_type.as_deref(),
+        body.own_type().as_deref(),
+        object_key,
+    )?;
+    signed::complete_server_form(&mut form, &pairs, ct, &extra)?;
+    Ok(form)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn server_post(
     clock: &SkewClock,
@@ -820,32 +875,16 @@ async fn server_post(
     let opts = opts_of(options.as_ref())?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&file, "file")?;
-    // Every string (or number: `expire`) member of the server's answer, under the name it
-    // has: the form reads the guide's fields whatever their spelling (`signed::lookup`).
-    let pairs = Obj::new(&fields, "fields")?.scalar_entries()?;
-    let (key, filename) = match &opts {
-        Some(o) => (o.opt_string("key")?, o.opt_string("filename")?),
-        None => (None, None),
-    };
-    let filename = filename.or_else(|| body.name());
-    let allow = allow_insecure
-        || opts
-            .as_ref()
-            .map(|o| o.opt_bool("allowInsecureHttp"))
-            .transpose()?
-            .unwrap_or(false);
     let now = clock.server_now(now_ms())?;
-    let form = signed::server_post_form(&pairs, key.as_deref(), filename.as_deref(), now, allow)?;
-    if let Some(base) = bucket_url {
-        signed::check_same_bucket("fields.host", &form.url, base)?;
-    }
-    let object_key = form
-        .fields
-        .first()
-        .map(|(_, k)| k.clone())
-        .unwrap_or_default();
-    let ct = content_type::resolve(None, body.own_type().as_deref(), &object_key)?;
-    let blob = body.retyped(&ct)?;
+    let form = server_form(
+        &fields,
+        opts.as_ref(),
+        &body,
+        now,
+        allow_insecure,
+        bucket_url,
+    )?;
+    let blob = body.retyped(&form.content_type)?;
     let _slot = match limiter {
         Some(l) => Some(upload_slot(l, signal.as_ref()).await?),
         None => None,

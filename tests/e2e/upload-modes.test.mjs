@@ -126,6 +126,33 @@ for (const version of ['v4', 'v1']) {
     assert.deepEqual(r.value.back.bytes, bytesOf(`posted ${version}`));
     assert.equal(r.value.back.type, 'text/plain');
   });
+
+  // Regression (review): only the signature fields were sent, so a server policy with the
+  // browser-upload guide's ["in", "$content-type", [...]] (or any other field condition) was a 403.
+  test(`PostObject with the server's ${version} fields under content-type, metadata and status conditions`, async () => {
+    const r = await inPage(page, async (lib, v) => {
+      const get = async (q) => (await fetch(`/get_post_signature_for_oss_upload?version=${v}&${q}`)).json();
+      const typed = await get('contentTypes=image/jpeg,image/png');
+      const png = await lib.postWithServerSignature(typed, new File([new Uint8Array([137, 80])], `typed-${v}.png`, { type: 'image/png' }));
+      const named = await lib.postWithServerSignature(await get('contentTypes=image/jpeg,image/png'), new Blob(['x']), { key: `uploads/named-${v}.jpg`, contentType: 'image/jpeg' });
+      const meta = await lib.postWithServerSignature(await get('owner=ann&status=201'), new Blob(['m']), { key: `uploads/meta-${v}.txt`, fields: { 'x-oss-meta-owner': 'ann', success_action_status: '201' } });
+      let refused;
+      try { await lib.postWithServerSignature(typed, new Blob(['t']), { key: `uploads/t-${v}.txt` }); } catch (e) { refused = { code: e.code, message: e.message }; }
+      let own;
+      try { await lib.postWithServerSignature(typed, new Blob(['t']), { key: `uploads/t-${v}.txt`, fields: { policy: 'x' } }); } catch (e) { own = { code: e.code, field: e.field }; }
+      return { png, named, meta, refused, own, backPng: await window.readBack(png.key), backNamed: await window.readBack(named.key) };
+    }, version);
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value.backPng.type, 'image/png');
+    assert.equal(r.value.backNamed.type, 'image/jpeg');
+    assert.equal(r.value.meta.status, 201);
+    const head = await emu.object(`uploads/meta-${version}.txt`);
+    assert.ok(JSON.stringify(head).includes('ann'), JSON.stringify(head));
+    // A type the policy does not allow: OSS's 403 names the condition.
+    assert.equal(r.value.refused.code, 'AccessDenied');
+    assert.match(r.value.refused.message, /content-type/);
+    assert.deepEqual(r.value.own, { code: 'InvalidArgument', field: 'fields.policy' });
+  });
 }
 
 test('PostObject signed here: createPostPolicy fields in a FormData, and postObject', async () => {
