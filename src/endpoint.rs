@@ -93,16 +93,27 @@ impl Endpoint {
         self.addressing
     }
 
-    /// Refuses an endpoint that already names `bucket` (`https://BUCKET.oss-cn-hangzhou.aliyuncs.com`,
-    /// the console's "bucket domain name"), which would be sent to `BUCKET.BUCKET.…`: a host that
-    /// does not resolve, failing as a network error far from its cause.
+    /// Refuses an endpoint that already names `bucket`: `BUCKET.` before an OSS endpoint
+    /// (`https://BUCKET.oss-cn-hangzhou.aliyuncs.com`, the console's "bucket domain name") or
+    /// before `localhost`, which would be sent to `BUCKET.BUCKET.…` (a host that does not
+    /// resolve, failing as a network error far from its cause) or, path style, would put the
+    /// bucket in the key. A custom domain (`cname`) is used as is; a bucket named like an
+    /// endpoint (`oss-cn-hangzhou`) on its region's endpoint is fine.
     #[inline(never)]
     pub fn check_bucket(&self, bucket: &Bucket) -> Result<()> {
-        let named = self.addressing == Addressing::VirtualHosted
-            && self
-                .host
-                .strip_prefix(bucket.as_str())
-                .is_some_and(|rest| rest.starts_with('.'));
+        // Byte slices: `str` patterns would link a searcher into the signing-only wasm.
+        let rest = self
+            .host
+            .as_bytes()
+            .strip_prefix(bucket.as_str().as_bytes())
+            .and_then(|r| r.strip_prefix(b"."));
+        let named = self.addressing != Addressing::Cname
+            && rest.is_some_and(|r| {
+                let end = r.iter().position(|&c| c == b':').unwrap_or(r.len());
+                let name = r.get(..end).unwrap_or(r);
+                name == b"localhost"
+                    || (name.starts_with(b"oss-") && name.ends_with(b".aliyuncs.com"))
+            });
         if named {
             return Err(Error::invalid(
                 "endpoint",
@@ -311,24 +322,90 @@ mod tests {
     // Regression (review): the console's bucket domain given as endpoint became BUCKET.BUCKET.….
     #[test]
     fn an_endpoint_naming_the_bucket_is_refused() {
-        let b = Bucket::new("demo").unwrap();
-        for (text, cname, ok) in [
-            ("https://demo.oss-cn-hangzhou.aliyuncs.com", false, false),
-            ("http://DEMO.localhost:9000", false, false),
-            ("https://demo.oss-cn-hangzhou.aliyuncs.com", true, true),
-            ("https://demo2.oss-cn-hangzhou.aliyuncs.com", false, true),
-            ("https://demox.example.com", false, true),
-            ("https://oss-cn-hangzhou.aliyuncs.com", false, true),
-            ("http://127.0.0.1:9000", false, true),
+        let region = Region::new("cn-hangzhou").unwrap();
+        for (bucket, text, cname, path_style, ok) in [
+            (
+                "demo",
+                "https://demo.oss-cn-hangzhou.aliyuncs.com",
+                false,
+                false,
+                false,
+            ),
+            (
+                "demo",
+                "https://demo.oss-cn-hangzhou.aliyuncs.com",
+                false,
+                true,
+                false,
+            ),
+            (
+                "demo",
+                "https://demo.oss-cn-hangzhou-internal.aliyuncs.com",
+                false,
+                false,
+                false,
+            ),
+            ("demo", "http://DEMO.localhost:9000", false, false, false),
+            (
+                "demo",
+                "https://demo.oss-cn-hangzhou.aliyuncs.com",
+                true,
+                false,
+                true,
+            ),
+            (
+                "demo",
+                "https://demo2.oss-cn-hangzhou.aliyuncs.com",
+                false,
+                false,
+                true,
+            ),
+            ("demo", "https://demo.example.com", false, false, true),
+            (
+                "demo",
+                "https://oss-cn-hangzhou.aliyuncs.com",
+                false,
+                false,
+                true,
+            ),
+            ("demo", "http://127.0.0.1:9000", false, false, true),
+            // Review: a bucket named like an endpoint, on its region's endpoint.
+            (
+                "oss-cn-hangzhou",
+                "https://oss-cn-hangzhou.aliyuncs.com",
+                false,
+                false,
+                true,
+            ),
+            (
+                "oss-accelerate",
+                "https://oss-accelerate.aliyuncs.com",
+                false,
+                false,
+                true,
+            ),
+            (
+                "oss-cn-hangzhou",
+                "https://oss-cn-hangzhou.oss-cn-hangzhou.aliyuncs.com",
+                false,
+                false,
+                false,
+            ),
         ] {
+            let b = Bucket::new(bucket).unwrap();
             let opts = EndpointOptions {
                 endpoint: Some(text),
                 cname,
+                path_style,
                 ..EndpointOptions::default()
             };
-            let e = Endpoint::resolve(&Region::new("cn-hangzhou").unwrap(), &opts).unwrap();
+            let e = Endpoint::resolve(&region, &opts).unwrap();
             let r = e.check_bucket(&b);
-            assert_eq!(r.is_ok(), ok, "{text} cname {cname}");
+            assert_eq!(
+                r.is_ok(),
+                ok,
+                "{bucket} {text} cname {cname} path {path_style}"
+            );
             if let Err(e) = r {
                 assert_eq!(e.field(), Some("endpoint"));
             }

@@ -118,6 +118,9 @@ pub struct UploadOutput {
     pub url: String,
     /// HTTP status.
     pub status: u16,
+    /// What the app's server answered OSS's upload callback (OSS passes it on), when the request
+    /// carried a callback.
+    pub callback_response: Option<String>,
 }
 
 /// A presigned URL and what its user must know. Its Debug output hides the SecurityToken.
@@ -487,6 +490,7 @@ impl<S: CredentialSource> Client<S> {
             crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
             url: self.object_url(&key),
             status: resp.status,
+            callback_response: None,
         })
     }
 
@@ -633,13 +637,15 @@ impl<S: CredentialSource> Client<S> {
             &resp,
             key.as_str().to_owned(),
             self.object_url(&key),
+            false,
         ))
     }
 }
 
 /// The result of a PostObject response (ETag optional: CORS may hide it).
-fn post_output(resp: &HttpResponse, key: String, url: String) -> UploadOutput {
+fn post_output(resp: &HttpResponse, key: String, url: String, callback: bool) -> UploadOutput {
     UploadOutput {
+        callback_response: callback_response(resp, callback),
         key,
         etag: resp
             .header("etag")
@@ -650,6 +656,12 @@ fn post_output(resp: &HttpResponse, key: String, url: String) -> UploadOutput {
         url,
         status: resp.status,
     }
+}
+
+/// The body of OSS's answer to a request that carried an upload callback: the app server's
+/// answer to the callback.
+fn callback_response(resp: &HttpResponse, callback: bool) -> Option<String> {
+    (callback && !resp.body.is_empty()).then(|| resp.body.clone())
 }
 
 /// `(secs, capped)`: `requested`, or less so the result dies with the credentials.
@@ -702,7 +714,9 @@ pub async fn upload_to_signed_url<T: Transport>(
         .ok_or_else(|| cors_hidden("ETag", "the upload"))?;
     let base = url.split('?').next().unwrap_or(url).to_owned();
     let path = signed::object_path(url, bucket_url);
+    let callback = signed::has_callback(url, &headers);
     Ok(UploadOutput {
+        callback_response: callback_response(&resp, callback),
         key: crate::encode::uri_decode(&path).unwrap_or(path),
         etag: Some(etag.to_owned()),
         request_id: resp.header("x-oss-request-id").map(str::to_owned),
@@ -741,7 +755,11 @@ pub async fn post_with_server_signature<T: Transport>(
         .await?;
     let mut url = form.url.clone();
     crate::encode::uri_encode_into(&mut url, &key, true);
-    Ok(post_output(&resp, key, url))
+    let callback = form
+        .fields
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("callback"));
+    Ok(post_output(&resp, key, url, callback))
 }
 
 /// Sending requests signed elsewhere: retries and clock learning, no re-signing.
@@ -769,10 +787,18 @@ impl Standalone<'_> {
                     if let Some(d) = resp.header("date") {
                         self.clock.observe_date(d, sent_ms, received_ms);
                     }
-                    if resp.is_success() {
+                    if resp.is_success() && resp.status != 203 {
                         return Ok(resp);
                     }
                     let mut se = xml::service_error(&resp);
+                    if resp.status == 203 {
+                        // The object is stored; OSS's callback to the app's server failed.
+                        // Retrying would store it again and call back again.
+                        se.diagnosis = Some(String::from(
+                            "the object was stored; only OSS's upload callback to your server failed",
+                        ));
+                        return Err(Error::Service(Box::new(se)));
+                    }
                     // OSS's time, wherever it says it (an expired URL's answer does): the next
                     // URL or policy is then checked by it before sending.
                     if let Some(st) = se.server_time.as_deref() {

@@ -5,6 +5,8 @@
 #![cfg_attr(not(feature = "client"), allow(dead_code, unused_imports))]
 
 use super::skew::ServerNow;
+#[cfg(test)]
+use super::skew::DEVICE_CLOCK_SLACK_SECS;
 use crate::encode::uri_decode;
 use crate::error::{Error, Result, ServiceError};
 use crate::json;
@@ -249,6 +251,17 @@ fn parse_iso_basic(s: &str) -> Option<UnixTime> {
     UnixTime::parse_iso8601(&iso).ok()
 }
 
+/// Whether a PUT to `url` with `headers` asks OSS for an upload callback (the `callback` /
+/// `x-oss-callback` query parameter of a presigned URL, or the `x-oss-callback` header).
+pub fn has_callback(url: &str, headers: &[(String, String)]) -> bool {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    query_param(query, "callback").is_some()
+        || query_param(query, "x-oss-callback").is_some()
+        || headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("x-oss-callback"))
+}
+
 /// When a presigned URL stops working: `x-oss-date + x-oss-expires` (V4) or `Expires` (V1).
 pub fn url_expiry(url: &str) -> Option<UnixTime> {
     let (_, _, query) = split_url(url.trim())?;
@@ -261,12 +274,6 @@ pub fn url_expiry(url: &str) -> Option<UnixTime> {
     }
     UnixTime::from_secs(query_param(query, "Expires")?.parse().ok()?)
 }
-
-/// Before OSS's time is known, a URL or policy is refused only when this device's clock says it
-/// expired more than this long ago: no plausible clock error explains that, while a device a few
-/// minutes or hours fast must not lose a fresh 15-minute URL. Otherwise OSS decides, and its
-/// answer becomes [`Error::SignedUrlExpired`] too ([`expired_answer`]).
-pub const DEVICE_CLOCK_SLACK_SECS: i64 = 86_400;
 
 fn expired_message(what: &str, at: UnixTime, now: ServerNow) -> String {
     let mut m = String::from(what);
@@ -283,15 +290,12 @@ fn expired_message(what: &str, at: UnixTime, now: ServerNow) -> String {
     m
 }
 
-/// Refuses, before sending, what expired at `at`: by OSS's clock when it is known, else only
-/// past [`DEVICE_CLOCK_SLACK_SECS`] by this device's.
+/// Refuses, before sending, what expired at `at` by more than `now` may be wrong
+/// ([`ServerNow::slack_secs`]): by OSS's clock when it is known, else only past
+/// [`super::skew::DEVICE_CLOCK_SLACK_SECS`] by this device's. OSS judges the rest, and its answer is
+/// [`expired_answer`].
 fn check_not_expired(what: &str, at: UnixTime, now: ServerNow) -> Result<()> {
-    let slack = if now.learned {
-        0
-    } else {
-        DEVICE_CLOCK_SLACK_SECS
-    };
-    if at.secs().saturating_add(slack) <= now.at.secs() {
+    if at.secs().saturating_add(now.slack_secs) < now.at.secs() {
         return Err(Error::SignedUrlExpired(expired_message(what, at, now)));
     }
     Ok(())
@@ -307,37 +311,27 @@ pub fn check_url_not_expired(url: &str, now: ServerNow) -> Result<Option<UnixTim
 }
 
 /// OSS's own answer to an expired presigned URL ("Request has expired.", EC 0002-00000236) or
-/// post policy ("Invalid according to Policy: Policy expired."), as the same
-/// [`Error::SignedUrlExpired`] a check before sending gives; other errors are returned as they are.
-pub fn expired_answer(se: Box<ServiceError>) -> Error {
+/// post policy ("Invalid according to Policy: Policy expired."), with the code a check before
+/// sending gives, `SignedUrlExpired`, and OSS's status, request ID, EC and host kept; OSS's own
+/// code and its time go to the diagnosis. Other errors are returned as they are.
+pub fn expired_answer(mut se: Box<ServiceError>) -> Error {
+    let message = se.message.trim();
     let expired = se.status == 403
         && se.code == "AccessDenied"
-        && (se.message.contains("has expired")
-            || se.message.contains("Policy expired")
+        && (message == "Request has expired."
+            || message == "Invalid according to Policy: Policy expired."
             || se.ec.as_deref() == Some("0002-00000236"));
-    if !expired {
-        return Error::Service(se);
-    }
-    let mut m = String::from("OSS answered \"");
-    m.push_str(&se.message);
-    m.push('"');
-    let mut sep = " (";
-    for (label, value) in [
-        ("OSS's time ", &se.server_time),
-        ("request id ", &se.request_id),
-    ] {
-        if let Some(v) = value {
-            m.push_str(sep);
-            m.push_str(label);
-            m.push_str(v);
-            sep = ", ";
+    if expired {
+        let mut d = String::from("OSS answered AccessDenied");
+        if let Some(t) = &se.server_time {
+            d.push_str(" at ");
+            d.push_str(t);
         }
+        d.push_str(" by its clock: ask the server for a new one");
+        "SignedUrlExpired".clone_into(&mut se.code);
+        se.diagnosis = Some(d);
     }
-    if sep == ", " {
-        m.push(')');
-    }
-    m.push_str(": ask the server for a new one");
-    Error::SignedUrlExpired(m)
+    Error::Service(se)
 }
 
 /// The PostObject form assembled from a server's JSON. Its Debug output hides the
@@ -570,6 +564,12 @@ pub fn server_post_form(
     })
 }
 
+/// The `Content-Type` the server's answer names for the object (`buildPostPolicy`'s fields carry
+/// one when the policy allows a single type).
+pub fn server_content_type(server: &[(String, String)]) -> Option<&str> {
+    lookup(server, &["content-type"])
+}
+
 /// Form fields [`server_post_form`] writes itself: `fields` given by the caller may not replace
 /// them (lower case).
 const OWN_FIELDS: [&str; 11] = [
@@ -591,7 +591,8 @@ const OWN_FIELDS: [&str; 11] = [
 /// - `Content-Type`: the object's type, which `$content-type` conditions check (kept in
 ///   [`ServerPostForm::content_type`] for the file's own type);
 /// - from the server's answer, `callback` and the callback's `x:` variables (the upload-callback
-///   guide's servers return them for the form), and its `success_action_status` in place of 200;
+///   guide's servers return them for the form), other `x-oss-*` fields (`x-oss-meta-*`…), and
+///   its `success_action_status` in place of 200;
 /// - `extra`, the caller's own fields (`x-oss-meta-*`, `Cache-Control`, `success_action_status`
 ///   …), which may not replace the fields above.
 pub fn complete_server_form(
@@ -615,8 +616,15 @@ pub fn complete_server_form(
     if let Some(callback) = lookup(server, &["callback"]) {
         set("callback", callback);
     }
-    for (name, value) in server.iter().filter(|(k, _)| k.starts_with("x:")) {
-        set(name, value);
+    // The callback's variables, and form fields the server wrote under their own names
+    // (`x-oss-meta-*`, `x-oss-object-acl`…: what `buildPostPolicy` returns, say).
+    for (name, value) in server {
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("x:")
+            || (lower.starts_with("x-oss-") && !OWN_FIELDS.contains(&lower.as_str()))
+        {
+            set(name, value);
+        }
     }
     for (name, value) in extra {
         let lower = name.to_ascii_lowercase();
@@ -728,6 +736,7 @@ mod tests {
         ServerNow {
             at: t(secs),
             learned: true,
+            slack_secs: 0,
         }
     }
 
@@ -736,6 +745,7 @@ mod tests {
         ServerNow {
             at: t(secs),
             learned: false,
+            slack_secs: DEVICE_CLOCK_SLACK_SECS,
         }
     }
 
@@ -918,6 +928,8 @@ mod tests {
             ("callback", "eyJjYWxsYmFja1VybCI6Ii4uLiJ9"),
             ("x:uid", "7"),
             ("expire", "1900000000"),
+            ("x-oss-meta-team", "blue"),
+            ("x_oss_credential_typo", "not a field"),
         ]);
         let mut form = server_post_form(&server, Some("k.png"), None, oss(0), false).unwrap();
         let extra = pairs(&[
@@ -941,6 +953,7 @@ mod tests {
                 "Content-Type=image/png",
                 "callback=eyJjYWxsYmFja1VybCI6Ii4uLiJ9",
                 "x:uid=7",
+                "x-oss-meta-team=blue",
                 "x-oss-meta-owner=ann",
             ]
         );
@@ -958,6 +971,25 @@ mod tests {
                 .unwrap_err();
             assert_eq!(e.field(), Some(format!("fields.{own}").as_str()), "{own}");
         }
+    }
+
+    #[test]
+    fn callbacks_of_signed_urls() {
+        let h = |k: &str| vec![(k.to_owned(), "e30=".to_owned())];
+        assert!(has_callback("https://b/k?callback=e30%3D&Signature=s", &[]));
+        assert!(has_callback(
+            "https://b/k?x-oss-callback=e30%3D&x-oss-signature=s",
+            &[]
+        ));
+        assert!(has_callback(
+            "https://b/k?x-oss-signature=s",
+            &h("X-OSS-Callback")
+        ));
+        assert!(!has_callback(
+            "https://b/k?x-oss-signature=s",
+            &h("x-oss-meta-callback")
+        ));
+        assert!(!has_callback("https://b/callback?x-oss-signature=s", &[]));
     }
 
     #[test]
@@ -983,8 +1015,8 @@ mod tests {
         let v4 = "http://b.localhost:1/k?x-oss-date=20231216T162057Z&x-oss-expires=900&x-oss-signature=ab";
         let at = 1_702_743_657 + 900;
         assert!(check_url_not_expired(v4, device(at + 1_200)).is_ok());
-        assert!(check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS - 1)).is_ok());
-        let e = check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS)).unwrap_err();
+        assert!(check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS)).is_ok());
+        let e = check_url_not_expired(v4, device(at + DEVICE_CLOCK_SLACK_SECS + 1)).unwrap_err();
         assert_eq!(e.code(), "SignedUrlExpired");
         assert!(
             e.to_string().contains("s ago by this device's clock"),
@@ -1032,8 +1064,17 @@ mod tests {
         assert_eq!(e.code(), "SignedUrlExpired");
         assert_eq!(
             e.to_string(),
-            "signed URL expired: OSS answered \"Request has expired.\" (OSS's time 2026-11-23T01:00:00.000Z, request id RID): ask the server for a new one"
+            "SignedUrlExpired: Request has expired. (OSS answered AccessDenied at 2026-11-23T01:00:00.000Z by its clock: ask the server for a new one)"
         );
+        // OSS's details stay: status, request ID, EC.
+        let Error::Service(se) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            (se.status, se.request_id.as_deref(), se.ec.as_deref()),
+            (403, Some("RID"), Some("0002-00000236"))
+        );
+        assert!(!e.is_retryable());
         let policy = answer(
             403,
             "AccessDenied",
@@ -1043,11 +1084,13 @@ mod tests {
         assert_eq!(policy.code(), "SignedUrlExpired");
         let v4 = answer(403, "AccessDenied", "", Some("0002-00000236"));
         assert_eq!(v4.code(), "SignedUrlExpired");
+        // Regression (review): a condition on a field whose value says "has expired" was taken
+        // for an expired URL.
         for other in [
             answer(
                 403,
                 "AccessDenied",
-                "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$key\", \"a\"]",
+                "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$x-oss-meta-note\", \"Request has expired.\"]",
                 None,
             ),
             answer(

@@ -13,6 +13,11 @@ use core::cell::Cell;
 /// Changes smaller than this are within the `Date` header's resolution and ignored.
 const DATE_RESOLUTION_MS: i64 = 2_000;
 
+/// Before OSS's time is known, a check before sending refuses only what this device's clock says
+/// expired more than this long ago: no plausible clock error explains that, while a device a few
+/// minutes or hours off must not lose a fresh 15-minute URL. Otherwise OSS decides.
+pub const DEVICE_CLOCK_SLACK_SECS: i64 = 86_400;
+
 /// OSS's time as this client knows it: from a learned offset, or this device's own clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerNow {
@@ -21,6 +26,12 @@ pub struct ServerNow {
     /// Whether OSS's time was learned (a `Date` header or `<ServerTime>` was read); if not, `at`
     /// is this device's clock, which may be off by any amount.
     pub learned: bool,
+    /// How far `at` may be ahead of OSS's real time, in seconds: what a check before sending
+    /// must allow before calling something expired. Unlearned, [`DEVICE_CLOCK_SLACK_SECS`].
+    /// Learned, the time since the offset was last learned or confirmed (plus the 2 s of its
+    /// resolution): a device clock set forward since then (the user fixing a slow clock) makes
+    /// `at` late by at most that, and a URL refused before sending could never correct it.
+    pub slack_secs: i64,
 }
 
 /// The learned offset (server − local), in milliseconds.
@@ -28,6 +39,8 @@ pub struct ServerNow {
 pub struct SkewClock {
     offset_ms: Cell<i64>,
     learned: Cell<bool>,
+    /// Local time at which the offset was last learned or confirmed.
+    learned_at_ms: Cell<i64>,
 }
 
 impl SkewClock {
@@ -54,9 +67,17 @@ impl SkewClock {
     /// OSS's time for a local reading, and whether it is OSS's (an offset was learned) or only
     /// this device's: what a check before sending may trust.
     pub fn server_now(&self, local_ms: i64) -> Result<ServerNow> {
+        let learned = self.is_learned();
+        let slack_secs = if learned {
+            let since = local_ms.saturating_sub(self.learned_at_ms.get()).max(0);
+            (since.saturating_add(DATE_RESOLUTION_MS) / 1000).min(DEVICE_CLOCK_SLACK_SECS)
+        } else {
+            DEVICE_CLOCK_SLACK_SECS
+        };
         Ok(ServerNow {
             at: self.now(local_ms)?,
-            learned: self.is_learned(),
+            learned,
+            slack_secs,
         })
     }
 
@@ -84,6 +105,7 @@ impl SkewClock {
         let current = self.offset_ms.get();
         let agrees = (server_ms - 500 - received_ms - slack..=server_ms + 500 - sent_ms + slack)
             .contains(&current);
+        self.learned_at_ms.set(received_ms);
         if !agrees || !self.learned.get() {
             let changed = !agrees && (offset - current).abs() > DATE_RESOLUTION_MS;
             if changed {
@@ -102,6 +124,7 @@ impl SkewClock {
             Ok(t) => {
                 self.offset_ms.set(t.secs() * 1000 + 500 - received_ms);
                 self.learned.set(true);
+                self.learned_at_ms.set(received_ms);
                 true
             }
             Err(_) => false,

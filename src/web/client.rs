@@ -104,6 +104,10 @@ export interface UploadResult {
   /** The object's URL (unsigned). */
   url: string;
   status: number;
+  /** With an upload callback (the server's `callback` field, a signed URL's `callback`
+   *  parameter or `x-oss-callback` header): what your server answered OSS's callback. A callback
+   *  that fails is an OssError `CallbackFailed` (status 203): the object is stored all the same. */
+  callbackResponse?: string;
 }
 
 export interface PresignOptions {
@@ -177,12 +181,12 @@ export interface ServerPostFields {
 export interface ServerPostOptions {
   key?: string; filename?: string;
   /** The object's Content-Type, sent as the form's `Content-Type` field (which `$content-type`
-   *  conditions check) and the file's type. Default: the file's own type, else from the key's
-   *  extension, else application/octet-stream. */
+   *  conditions check) and the file's type. Default: the `Content-Type` in your server's answer,
+   *  else the file's own type, else from the key's extension, else application/octet-stream. */
   contentType?: string;
   /** More form fields your server's policy allows (`x-oss-meta-*`, `Cache-Control`,
-   *  `success_action_status`…), sent before the file. The server's `callback`, its `x:`
-   *  variables and its `success_action_status` are sent without being named here. */
+   *  `success_action_status`…), sent before the file. Your server's `callback`, `x:` variables,
+   *  `x-oss-*` fields and `success_action_status` are sent without being named here. */
   fields?: Record<string, string>;
   signal?: AbortSignal; allowInsecureHttp?: boolean;
 }
@@ -222,6 +226,7 @@ fn upload_result(out: &UploadOutput) -> JsValue {
     opt(&o, "crc64", &out.crc64);
     set(&o, "url", &JsValue::from_str(&out.url));
     set(&o, "status", &JsValue::from(out.status));
+    opt(&o, "callbackResponse", &out.callback_response);
     o.into()
 }
 
@@ -851,11 +856,10 @@ fn server_form(
         signed::check_same_bucket("fields.host", &form.url, base)?;
     }
     let object_key = form.fields.first().map_or("", |(_, k)| k.as_str());
-    let ct = content_type::resolve(
-        explicit_type.as_deref(),
-        body.own_type().as_deref(),
-        object_key,
-    )?;
+    let explicit_type = explicit_type
+        .as_deref()
+        .or_else(|| signed::server_content_type(&pairs));
+    let ct = content_type::resolve(explicit_type, body.own_type().as_deref(), object_key)?;
     signed::complete_server_form(&mut form, &pairs, ct, &extra)?;
     Ok(form)
 }

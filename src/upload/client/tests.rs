@@ -478,7 +478,7 @@ fn signed_url_expiry_is_checked_by_oss_s_clock() {
     assert_eq!(e.code(), "SignedUrlExpired");
     assert!(
         e.to_string()
-            .contains("OSS answered \"Request has expired.\""),
+            .contains("Request has expired. (OSS answered AccessDenied at "),
         "{e}"
     );
     assert_eq!(t.sent.borrow().len(), 2);
@@ -505,6 +505,31 @@ fn signed_url_expiry_is_checked_by_oss_s_clock() {
         "{e}"
     );
     assert_eq!(t.sent.borrow().len(), 3);
+}
+
+// Regression (review): once learned, an offset went stale when the device clock was set right
+// (a slow device fixed), and every fresh URL was refused before sending, so OSS could never
+// correct it. A learned offset is trusted only up to the time since it was learned.
+#[test]
+fn a_learned_offset_does_not_outlive_a_device_clock_fix() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    // A device 20 minutes slow learns OSS's time from an expired URL's answer.
+    let slow = FakeTransport::new(&clock, oss_checking_expiry(20 * 60_000));
+    let stale = url_signed_at(T0 / 1000 - 3_600, 900);
+    let e = put_signed(&clock, &slow, &skew, &stale).unwrap_err();
+    assert_eq!(e.code(), "SignedUrlExpired");
+    assert!(skew.is_learned());
+    // Stale URLs are refused before sending right after.
+    let e = put_signed(&clock, &slow, &skew, &stale).unwrap_err();
+    assert!(e.to_string().contains("by OSS's clock"), "{e}");
+    assert_eq!(slow.sent.borrow().len(), 1);
+    // The user sets the clock right: it jumps 20 minutes forward; OSS's time goes on.
+    clock.advance(20 * 60_000);
+    let fixed = FakeTransport::new(&clock, oss_checking_expiry(0));
+    let fresh = url_signed_at(clock.now() / 1000 - 10, 900);
+    put_signed(&clock, &fixed, &skew, &fresh).unwrap();
+    assert_eq!(fixed.sent.borrow().len(), 1);
 }
 
 #[test]
@@ -608,6 +633,68 @@ fn server_post_sends_the_assembled_form_and_retries_503() {
     let body = String::from_utf8(t.sent.borrow()[1].body.as_ref().unwrap().to_vec()).unwrap();
     assert!(body.starts_with("key=up/a b.txt\nOSSAccessKeyId=LTAI\npolicy="));
     assert!(body.ends_with("success_action_status=200\nfile=x"));
+}
+
+// Regression (review): with the server's callback now sent, OSS's 203 CallbackFailed resolved
+// as a success, and the app server's answer to the callback was nowhere.
+#[test]
+fn server_post_with_a_callback_reports_its_answer_and_its_failure() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let fail = Rc::new(Cell::new(false));
+    let fail2 = Rc::clone(&fail);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(move |_, now| {
+            let mut r = ok(now);
+            if fail2.get() {
+                r = oss_error(203, "CallbackFailed", "", now);
+            } else {
+                r.body = String::from(r#"{"fileId":7}"#);
+            }
+            Ok(r)
+        }),
+    );
+    let policy = crate::encode::base64_encode(
+        br#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[]}"#,
+    );
+    let server: Vec<(String, String)> = [
+        ("accessid", "LTAI"),
+        ("policy", policy.as_str()),
+        ("signature", "sig"),
+        ("host", "http://demo.localhost:9"),
+        ("callback", "eyJjYWxsYmFja1VybCI6Imh0dHA6Ly9hcHAvY2IifQ=="),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    let now = SkewClock::new().server_now(T0).unwrap();
+    let mut form = signed::server_post_form(&server, Some("k.txt"), None, now, false).unwrap();
+    signed::complete_server_form(&mut form, &server, "text/plain".into(), &[]).unwrap();
+    let post = |form: &signed::ServerPostForm| {
+        run_one(
+            &clock,
+            post_with_server_signature(
+                &t,
+                &skew,
+                RetryPolicy::default(),
+                form,
+                Rc::new(b"x".to_vec()),
+            ),
+        )
+    };
+    let out = post(&form).unwrap();
+    assert_eq!(out.callback_response.as_deref(), Some(r#"{"fileId":7}"#));
+    fail.set(true);
+    let e = post(&form).unwrap_err();
+    assert_eq!(e.code(), "CallbackFailed");
+    assert!(e.to_string().contains("the object was stored"), "{e}");
+    assert!(!e.is_retryable());
+    assert_eq!(t.sent.borrow().len(), 2, "a failed callback is not retried");
+    // Without a callback, a body is no callback answer.
+    fail.set(false);
+    form.fields.retain(|(k, _)| k != "callback");
+    assert_eq!(post(&form).unwrap().callback_response, None);
 }
 
 #[test]
