@@ -415,14 +415,14 @@ pub fn find_resumable<'a>(
 /// What resuming does with one part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartState {
-    /// Stored and known to hold our bytes.
-    Done(DonePart),
-    /// Stored, but not in the checkpoint (or with another ETag): hash the local bytes, keep the
-    /// part if OSS's CRC64 agrees (or is unknown), upload it again otherwise.
+    /// Stored: hash the local bytes and keep the part only if they have this CRC64 (the
+    /// checkpoint's, or OSS's), upload it again otherwise or when no CRC64 is known. Never kept
+    /// on the checkpoint's word alone: a different file can share the fingerprint (same name,
+    /// size, date and first and last MiB), and its parts must not end up in this object.
     Verify {
         /// ETag OSS listed.
         etag: String,
-        /// OSS's CRC64 of the stored part, if listed.
+        /// The CRC64 the local bytes must have.
         crc64: Option<u64>,
     },
     /// Missing or of the wrong size: upload it.
@@ -430,8 +430,8 @@ pub enum PartState {
 }
 
 /// Reconciles a checkpoint's parts with what ListParts says is stored, for every part of
-/// `plan`. A part counts only if OSS has it with the planned size; the checkpoint is trusted
-/// only where its ETag equals OSS's (and its CRC64 equals OSS's, when listed).
+/// `plan`. A part counts only if OSS has it with the planned size; the CRC64 to check the local
+/// bytes against is OSS's when listed, else the checkpoint's where its ETag equals OSS's.
 pub fn reconcile(plan: &PartPlan, saved: &[DonePart], listed: &[ListedPart]) -> Vec<PartState> {
     // OSS lists parts in ascending order and checkpoints keep them so: binary search then,
     // a linear scan otherwise (no sort code in the wasm).
@@ -467,14 +467,12 @@ pub fn reconcile(plan: &PartPlan, saved: &[DonePart], listed: &[ListedPart]) -> 
             let Some(l) = l else {
                 return PartState::Upload;
             };
-            match find_saved(n) {
-                Some(s) if etag_eq(&s.etag, &l.etag) && l.crc64.map_or(true, |c| c == s.crc64) => {
-                    PartState::Done(s.clone())
-                }
-                _ => PartState::Verify {
-                    etag: l.etag.clone(),
-                    crc64: l.crc64,
-                },
+            let saved_crc = find_saved(n)
+                .filter(|s| etag_eq(&s.etag, &l.etag))
+                .map(|s| s.crc64);
+            PartState::Verify {
+                etag: l.etag.clone(),
+                crc64: l.crc64.or(saved_crc),
             }
         })
         .collect()
@@ -955,7 +953,13 @@ mod tests {
             },
         ];
         let states = reconcile(&plan, &saved, &listed);
-        assert_eq!(states[0], PartState::Done(saved[0].clone()));
+        assert_eq!(
+            states[0],
+            PartState::Verify {
+                etag: "\"e1\"".into(),
+                crc64: Some(11)
+            }
+        );
         assert_eq!(
             states[1],
             PartState::Verify {

@@ -70,6 +70,8 @@ extern "C" {
     pub fn append(this: &FormData, name: &str, value: &str);
     #[wasm_bindgen(method, js_name = append)]
     pub fn append_blob(this: &FormData, name: &str, value: &Blob, filename: &str);
+    #[wasm_bindgen(method)]
+    pub fn get(this: &FormData, name: &str) -> JsValue;
 
     #[derive(Debug, Clone)]
     pub type XMLHttpRequest;

@@ -60,7 +60,9 @@ export interface OssClientOptions {
   shareAcrossTabs?: boolean;
   /** Retries on 5xx, 429 and network errors (default 3 attempts, 200 ms base delay). Also used for the credential endpoint. */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
-  /** Per-request timeout (default 120000; 0 = none); also bounds a call's wait for credentials. */
+  /** Per-request timeout (default 120000; 0 = none); also bounds a call's wait for credentials.
+   *  A request with a body gets the time its bytes take at 16 KiB/s on top (a part of 8 MiB,
+   *  512 s more), so a slow uplink is not cut off while it is still sending. */
   timeoutMs?: number;
   /** Uploads in flight at once (1 to 1024, default 6, the browser's connections per host):
    *  further putObject, postObject, multipartUpload, resume, uploadToSignedUrl and
@@ -239,6 +241,16 @@ fn signal_of(opts: Option<&Obj<'_>>) -> Result<Option<AbortSignal>> {
         return Err(Error::invalid("signal", "must be an AbortSignal"));
     }
     Ok(Some(v.unchecked_into()))
+}
+
+/// The options of `api`, refusing one it does not have (a typo, or another SDK's option such
+/// as ali-oss's `mime`, `meta`, `progress` or `parallel`): never silently ignored.
+fn checked_opts<'a>(v: Option<&'a JsValue>, known: &[&str], api: &str) -> Result<Option<Obj<'a>>> {
+    let o = opts_of(v)?;
+    if let Some(o) = &o {
+        o.only(known, api)?;
+    }
+    Ok(o)
 }
 
 fn opts_of(v: Option<&JsValue>) -> Result<Option<Obj<'_>>> {
@@ -440,6 +452,21 @@ impl OssClient {
         >,
     ) -> Result<JsValue, Error> {
         let key = string_arg(&key, "key")?;
+        checked_opts(
+            options.as_ref(),
+            &[
+                "contentType",
+                "headers",
+                "signal",
+                "onProgress",
+                "multipartThreshold",
+                "partSize",
+                "concurrency",
+                "checkpoint",
+                "verifyCrc64",
+            ],
+            "putObject",
+        )?;
         if Self::wants_multipart(&body, options.as_ref())? {
             return self.put_object_in_parts(key, &body, options.as_ref()).await;
         }
@@ -497,7 +524,11 @@ impl OssClient {
         #[wasm_bindgen(unchecked_optional_param_type = "PresignOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, Error> {
         let key = string_arg(&key, "key")?;
-        let opts = opts_of(options.as_ref())?;
+        let opts = checked_opts(
+            options.as_ref(),
+            &["method", "expiresInSecs", "contentType", "headers", "query"],
+            "presignUrl",
+        )?;
         let (method, expires, mut headers, query) = match &opts {
             Some(o) => (
                 o.opt_string("method")?
@@ -659,7 +690,7 @@ impl OssClient {
         >,
     ) -> Result<JsValue, Error> {
         let key = string_arg(&key, "key")?;
-        let opts = opts_of(options.as_ref())?;
+        let opts = checked_opts(options.as_ref(), &["contentType", "signal"], "postObject")?;
         let signal = signal_of(opts.as_ref())?;
         let body = Body::read(&file, "file")?;
         let explicit = match &opts {
@@ -771,7 +802,11 @@ async fn signed_url_upload(
     if let Some(base) = bucket_url {
         signed::check_same_bucket("url", &url, base)?;
     }
-    let opts = opts_of(options.as_ref())?;
+    let opts = checked_opts(
+        options.as_ref(),
+        &["contentType", "headers", "signal", "allowInsecureHttp"],
+        "uploadToSignedUrl",
+    )?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&body, "body")?;
     let mut headers = match &opts {
@@ -876,7 +911,18 @@ async fn server_post(
     bucket_url: Option<&str>,
     limiter: Option<&Rc<Limiter>>,
 ) -> Result<JsValue> {
-    let opts = opts_of(options.as_ref())?;
+    let opts = checked_opts(
+        options.as_ref(),
+        &[
+            "key",
+            "filename",
+            "contentType",
+            "fields",
+            "signal",
+            "allowInsecureHttp",
+        ],
+        "postWithServerSignature",
+    )?;
     let signal = signal_of(opts.as_ref())?;
     let body = Body::read(&file, "file")?;
     let now = clock.server_now(now_ms())?;

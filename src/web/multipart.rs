@@ -185,6 +185,58 @@ fn forget(upload_id: &str) {
     }
 }
 
+thread_local! {
+    /// UploadIds a call of this page is resuming, from the moment it picks the checkpoint (before
+    /// any await) until its run ends: two resumes of one upload would send every part twice.
+    static CLAIMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `upload_id` is being resumed or runs in this page.
+fn busy(upload_id: &str) -> bool {
+    CLAIMS.with(|c| c.borrow().iter().any(|id| id == upload_id))
+        || job(upload_id).is_some_and(|j| j.running.get())
+}
+
+/// A claim on an uploadId ([`CLAIMS`]), released when dropped.
+struct Claim(String);
+
+impl Claim {
+    /// Claims `upload_id` unless it is busy.
+    fn take(upload_id: &str) -> Option<Self> {
+        if busy(upload_id) {
+            return None;
+        }
+        CLAIMS.with(|c| c.borrow_mut().push(upload_id.to_owned()));
+        Some(Self(upload_id.to_owned()))
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        CLAIMS.with(|c| c.borrow_mut().retain(|id| *id != self.0));
+    }
+}
+
+fn already_running() -> JsValue {
+    Error::invalid(
+        "uploadId",
+        "is already running (or being resumed) in this page",
+    )
+    .into()
+}
+
+/// The options of `multipartUpload` (and of `resume` with a file).
+const MULTIPART_OPTIONS: [&str; 8] = [
+    "partSize",
+    "concurrency",
+    "contentType",
+    "headers",
+    "signal",
+    "onProgress",
+    "verifyCrc64",
+    "checkpoint",
+];
+
 fn remember(upload_id: &str, job: &Rc<Job>) {
     forget(upload_id);
     JOBS.with(|j| j.borrow_mut().push((upload_id.to_owned(), Rc::clone(job))));
@@ -322,7 +374,10 @@ impl MultipartObserver for Observer<'_> {
 
     async fn save(&self, cp: &Checkpoint) {
         *self.job.last.borrow_mut() = Some(cp.clone());
-        let _ = self.job.store.put(cp).await;
+        // `abortMultipartUpload` deletes the checkpoint: the run it stops must not write it back.
+        if self.job.stop.get() != Stop::Api {
+            let _ = self.job.store.put(cp).await;
+        }
     }
 
     async fn discard(&self, upload_id: &str) {
@@ -460,7 +515,13 @@ impl OssClient {
         let reporter = Rc::new(Reporter {
             tracker: RefCell::new(Tracker::new(fp.size, plan_parts)),
             on_progress: job.on_progress.clone(),
-            upload_id: RefCell::new(String::new()),
+            // Known before ListParts when resuming: an abort then still aborts it on OSS.
+            upload_id: RefCell::new(
+                resume
+                    .as_ref()
+                    .map(|cp| cp.upload_id.clone())
+                    .unwrap_or_default(),
+            ),
         });
         let signal = controller.signal();
         let t = WebTransport::new(Some(signal.clone()), self.timeout_ms, None);
@@ -645,7 +706,7 @@ impl OssClient {
         body: &JsValue,
         options: Option<&JsValue>,
     ) -> Result<JsValue> {
-        let (job, fp, resume) = self.prepare(key, body, options).await?;
+        let (job, fp, resume, _claim) = self.prepare(key, body, options, "putObject").await?;
         let (result, _) = self.run_raw(job, fp, resume).await;
         let out = result?;
         set(out.unchecked_ref(), "status", &JsValue::from(200));
@@ -747,7 +808,9 @@ impl OssClient {
         let me = self.handle();
         promise_js(Box::pin(async move {
             let key = string_arg(&key, "key")?;
-            let (job, fp, resume) = me.prepare(key, &file, options.as_ref()).await?;
+            let (job, fp, resume, _claim) = me
+                .prepare(key, &file, options.as_ref(), "multipartUpload")
+                .await?;
             me.run(job, fp, resume).await
         }))
     }
@@ -789,6 +852,51 @@ impl OssClient {
     }
 }
 
+/// The job of an in-page `resume(uploadId, undefined, options)`: `job` itself without options,
+/// else a copy with the new `onProgress`, `signal` and `concurrency` (the others are the
+/// upload's own and are refused), put in its place so pause and abort find it.
+fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Result<Rc<Job>> {
+    let Some(o) = opts_of(options)? else {
+        return Ok(Rc::clone(job));
+    };
+    o.only(
+        &["onProgress", "signal", "concurrency"],
+        "resume in the page that started the upload (the upload keeps its other options)",
+    )?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let concurrency = o
+        .opt_int("concurrency", 1, 32)?
+        .map_or(job.concurrency, |n| n as usize);
+    let on_progress = match o.get("onProgress")? {
+        Some(_) => function_of(Some(&o), "onProgress")?,
+        None => job.on_progress.clone(),
+    };
+    let signal = match o.get("signal")? {
+        Some(_) => signal_of(Some(&o))?,
+        None => job.signal.clone(),
+    };
+    let fresh = Rc::new(Job {
+        key: job.key.clone(),
+        file: job.file.clone(),
+        content_type: job.content_type.clone(),
+        headers: job.headers.clone(),
+        part_size: job.part_size,
+        concurrency,
+        verify_crc64: job.verify_crc64,
+        on_progress,
+        signal,
+        store: job.store.clone(),
+        last: RefCell::new(job.last.borrow().clone()),
+        controller: RefCell::new(AbortController::new()),
+        stop: Cell::new(Stop::None),
+        running: Cell::new(false),
+        paused_abort: RefCell::new(None),
+    });
+    // The old job's paused-abort listener goes with it (its signal no longer governs).
+    remember(upload_id, &fresh);
+    Ok(fresh)
+}
+
 impl OssClient {
     /// A second handle on the same client, for a future that outlives `&self`.
     fn handle(&self) -> Self {
@@ -808,9 +916,10 @@ impl OssClient {
     ) -> Result<JsValue, JsValue> {
         let file = file.filter(|f| !f.is_undefined() && !f.is_null());
         if let (Some(j), None) = (job(&upload_id), &file) {
-            if j.running.get() {
-                return Err(Error::invalid("uploadId", "is already running").into());
-            }
+            let Some(_claim) = Claim::take(&upload_id) else {
+                return Err(already_running());
+            };
+            let j = with_options(&upload_id, &j, options.as_ref())?;
             let cp = j.last.borrow().clone();
             let fp = fingerprint(&j.file).await?;
             return self.run(j, fp, cp).await;
@@ -830,6 +939,9 @@ impl OssClient {
             .as_ref()
             .and_then(checkpoint::checkpoint_of)
             .ok_or_else(|| Error::invalid("uploadId", "has no checkpoint to resume"))?;
+        let Some(_claim) = Claim::take(&upload_id) else {
+            return Err(already_running());
+        };
         if is_stale(&cp, now_ms(), self.checkpoint_max_age_ms) {
             let _ = store.delete(&upload_id).await;
             return Err(Error::invalid(
@@ -838,8 +950,8 @@ impl OssClient {
             )
             .into());
         }
-        let (job, fp, _) = self
-            .prepare(cp.key.clone(), &file, options.as_ref())
+        let (job, fp, _, _) = self
+            .prepare(cp.key.clone(), &file, options.as_ref(), "resume")
             .await?;
         if !cp.matches(self.core.config().bucket.as_str(), &cp.key, &fp) {
             return Err(Error::invalid(
@@ -870,6 +982,9 @@ impl OssClient {
             let key = string_arg(&key, "key")?;
             let upload_id = upload_id_arg(&upload_id)?;
             let opts = opts_of(options.as_ref())?;
+            if let Some(o) = &opts {
+                o.only(&["checkpoint"], "abortMultipartUpload")?;
+            }
             let mut store = store_of(opts.as_ref())?;
             if let Some(j) = job(&upload_id) {
                 j.stop.set(Stop::Api);
@@ -931,6 +1046,9 @@ impl OssClient {
         let (core, max_age_ms) = (Rc::clone(&self.core), self.checkpoint_max_age_ms);
         promise(Box::pin(async move {
             let opts = opts_of(options.as_ref())?;
+            if let Some(o) = &opts {
+                o.only(&["checkpoint"], "listResumableUploads")?;
+            }
             let store = store_of(opts.as_ref())?;
             let bucket = core.config().bucket.as_str();
             let out = Array::new();
@@ -952,6 +1070,9 @@ impl OssClient {
         promise(Box::pin(async move {
             let upload_id = upload_id_arg(&upload_id)?;
             let opts = opts_of(options.as_ref())?;
+            if let Some(o) = &opts {
+                o.only(&["checkpoint", "abort"], "discardResumableUpload")?;
+            }
             let store = store_of(opts.as_ref())?;
             let abort = match &opts {
                 Some(o) => o.opt_bool("abort")?,
@@ -991,21 +1112,26 @@ impl OssClient {
 }
 
 impl OssClient {
-    /// Reads the options, fingerprints the file and finds its checkpoint.
+    /// Reads the options (those of `api`; `putObject` checked its own), fingerprints the file
+    /// and finds its checkpoint, claimed ([`Claim`]) unless another call of this page has it.
     async fn prepare(
         &self,
         key: String,
         file: &JsValue,
         options: Option<&JsValue>,
-    ) -> Result<(Rc<Job>, Fingerprint, Option<Checkpoint>)> {
+        api: &str,
+    ) -> Result<(Rc<Job>, Fingerprint, Option<Checkpoint>, Option<Claim>)> {
         let opts = opts_of(options)?;
         let o = opts.as_ref();
+        if let Some(o) = o.filter(|_| api != "putObject") {
+            o.only(&MULTIPART_OPTIONS, api)?;
+        }
         crate::names::ObjectKey::new(&key)?;
         let blob = blob_of(file)?;
         #[allow(clippy::cast_sign_loss)]
         let part_size = match o {
             Some(o) => o
-                .opt_int("partSize", 0, 5 * 1024 * 1024 * 1024)?
+                .opt_int("partSize", 100 * 1024, 5 * 1024 * 1024 * 1024)?
                 .map(|n| n as u64),
             None => None,
         };
@@ -1050,7 +1176,21 @@ impl OssClient {
             Ok(all) => find_resumable(&all, bucket, &key, &fp).cloned(),
             Err(_) => None,
         };
-        let resume = resume.filter(|cp| job(&cp.upload_id).map_or(true, |j| !j.running.get()));
+        // Claimed with no await in between: a second call (a double click) cannot pick the same
+        // checkpoint and send every part again; it is refused, naming the upload it repeats.
+        let claim = match &resume {
+            Some(cp) if api != "resume" => Some(Claim::take(&cp.upload_id).ok_or_else(|| {
+                Error::invalid(
+                    "file",
+                    crate::text::cat(&[
+                        "is already being uploaded to this key in this page (uploadId ",
+                        &cp.upload_id,
+                        "): await that upload, or pause it first",
+                    ]),
+                )
+            })?),
+            _ => None,
+        };
         let job = Rc::new(Job {
             key,
             file: blob,
@@ -1068,6 +1208,6 @@ impl OssClient {
             running: Cell::new(false),
             paused_abort: RefCell::new(None),
         });
-        Ok((job, fp, resume))
+        Ok((job, fp, resume, claim))
     }
 }

@@ -61,6 +61,10 @@ pub(crate) fn js_message(e: &JsValue) -> String {
         .unwrap_or_else(|| String::from("unknown error"))
 }
 
+/// The slowest uplink a request body is given time for on top of `timeoutMs` (16 KiB/s: a part
+/// of 8 MiB gets 512 s more, one of four at once on a 64 KiB/s line).
+const SLOWEST_UPLINK_BYTES_PER_SEC: f64 = 16_384.0;
+
 /// One call's settings: its signal, timeout and progress callback.
 pub(crate) struct WebTransport {
     signal: Option<AbortSignal>,
@@ -186,8 +190,30 @@ impl WebTransport {
         self.total.set(bytes);
     }
 
+    /// The timeout of a request with `body`: `timeout_ms`, plus the time its bytes take at
+    /// [`SLOWEST_UPLINK_BYTES_PER_SEC`]. The timeout is there for requests that hang, not for
+    /// ones still sending: a flat 120 s failed every 8 MiB part, or 100 MiB file, on an uplink
+    /// slower than 280 KB/s (4 parts at once) or 850 KB/s, attempt after attempt.
+    fn timeout_for(&self, body: Option<&JsValue>) -> u32 {
+        if self.timeout_ms == 0 {
+            return 0;
+        }
+        let bytes = body.map_or(0.0, |b| {
+            let file = b.dyn_ref::<FormData>().map(|f| f.get("file"));
+            let b = file.as_ref().unwrap_or(b);
+            #[allow(clippy::cast_precision_loss)]
+            b.dyn_ref::<Blob>()
+                .map_or_else(|| b.as_string().map_or(0.0, |s| s.len() as f64), Blob::size)
+        });
+        let ms = f64::from(self.timeout_ms) + bytes * 1000.0 / SLOWEST_UPLINK_BYTES_PER_SEC;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ms = ms.min(f64::from(u32::MAX)) as u32;
+        ms
+    }
+
     async fn fetch(&self, req: HttpRequest<JsValue>) -> Result<HttpResponse> {
-        let cancel = Canceller::new(self.signal.as_ref(), self.timeout_ms);
+        let timeout_ms = self.timeout_for(req.body.as_ref());
+        let cancel = Canceller::new(self.signal.as_ref(), timeout_ms);
         let init = Object::new();
         set(&init, "method", &JsValue::from_str(&req.method));
         let headers = Object::new();
@@ -204,7 +230,7 @@ impl WebTransport {
         set(&init, "mode", &JsValue::from_str("cors"));
         let resp = JsFuture::from(global_fetch(&req.url, &init))
             .await
-            .map_err(|e| cancel.error(&e, &req.method, &req.url, self.timeout_ms))?;
+            .map_err(|e| cancel.error(&e, &req.method, &req.url, timeout_ms))?;
         let resp: Response = resp.unchecked_into();
         let h = resp.headers();
         let headers = READ_HEADERS
@@ -214,7 +240,7 @@ impl WebTransport {
         let text = match resp.text() {
             Ok(p) => JsFuture::from(p)
                 .await
-                .map_err(|e| cancel.error(&e, &req.method, &req.url, self.timeout_ms))?
+                .map_err(|e| cancel.error(&e, &req.method, &req.url, timeout_ms))?
                 .as_string()
                 .unwrap_or_default(),
             Err(_) => String::new(),
@@ -228,7 +254,8 @@ impl WebTransport {
 
     /// XMLHttpRequest, for upload progress events (fetch has none).
     async fn xhr(&self, req: HttpRequest<JsValue>, on_progress: &Function) -> Result<HttpResponse> {
-        let cancel = Canceller::new(self.signal.as_ref(), self.timeout_ms);
+        let timeout_ms = self.timeout_for(req.body.as_ref());
+        let cancel = Canceller::new(self.signal.as_ref(), timeout_ms);
         let xhr = XMLHttpRequest::new().map_err(|e| Error::Network(js_message(&e)))?;
         xhr.open(&req.method, &req.url)
             .map_err(|e| Error::invalid("url", js_message(&e)))?;
@@ -277,7 +304,7 @@ impl WebTransport {
             return Err(Error::Aborted);
         }
         xhr.send(req.body.as_ref().unwrap_or(&JsValue::NULL))
-            .map_err(|e| cancel.error(&e, &req.method, &req.url, self.timeout_ms))?;
+            .map_err(|e| cancel.error(&e, &req.method, &req.url, timeout_ms))?;
         let _ = JsFuture::from(done).await;
         // Detach every handler before its closure is dropped: a late event must find none.
         let _ = Reflect::set(
@@ -301,7 +328,7 @@ impl WebTransport {
                         &JsValue::from_str("request failed"),
                         &req.method,
                         &req.url,
-                        self.timeout_ms,
+                        timeout_ms,
                     ));
                 }
                 Ok(HttpResponse {
@@ -314,7 +341,7 @@ impl WebTransport {
                 &JsValue::from_str("Failed to fetch"),
                 &req.method,
                 &req.url,
-                self.timeout_ms,
+                timeout_ms,
             )),
         }
     }

@@ -234,6 +234,24 @@ test('timeoutMs: a request OSS does not answer in time fails as a NetworkError s
   assert.equal(r.value.retryable, true);
 });
 
+// Regression (review): timeoutMs bounded a whole request, bytes on the wire included, so every
+// 8 MiB part failed on an uplink under ~280 KB/s, attempt after attempt. A body adds the time its
+// bytes take at 16 KiB/s: here 32 KiB get 2 s more than the 300 ms, and a 1.2 s answer arrives.
+test('timeoutMs gives a request body the time its bytes take on a slow uplink', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/slow-body/', delayMs: 1200 });
+  const r = await inPage(page, async () => {
+    const c = window.mk({ timeoutMs: 300, retry: { maxAttempts: 1 } });
+    await c.presignUrl('warm', {});
+    const t0 = Date.now();
+    const out = await c.putObject('slow-body/x.bin', new Uint8Array(32 * 1024));
+    return { status: out.status, ms: Date.now() - t0 };
+  });
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.status, 200);
+  assert.ok(r.value.ms >= 1200, String(r.value.ms));
+});
+
 test('SignatureDoesNotMatch on a request signed here compares OSS\'s CanonicalRequest with ours', async () => {
   const r = await inPage(page, async (lib, endpoint) => {
     // Real STS keys with a wrong secret: what OSS received is exactly what was signed.

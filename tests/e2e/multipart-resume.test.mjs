@@ -157,6 +157,74 @@ test('pause keeps the upload; resume completes it once', async () => {
   await emu.admin('faults', 'DELETE');
 });
 
+// Regressions (review): two resumes of one upload (a double click) each sent every remaining
+// part, one rejecting with InvalidPart; resume(uploadId, undefined, options) ignored the options.
+test('a second resume of a running upload is refused; resume takes a new signal and onProgress', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/twice.bin';
+  const puts = await counter({ method: 'PUT', path: 'uploadId=' }, 150);
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(10);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 3);
+    const uploadId = last.uploadId;
+    oss.pause(uploadId);
+    await p.catch(() => {});
+    // The upload keeps its own part size (and other options): only these three may change.
+    const unknown = await oss.resume(uploadId, undefined, { partSize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
+    let fresh = 0;
+    const ctl = new AbortController();
+    const a = oss.resume(uploadId, undefined, { onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
+    const b = await oss.resume(uploadId).then(() => 'resolved', (e) => ({ code: e.code, field: e.field, message: e.message }));
+    const out = await a;
+    return { b, unknown, fresh, reused: out.partsReused, crc: out.crc64, want: await window.crcOf(file) };
+  }, key);
+  const sent = await puts();
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.b.code, 'InvalidArgument');
+  assert.match(r.value.b.message, /already running/);
+  assert.equal(r.value.unknown, 'InvalidArgument:partSize');
+  assert.ok(r.value.fresh > 0, 'the new onProgress is called');
+  assert.equal(r.value.crc, r.value.want);
+  // 10 parts, plus at most the 4 in flight when paused (cancelled, sent again); a second run
+  // would send the remaining parts twice more.
+  assert.ok(sent >= 10 && sent <= 14, `UploadPart requests: ${sent}`);
+});
+
+// Regression (review): an abort while a resumed upload listed its parts left the upload and its
+// parts on OSS (the uploadId was known only after ListParts).
+test('an abort while a resumed upload lists its parts aborts it on OSS', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/abort-listing.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 150, times: 1_000_000 });
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(6);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 2);
+    oss.pause(last.uploadId);
+    await p.catch(() => {});
+    window.file = file;
+    return last.uploadId;
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  await emu.admin('faults', 'POST', { method: 'GET', path: 'uploadId=', delayMs: 1500 });
+  const a = await inPage(page, async (lib, key) => {
+    const ctl = new AbortController();
+    const p = window.client().multipartUpload(key, window.file, { partSize: 1 << 20, signal: ctl.signal });
+    setTimeout(() => ctl.abort(), 300);
+    return p.then(() => 'resolved', (e) => ({ code: e.code, uploadId: e.uploadId }));
+  }, key);
+  await emu.admin('faults', 'DELETE');
+  assert.equal(a.value.code, 'RequestAborted');
+  assert.equal(a.value.uploadId, r.value);
+  assert.deepEqual(await uploadsOf(key), []);
+});
+
 test('abortMultipartUpload stops a running upload and deletes it; discardResumableUpload forgets a checkpoint', async () => {
   await emu.admin('faults', 'DELETE');
   await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 300, times: 1_000_000 });
@@ -267,6 +335,9 @@ test('bad multipart input is rejected naming the option', async () => {
       [f, { checkpoint: 'localStorage' }],
       [f, { headers: { 'Content-MD5': 'x' } }],
       [f, { onProgress: 5 }],
+      // Another SDK's option, or a typo, is refused rather than silently dropped (review).
+      [f, { parallel: 4 }],
+      [f, { partsize: 1 << 20 }],
     ]) {
       try { await oss.multipartUpload('bad/input.bin', file, opts); codes.push('resolved'); } catch (e) { codes.push(`${e.code}:${e.field}`); }
     }
@@ -274,7 +345,8 @@ test('bad multipart input is rejected naming the option', async () => {
   });
   assert.ok(r.ok, JSON.stringify(r.error));
   assert.deepEqual(r.value, ['InvalidArgument:file', 'InvalidArgument:partSize', 'InvalidArgument:concurrency',
-    'InvalidArgument:checkpoint', 'InvalidArgument:headers.Content-MD5', 'InvalidArgument:onProgress']);
+    'InvalidArgument:checkpoint', 'InvalidArgument:headers.Content-MD5', 'InvalidArgument:onProgress',
+    'InvalidArgument:parallel', 'InvalidArgument:partsize']);
 });
 
 test('a custom CheckpointStore gets every save and the final delete, never a credential', async () => {

@@ -377,7 +377,6 @@ impl<S: CredentialSource> Client<S> {
         let mut verify = Vec::new();
         for (n, state) in (1..=plan.count).zip(states) {
             match state {
-                PartState::Done(d) => cp.parts.push(d),
                 PartState::Verify { etag, crc64 } => {
                     verify.push((n, etag, crc64));
                     todo.push(n);
@@ -385,11 +384,7 @@ impl<S: CredentialSource> Client<S> {
                 PartState::Upload => todo.push(n),
             }
         }
-        let reused = u32::try_from(cp.parts.len()).unwrap_or(0);
         obs.started(&cp);
-        for p in &cp.parts {
-            obs.part_done(p.number, plan.len(p.number));
-        }
         cp.updated_ms = t.now_ms();
         obs.save(&cp).await;
         obs.phase(Phase::Uploading);
@@ -418,7 +413,7 @@ impl<S: CredentialSource> Client<S> {
             .map(|_| Box::pin(job.worker()) as Pin<Box<dyn Future<Output = ()> + '_>>)
             .collect();
         join_all(workers).await;
-        let reused = reused + job.verified.get();
+        let reused = job.verified.get();
         let mut cp = job.cp.into_inner();
         if let Some(e) = job.error.into_inner() {
             if is_code(&e, "NoSuchUpload") {
@@ -492,10 +487,19 @@ impl<S: CredentialSource> Client<S> {
                     cp.updated_ms = t.now_ms();
                     obs.save(&cp).await;
                     // Paused while looking: it stays "completing" (a resume looks first).
-                    return Err(if t.check_aborted().is_err() {
-                        Error::Aborted
-                    } else {
-                        e
+                    if t.check_aborted().is_err() {
+                        return Err(Error::Aborted);
+                    }
+                    // Regression (review): a Complete re-sent by the browser after its answer
+                    // was lost finds the upload gone; without GetObject the look cannot tell.
+                    return Err(match e {
+                        Error::Service(mut se) if se.code == "NoSuchUpload" => {
+                            se.diagnosis = Some(String::from(
+                                "the upload is gone when completing it: a CompleteMultipartUpload whose answer was lost (and which the browser may have sent again) stored the object, or the upload was aborted; HeadObject could not tell which (it needs oss:GetObject in the STS policy): check the object before uploading again",
+                            ));
+                            Error::Service(se)
+                        }
+                        other => other,
                     });
                 };
                 head
@@ -640,7 +644,7 @@ where
         let mut crc = None;
         if let Some((_, etag, listed)) = listed {
             let local = self.src.crc64(start, end).await?;
-            if listed.map_or(true, |c| c == local) {
+            if *listed == Some(local) {
                 self.verified.set(self.verified.get() + 1);
                 return Ok(DonePart {
                     number: n,

@@ -480,6 +480,39 @@ fn a_part_out_of_retries_fails_the_upload_keeping_it_then_resume_sends_only_what
     assert_eq!(oss.objects["big/file.bin"], *w.data);
 }
 
+// Regression (review): a checkpoint's parts were reused on its word, without reading the local
+// bytes: another file with the same fingerprint (name, size, date, first and last MiB) resumed
+// the upload and the object mixed both files, its CRC64 agreeing with the parts OSS held.
+#[test]
+fn a_resume_with_another_file_of_the_same_fingerprint_keeps_none_of_its_parts() {
+    let w = world();
+    w.oss.borrow_mut().faults = vec![(9, Fault::Status(403, "AccessDenied"))];
+    let obs = Obs::default();
+    upload(&w, &obs, None).unwrap_err();
+    let cp = obs.last();
+    assert!(cp.parts.iter().any(|p| p.number == 3));
+    // The other file: the same size, ends and name; parts 3 and 4 differ.
+    let mut other = (*w.data).clone();
+    let (a, b) = (
+        2 * MIN_PART_SIZE as usize + 10,
+        4 * MIN_PART_SIZE as usize - 10,
+    );
+    for byte in &mut other[a..b] {
+        *byte ^= 0x5a;
+    }
+    let w = World {
+        data: Rc::new(other),
+        ..w
+    };
+    let before = puts(&w).len();
+    let out = upload(&w, &Obs::default(), Some(cp)).unwrap();
+    let resent = &puts(&w)[before..];
+    assert!(resent.contains(&3) && resent.contains(&4), "{resent:?}");
+    assert!(!resent.contains(&1) && !resent.contains(&5), "{resent:?}");
+    assert_eq!(w.oss.borrow().objects["big/file.bin"], *w.data);
+    assert_eq!(out.crc64, crate::crc64::checksum(&w.data).to_string());
+}
+
 #[test]
 fn a_wrong_part_crc_is_resent_and_a_persistent_one_fails_with_crc_mismatch() {
     let w = world();
