@@ -294,7 +294,7 @@ fn expired_message(what: &str, at: UnixTime, now: ServerNow) -> String {
 /// ([`ServerNow::slack_secs`]): by OSS's clock when it is known, else only past
 /// [`super::skew::DEVICE_CLOCK_SLACK_SECS`] by this device's. OSS judges the rest, and its answer is
 /// [`expired_answer`].
-fn check_not_expired(what: &str, at: UnixTime, now: ServerNow) -> Result<()> {
+pub fn check_not_expired(what: &str, at: UnixTime, now: ServerNow) -> Result<()> {
     if at.secs().saturating_add(now.slack_secs) < now.at.secs() {
         return Err(Error::SignedUrlExpired(expired_message(what, at, now)));
     }
