@@ -450,7 +450,7 @@ impl OssClient {
         #[wasm_bindgen(unchecked_optional_param_type = "PutObjectOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<JsValue, Error> {
+    ) -> Result<JsValue, JsValue> {
         let key = string_arg(&key, "key")?;
         checked_opts(
             options.as_ref(),
@@ -513,7 +513,7 @@ impl OssClient {
                 },
             )
             .await;
-        finish(result, &crc, &cancel).await
+        Ok(finish(result, &crc, &cancel).await?)
     }
 
     /// Presigns a URL for `key`, never outliving the credentials that signed it.

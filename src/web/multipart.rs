@@ -699,16 +699,18 @@ impl OssClient {
         Ok(!md5)
     }
 
-    /// `putObject` of a large Blob: a multipart upload whose result also has `status` (200).
+    /// `putObject` of a large Blob: a multipart upload whose result also has `status` (200), and
+    /// whose rejection has `uploadId` once it is known.
     pub(crate) async fn put_object_in_parts(
         &self,
         key: String,
         body: &JsValue,
         options: Option<&JsValue>,
-    ) -> Result<JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let (job, fp, resume, _claim) = self.prepare(key, body, options, "putObject").await?;
-        let (result, _) = self.run_raw(job, fp, resume).await;
-        let out = result?;
+        let (result, upload_id) = self.run_raw(job, fp, resume).await;
+        // As multipartUpload: the rejection names the upload, to resume or abort it by id.
+        let out = result.map_err(|e| js_error(e, &upload_id))?;
         set(out.unchecked_ref(), "status", &JsValue::from(200));
         Ok(out)
     }

@@ -39,3 +39,23 @@ test('a Blob at or above multipartThreshold goes up in parts; below it, or with 
   assert.equal(bad.error.code, 'InvalidArgument');
   assert.equal(bad.error.field, 'multipartThreshold');
 });
+
+// Regression (review): a putObject that went up in parts rejected without `uploadId`, so it
+// could not be resumed or aborted by id as a multipartUpload can.
+test('a putObject in parts that fails names its uploadId', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'partNumber=2', status: 403, code: 'AccessDenied', times: 1 });
+  const r = await inPage(page, async (lib, endpoint) => {
+    const client = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });
+    const body = new Blob([new Uint8Array(300 * 1024)]);
+    try {
+      await client.putObject('threshold/fails.bin', body, { multipartThreshold: 250 * 1024, partSize: 102400, checkpoint: false });
+      return 'stored';
+    } catch (e) { return { code: e.code, uploadId: e.uploadId }; }
+  }, emu.endpoint);
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.code, 'AccessDenied');
+  assert.ok(r.value.uploadId, JSON.stringify(r.value));
+  const uploads = (await emu.admin('uploads')).uploads.filter((u) => u.key === 'threshold/fails.bin');
+  assert.deepEqual(uploads.map((u) => u.uploadId), [r.value.uploadId]);
+});
