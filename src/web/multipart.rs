@@ -1178,6 +1178,9 @@ impl OssClient {
             Ok(all) => find_resumable(&all, bucket, &key, &fp).cloned(),
             Err(_) => None,
         };
+        // The object's Content-Type was fixed by InitiateMultipartUpload: a call asking for
+        // another one starts a new upload rather than silently keep the old type.
+        let resume = resume.filter(|cp| api == "resume" || cp.content_type == content_type);
         // Claimed with no await in between: a second call (a double click) cannot pick the same
         // checkpoint and send every part again; it is refused, naming the upload it repeats.
         let claim = match &resume {

@@ -225,6 +225,30 @@ test('an abort while a resumed upload lists its parts aborts it on OSS', async (
   assert.deepEqual(await uploadsOf(key), []);
 });
 
+test('the same file with another contentType starts a new upload instead of keeping the old type', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/retyped.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 150, times: 1_000_000 });
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(4);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, contentType: 'application/x-old', onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 1);
+    const first = last.uploadId;
+    oss.pause(first);
+    await p.catch(() => {});
+    const out = await oss.multipartUpload(key, file, { partSize: 1 << 20, contentType: 'application/x-new' });
+    await oss.abortMultipartUpload(key, first);
+    return { first, id: out.uploadId, reused: out.partsReused };
+  }, key);
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.notEqual(r.value.id, r.value.first);
+  assert.equal(r.value.reused, 0);
+  assert.equal((await emu.object(key)).contentType, 'application/x-new');
+});
+
 test('abortMultipartUpload stops a running upload and deletes it; discardResumableUpload forgets a checkpoint', async () => {
   await emu.admin('faults', 'DELETE');
   await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 300, times: 1_000_000 });
