@@ -217,9 +217,15 @@ impl UnixTime {
         }
         let offset = match b.get(i) {
             Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-            Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 => {
-                sep(i + 3, b":")?;
-                let secs = num(i + 1, 2)? * 3600 + num(i + 4, 2)? * 60;
+            // `+08:00`, or `+0800` as some servers write it.
+            Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 || b.len() == i + 5 => {
+                let minutes_at = if b.len() == i + 6 {
+                    sep(i + 3, b":")?;
+                    i + 4
+                } else {
+                    i + 3
+                };
+                let secs = num(i + 1, 2)? * 3600 + num(minutes_at, 2)? * 60;
                 if sign == b'+' {
                     -secs
                 } else {

@@ -12,6 +12,9 @@ use crate::upload::transport::Transport;
 use core::cell::RefCell;
 use std::rc::Rc;
 
+/// STS's shortest credential lifetime (DurationSeconds 900).
+const MIN_STS_LIFETIME_MS: i64 = 900_000;
+
 /// OSS's advice: refresh STS credentials 60 seconds before they expire.
 pub const DEFAULT_REFRESH_BEFORE_SECS: i64 = 60;
 
@@ -119,7 +122,16 @@ struct State {
     flight: Option<Rc<Flight<Result<CachedCredentials>>>>,
     fetches: u32,
     epoch: u64,
+    /// Until then (server clock, ms) credentials in refresh-soon state are used without trying
+    /// to refresh them: a refresh failed (a short cool-down, not one retry cycle per request)
+    /// or brought nothing newer (an app server that caches its STS credentials: until they
+    /// expire).
+    quiet_until_ms: i64,
 }
+
+/// After a failed refresh while the cached credentials are still valid, this long passes before
+/// the next try.
+const REFRESH_RETRY_MS: i64 = 10_000;
 
 /// A snapshot for display (the demo's credential panel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,12 +217,17 @@ impl CredentialCache {
                 let fallback = match &st.current {
                     Some(c) => match c.freshness(now, self.refresh_before_ms) {
                         Freshness::Fresh => return Ok(c.clone()),
+                        Freshness::RefreshSoon if now < st.quiet_until_ms => return Ok(c.clone()),
                         Freshness::RefreshSoon => Some(c.clone()),
                         Freshness::Expired => None,
                     },
                     None => None,
                 };
                 let running = st.flight.clone().filter(|f| !f.is_done());
+                // Still valid while another call refreshes them: use them, do not wait.
+                if let (Some(old), Some(_)) = (&fallback, &running) {
+                    return Ok(old.clone());
+                }
                 (fallback, running)
             };
             let result = if let Some(flight) = running {
@@ -222,12 +239,23 @@ impl CredentialCache {
                 let flight = Flight::new();
                 self.state.borrow_mut().flight = Some(Rc::clone(&flight));
                 let runner = Runner::new(flight);
-                let r = self.fetch(source, t, clock).await;
+                let mut r = self.fetch(source, t, clock).await;
                 {
                     let mut st = self.state.borrow_mut();
                     st.flight = None;
-                    if let Ok(c) = &r {
-                        st.current = Some(c.clone());
+                    match (&r, &fallback) {
+                        // A refresh that brought nothing newer: keep the credentials and their
+                        // lifetime as first seen (margins measured from this fetch would
+                        // shrink at every refresh), and stop refreshing them.
+                        (Ok(c), Some(old)) if c.expires_at_ms <= old.expires_at_ms => {
+                            st.quiet_until_ms = old.expires_at_ms;
+                            r = Ok(old.clone());
+                        }
+                        (Ok(c), _) => st.current = Some(c.clone()),
+                        (Err(_), Some(_)) => {
+                            st.quiet_until_ms = clock.now_ms(t.now_ms()) + REFRESH_RETRY_MS;
+                        }
+                        (Err(_), None) => {}
                     }
                 }
                 runner.finish(r.clone());
@@ -270,10 +298,20 @@ impl CredentialCache {
         if let Some(d) = &resp.date {
             clock.observe_date(d, resp.sent_ms, resp.received_ms);
         }
-        let now = clock.now_ms(t.now_ms());
+        let mut now = clock.now_ms(t.now_ms());
         let expires = parsed
             .expiration_ms
             .unwrap_or(now + DEFAULT_LIFETIME_SECS * 1000);
+        // Credentials already past by a clock nothing has corrected yet (a credential function
+        // gives no `Date`): this device is more likely ahead than STS wrong. Take OSS's time as
+        // their expiry less STS's shortest lifetime, until OSS's answers (RequestTimeTooSkewed,
+        // `Date`) set it right, instead of refusing every upload on a fast device. Past by over a
+        // day, no clock error explains it: refused below.
+        let plausible = now - expires < crate::upload::skew::DEVICE_CLOCK_SLACK_SECS * 1000;
+        if !clock.is_learned() && now >= expires - MIN_STS_LIFETIME_MS / 20 && plausible {
+            clock.assume_offset(expires - MIN_STS_LIFETIME_MS - t.now_ms());
+            now = clock.now_ms(t.now_ms());
+        }
         let mut cached = CachedCredentials {
             credentials: Rc::new(parsed.credentials),
             expires_at_ms: expires,

@@ -96,13 +96,33 @@ fn expiration_ms(obj: &Value, prefix: &str) -> Result<Option<i64>> {
         Value::String(s) => UnixTime::parse_iso8601(s)
             .map(|t| Some(t.secs().saturating_mul(1000)))
             .map_err(|_| bad()),
-        Value::Number(_) => {
-            let n = v.as_i64().filter(|n| *n > 0).ok_or_else(bad)?;
-            Ok(Some(if n < 100_000_000_000 {
-                n.saturating_mul(1000)
-            } else {
-                n
-            }))
+        // Seconds below 10^11 (year 5138), milliseconds below 10^14; fractions (Python's
+        // `time.time() + 900`) are cut. Microseconds and beyond are refused, not read as a
+        // date 56,000 years away that would never be refreshed.
+        // (Read by hand: float parsing would add 16 KB of wasm.)
+        Value::Number(n) => {
+            let (whole, frac) = n.split_once('.').unwrap_or((n.as_str(), ""));
+            let digits =
+                |s: &str| !s.is_empty() && s.len() <= 15 && s.bytes().all(|c| c.is_ascii_digit());
+            let whole = (digits(whole) && (frac.is_empty() || digits(frac)))
+                .then(|| whole.parse::<i64>().ok())
+                .flatten()
+                .filter(|n| *n > 0);
+            // Milliseconds of a fraction of seconds: its first three digits.
+            let frac_ms = || {
+                frac.bytes()
+                    .chain(core::iter::repeat(b'0'))
+                    .take(3)
+                    .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'))
+            };
+            match whole {
+                Some(n) if n < 100_000_000_000 => Ok(Some(n * 1000 + frac_ms())),
+                Some(n) if n < 100_000_000_000_000 => Ok(Some(n)),
+                _ => Err(provider(format!(
+                    "credential response field {} must be seconds or milliseconds since the epoch, or an ISO 8601 time",
+                    path(prefix, name)
+                ))),
+            }
         }
         _ => Err(bad()),
     }
@@ -118,7 +138,9 @@ pub fn from_value(root: &Value) -> Result<TemporaryCredentials> {
     let Some((prefix, obj)) = locate(root) else {
         let mut m = String::from("credential response has no AccessKeyId (expected the STS AssumeRole body {\"Credentials\":{\"AccessKeyId\",…}} or {accessKeyId, accessKeySecret, securityToken, expiration}, optionally under \"credentials\" or \"data\")");
         // An STS or app error body: its code is safe to show and says what went wrong.
-        if let Some(code) = first(root, &["Code", "code", "error"]).and_then(|(_, v)| v.as_str()) {
+        if let Some(code) = first(root, &["Code", "code", "ErrorCode", "errorCode", "error"])
+            .and_then(|(_, v)| v.as_str())
+        {
             m.push_str("; the endpoint answered error ");
             m.extend(code.chars().filter(char::is_ascii_graphic).take(80));
         }
@@ -136,7 +158,13 @@ pub fn from_value(root: &Value) -> Result<TemporaryCredentials> {
             path(&prefix, SECRET[0])
         ))
     })?;
-    let token = string_field(obj, &prefix, &TOKEN)?;
+    // Whitespace around them (a line end in a value read from a file) is no part of a key:
+    // kept, it fails later as SignatureDoesNotMatch far from its cause.
+    let secret = secret
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .to_owned();
+    let token = string_field(obj, &prefix, &TOKEN)?
+        .map(|t| t.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned());
     let expiration_ms = expiration_ms(obj, &prefix)?;
     let credentials = Credentials::new(id, secret, token).map_err(|e| {
         let field = e.field().unwrap_or("credentials");
@@ -176,6 +204,10 @@ mod tests {
             r#"{"credentials":{"accessKeyId":"STS.a","accessKeySecret":"s","stsToken":"t","expiration":1428580339}}"#,
             r#"{"code":0,"data":{"AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2015-04-09T19:52:19+08:00"}}"#,
             r#"{"data":{"Credentials":{"AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2015-04-09T11:52:19Z"}}}"#,
+            // Review: a float (Python's time.time() + 900), an offset without its colon, a
+            // secret and token read from a file with their line end.
+            r#"{"accessKeyId":"STS.a","accessKeySecret":"s\n","stsToken":" t\r\n","expiration":1428580339.0004}"#,
+            r#"{"AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2015-04-09T19:52:19+0800"}"#,
         ];
         for b in bodies {
             let c = parse(b).unwrap_or_else(|e| panic!("{b}: {e}"));
@@ -184,6 +216,18 @@ mod tests {
             assert_eq!(c.credentials.security_token.as_ref().unwrap().expose(), "t");
             assert_eq!(c.expiration_ms, Some(EXP), "{b}");
         }
+    }
+
+    #[test]
+    fn expirations_in_microseconds_are_refused_and_error_codes_shown() {
+        let e = parse(r#"{"accessKeyId":"a","accessKeySecret":"s","expiration":1428580339000000}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("seconds or milliseconds"), "{e}");
+        let e = parse(
+            r#"{"StatusCode":500,"ErrorCode":"InvalidAccessKeyId.NotFound","ErrorMessage":"x"}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("InvalidAccessKeyId.NotFound"), "{e}");
     }
 
     #[test]

@@ -87,6 +87,14 @@ impl SkewClock {
             .ok_or_else(|| Error::invalid("clock", "the system clock is outside years 1970-9999"))
     }
 
+    /// Takes `offset_ms` as a guess, not as learned: the next `Date` or `<ServerTime>` replaces
+    /// it, and checks before sending still allow for this device's clock being off.
+    pub fn assume_offset(&self, offset_ms: i64) {
+        if !self.learned.get() {
+            self.offset_ms.set(offset_ms);
+        }
+    }
+
     /// Learns from a `Date` header seen on a response to a request sent at `sent_ms` and
     /// received at `received_ms` (local clock). Returns whether the offset changed.
     pub fn observe_date(&self, date: &str, sent_ms: i64, received_ms: i64) -> bool {

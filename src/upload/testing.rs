@@ -214,6 +214,8 @@ pub struct FakeSource {
     pub calls: Cell<u32>,
     pub fail_next: Cell<u32>,
     pub server_skew_ms: Cell<i64>,
+    /// Whether answers carry a `Date` (a credential function's do not).
+    pub send_date: Cell<bool>,
     pub body: RefCell<Option<String>>,
     /// What the next failures are (default: a retryable network error).
     pub failure: RefCell<Option<SourceFailure>>,
@@ -228,6 +230,7 @@ impl FakeSource {
             calls: Cell::new(0),
             fail_next: Cell::new(0),
             server_skew_ms: Cell::new(0),
+            send_date: Cell::new(true),
             body: RefCell::default(),
             failure: RefCell::default(),
         }
@@ -270,7 +273,7 @@ impl CredentialSource for FakeSource {
         });
         Ok(SourceResponse {
             body,
-            date: Some(http_date(server_now)),
+            date: self.send_date.get().then(|| http_date(server_now)),
             sent_ms: sent,
             received_ms: self.clock.now(),
         })

@@ -61,8 +61,9 @@ export interface OssClientOptions {
   /** Retries on 5xx, 429 and network errors (default 3 attempts, 200 ms base delay). Also used for the credential endpoint. */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Per-request timeout (default 120000; 0 = none); also bounds a call's wait for credentials.
-   *  A request with a body gets the time its bytes take at 16 KiB/s on top (a part of 8 MiB,
-   *  512 s more), so a slow uplink is not cut off while it is still sending. */
+   *  A request with a body gets the time its bytes take at 16 KiB/s on top (the parts of a
+   *  multipart upload in flight share that rate: 4 parts of 8 MiB, 2048 s more each), so a
+   *  slow uplink is not cut off while it is still sending. */
   timeoutMs?: number;
   /** Uploads in flight at once (1 to 1024, default 6, the browser's connections per host):
    *  further putObject, postObject, multipartUpload, resume, uploadToSignedUrl and

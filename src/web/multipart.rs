@@ -342,6 +342,13 @@ struct Observer<'a> {
 
 impl MultipartObserver for Observer<'_> {
     fn started(&self, cp: &Checkpoint) {
+        // A resumed checkpoint whose upload OSS no longer has was replaced by a new upload:
+        // the old uploadId no longer names this job.
+        let job = self.job;
+        JOBS.with(|j| {
+            j.borrow_mut()
+                .retain(|(id, other)| *id == cp.upload_id || !Rc::ptr_eq(other, job));
+        });
         self.reporter
             .upload_id
             .borrow_mut()
@@ -515,20 +522,23 @@ impl OssClient {
         let reporter = Rc::new(Reporter {
             tracker: RefCell::new(Tracker::new(fp.size, plan_parts)),
             on_progress: job.on_progress.clone(),
-            // Known before ListParts when resuming: an abort then still aborts it on OSS.
-            upload_id: RefCell::new(
-                resume
-                    .as_ref()
-                    .map(|cp| cp.upload_id.clone())
-                    .unwrap_or_default(),
-            ),
+            upload_id: RefCell::new(String::new()),
         });
+        // A resumed upload is found by pause and abortMultipartUpload from the start (its
+        // ListParts and its wait for a slot included), under the checkpoint's uploadId; it is
+        // reported (onProgress, errors) once OSS confirmed it (`Observer::started`).
+        let resume_id = resume.as_ref().map(|cp| cp.upload_id.clone());
+        if let Some(cp) = &resume {
+            *job.last.borrow_mut() = Some(cp.clone());
+            remember(&cp.upload_id, &job);
+        }
         let signal = controller.signal();
         let t = WebTransport::new(Some(signal.clone()), self.timeout_ms, None);
         // Each part's upload events go to a callback that knows its part number (kept until
         // the upload ends: a retried part reuses its callback).
         let callbacks: RefCell<Vec<(u32, ProgressCallback)>> = RefCell::default();
         let timeout_ms = self.timeout_ms;
+        let concurrency = job.concurrency;
         let part_t = |n: u32| {
             let func = reporter.on_progress.as_ref().map(|_| {
                 let mut cbs = callbacks.borrow_mut();
@@ -551,7 +561,7 @@ impl OssClient {
                 cbs.push((n, cb));
                 func
             });
-            WebTransport::new(Some(signal.clone()), timeout_ms, func)
+            WebTransport::new(Some(signal.clone()), timeout_ms, func).shared_by(concurrency)
         };
         let src = BlobSource {
             blob: job.file.clone(),
@@ -597,13 +607,25 @@ impl OssClient {
             }
             Err(Error::Aborted) => match job.stop.get() {
                 Stop::Pause => {
+                    // Paused before OSS confirmed a resumed upload: it is still that one.
+                    let upload_id = if upload_id.is_empty() {
+                        resume_id.unwrap_or_default()
+                    } else {
+                        upload_id
+                    };
                     self.watch_paused(&job, &upload_id);
                     let mut m = String::from("upload ");
                     m.push_str(&upload_id);
                     m.push_str(" paused: call resume(uploadId) to go on");
-                    Err(Error::UploadPaused(m))
+                    return (Err(Error::UploadPaused(m)), upload_id);
                 }
-                Stop::Signal if !upload_id.is_empty() => {
+                // The upload OSS holds: the confirmed one, else the one being resumed.
+                Stop::Signal if !upload_id.is_empty() || resume_id.is_some() => {
+                    let upload_id = if upload_id.is_empty() {
+                        resume_id.unwrap_or_default()
+                    } else {
+                        upload_id
+                    };
                     let fresh = WebTransport::new(None, self.timeout_ms, None);
                     let gone = self
                         .core
@@ -615,7 +637,7 @@ impl OssClient {
                         let _ = job.store.delete(&upload_id).await;
                     }
                     forget(&upload_id);
-                    Err(Error::Aborted)
+                    return (Err(Error::Aborted), upload_id);
                 }
                 _ => Err(Error::Aborted),
             },
@@ -836,7 +858,9 @@ impl OssClient {
     }
 
     /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
-    /// reload with the same file (checked against the checkpoint's fingerprint).
+    /// reload with the same file (checked against the checkpoint's fingerprint). In this page,
+    /// `signal`, `onProgress` and `concurrency` of `options` replace the upload's; its other
+    /// options were fixed when it started and are kept.
     #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
     pub fn resume(
         &self,
@@ -855,16 +879,14 @@ impl OssClient {
 }
 
 /// The job of an in-page `resume(uploadId, undefined, options)`: `job` itself without options,
-/// else a copy with the new `onProgress`, `signal` and `concurrency` (the others are the
-/// upload's own and are refused), put in its place so pause and abort find it.
+/// else a copy with the new `onProgress`, `signal` and `concurrency`, put in its place so pause
+/// and abort find it. The other `multipartUpload` options (the same object may be passed again)
+/// are the upload's own, fixed when it started: kept. Unknown names are refused.
 fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Result<Rc<Job>> {
     let Some(o) = opts_of(options)? else {
         return Ok(Rc::clone(job));
     };
-    o.only(
-        &["onProgress", "signal", "concurrency"],
-        "resume in the page that started the upload (the upload keeps its other options)",
-    )?;
+    o.only(&MULTIPART_OPTIONS, "resume")?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let concurrency = o
         .opt_int("concurrency", 1, 32)?

@@ -59,15 +59,20 @@ impl UrlSource {
             timer.as_ref().unchecked_ref(),
             i32::try_from(self.timeout_ms).unwrap_or(i32::MAX),
         );
+        let deadline = Deadline {
+            id,
+            _timer: timer,
+            ctl: ctl.clone(),
+        };
         let sent_ms = now_ms();
         let result = self.exchange(&init).await;
-        super::bindings::clear_timeout(&id);
-        drop(timer);
+        let timed_out = ctl.signal().aborted();
+        drop(deadline);
         let (status, date, body) = result.map_err(|e| {
             let mut m = String::from("credential request to ");
             m.push_str(&self.url);
             m.push_str(" failed: ");
-            m.push_str(&if ctl.signal().aborted() {
+            m.push_str(&if timed_out {
                 let mut t = String::from("timed out after ");
                 t.push_str(&self.timeout_ms.to_string());
                 t.push_str(" ms");
@@ -108,6 +113,22 @@ impl UrlSource {
             .as_string()
             .unwrap_or_default();
         Ok((resp.status(), date, text))
+    }
+}
+
+/// A credential request's timeout. Dropped when the request ends, or when the call waiting for
+/// it stops (an abort): its timer is cleared before its closure goes (a timer firing into a
+/// dropped closure throws in the page), and an unfinished request is cancelled.
+struct Deadline {
+    id: JsValue,
+    _timer: Closure<dyn FnMut()>,
+    ctl: AbortController,
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        super::bindings::clear_timeout(&self.id);
+        self.ctl.abort();
     }
 }
 
@@ -256,15 +277,38 @@ impl Direct {
         }))
     }
 
-    /// A name for the cross-tab channel and lock: same endpoint and bucket, same share.
+    /// A name for the cross-tab channel and lock: tabs share credentials only when they would
+    /// fetch the same ones, for the same bucket. A URL source is named by its whole request
+    /// (method, headers, body and cookie mode too: two requests for differently scoped
+    /// credentials must not share), a function by its source text; hashed, so that no header
+    /// or body value appears in a lock or channel name.
     pub(crate) fn share_key(&self, bucket: &str) -> String {
+        let mut h = crate::signer::sha256::Sha256::new();
+        let mut part = |s: &str| {
+            h.update(&(s.len() as u64).to_be_bytes());
+            h.update(s.as_bytes());
+        };
+        match self {
+            Self::Url(u) => {
+                part("url");
+                part(&u.url);
+                part(&u.method);
+                part(&u.credentials);
+                part(u.body.as_deref().unwrap_or(""));
+                for (k, v) in &u.headers {
+                    part(&k.to_ascii_lowercase());
+                    part(v);
+                }
+            }
+            Self::Function(f) => {
+                part("fn");
+                part(&String::from(f.0.to_string()));
+            }
+        }
         let mut k = String::from("oss-direct-upload:");
         k.push_str(bucket);
         k.push(':');
-        match self {
-            Self::Url(u) => k.push_str(&u.url),
-            Self::Function(_) => k.push_str("fn"),
-        }
+        crate::text::push_hex(&mut k, h.finalize().get(..16).unwrap_or_default());
         k
     }
 }
@@ -509,6 +553,10 @@ impl Shared {
         let (Some(release), Some(granted)) = (release, granted) else {
             return self.inner.fetch_once().await;
         };
+        // Released however this call ends, a caller that stops waiting (an abort, a timeout)
+        // included: a lock left held would stop every tab's credential fetches for good. A
+        // lock granted after the release is let go at once (its promise is already settled).
+        let release = Release(release);
         let is_granted = Rc::new(RefCell::new(false));
         let flag = Rc::clone(&is_granted);
         let cb = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
@@ -569,8 +617,17 @@ impl Shared {
             }
             r
         };
-        let _ = release.call0(&JsValue::NULL);
+        drop(release);
         result
+    }
+}
+
+/// Resolves the promise that keeps a Web Lock held, when dropped.
+struct Release(Function);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let _ = self.0.call0(&JsValue::NULL);
     }
 }
 

@@ -72,6 +72,8 @@ pub(crate) struct WebTransport {
     on_progress: Option<Function>,
     /// Total bytes of the body, for progress events.
     total: Cell<f64>,
+    /// Requests sharing the uplink with this one ([`WebTransport::shared_by`]).
+    sharing: u32,
 }
 
 /// Cancels an in-flight request when the caller's signal fires or the timeout passes; undoes
@@ -183,7 +185,16 @@ impl WebTransport {
             timeout_ms,
             on_progress,
             total: Cell::new(0.0),
+            sharing: 1,
         }
+    }
+
+    /// This request shares the uplink with `n - 1` others sent with it (the parts of a
+    /// multipart upload in flight at once): each gets the time its bytes take at 1/n of
+    /// [`SLOWEST_UPLINK_BYTES_PER_SEC`].
+    pub(crate) fn shared_by(mut self, n: usize) -> Self {
+        self.sharing = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
+        self
     }
 
     pub(crate) fn set_total(&self, bytes: f64) {
@@ -205,7 +216,8 @@ impl WebTransport {
             b.dyn_ref::<Blob>()
                 .map_or_else(|| b.as_string().map_or(0.0, |s| s.len() as f64), Blob::size)
         });
-        let ms = f64::from(self.timeout_ms) + bytes * 1000.0 / SLOWEST_UPLINK_BYTES_PER_SEC;
+        let rate = SLOWEST_UPLINK_BYTES_PER_SEC / f64::from(self.sharing);
+        let ms = f64::from(self.timeout_ms) + bytes * 1000.0 / rate;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let ms = ms.min(f64::from(u32::MAX)) as u32;
         ms

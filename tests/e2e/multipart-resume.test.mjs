@@ -172,8 +172,8 @@ test('a second resume of a running upload is refused; resume takes a new signal 
     const uploadId = last.uploadId;
     oss.pause(uploadId);
     await p.catch(() => {});
-    // The upload keeps its own part size (and other options): only these three may change.
-    const unknown = await oss.resume(uploadId, undefined, { partSize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
+    // An option resume does not have is refused (the upload keeps its own part size etc.).
+    const unknown = await oss.resume(uploadId, undefined, { partsize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
     let fresh = 0;
     const ctl = new AbortController();
     const a = oss.resume(uploadId, undefined, { onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
@@ -186,7 +186,7 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   assert.ok(r.ok, JSON.stringify(r.error));
   assert.equal(r.value.b.code, 'InvalidArgument');
   assert.match(r.value.b.message, /already running/);
-  assert.equal(r.value.unknown, 'InvalidArgument:partSize');
+  assert.equal(r.value.unknown, 'InvalidArgument:partsize');
   assert.ok(r.value.fresh > 0, 'the new onProgress is called');
   assert.equal(r.value.crc, r.value.want);
   // 10 parts, plus at most the 4 in flight when paused (cancelled, sent again); a second run
@@ -247,6 +247,43 @@ test('the same file with another contentType starts a new upload instead of keep
   assert.notEqual(r.value.id, r.value.first);
   assert.equal(r.value.reused, 0);
   assert.equal((await emu.object(key)).contentType, 'application/x-new');
+});
+
+// Regression (review): a resumed upload was found by pause and abortMultipartUpload only once its
+// ListParts had answered: pause(uploadId) returned false, and an abort let it upload anyway.
+test('pause and abortMultipartUpload reach a resumed upload while it lists its parts', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/pause-listing.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 150, times: 1_000_000 });
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(6);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 2);
+    oss.pause(last.uploadId);
+    await p.catch(() => {});
+    window.file = file;
+    return last.uploadId;
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  await emu.admin('faults', 'POST', { method: 'GET', path: 'uploadId=', delayMs: 1000, times: 2 });
+  const a = await inPage(page, async (lib, [key, id]) => {
+    const oss = window.client();
+    const p = oss.multipartUpload(key, window.file, { partSize: 1 << 20 }).then(() => 'resolved', (e) => e.code);
+    await new Promise((res) => setTimeout(res, 200));
+    const paused = oss.pause(id);
+    const first = await p;
+    const q = oss.multipartUpload(key, window.file, { partSize: 1 << 20 }).then(() => 'resolved', (e) => e.code);
+    await new Promise((res) => setTimeout(res, 200));
+    await oss.abortMultipartUpload(key, id);
+    return { paused, first, second: await q };
+  }, [key, r.value]);
+  await emu.admin('faults', 'DELETE');
+  assert.ok(a.ok, JSON.stringify(a.error));
+  assert.deepEqual(a.value, { paused: true, first: 'UploadPaused', second: 'RequestAborted' });
+  assert.deepEqual(await uploadsOf(key), []);
+  assert.equal(await emu.object(key), undefined);
 });
 
 test('abortMultipartUpload stops a running upload and deletes it; discardResumableUpload forgets a checkpoint', async () => {

@@ -99,6 +99,69 @@ fn refreshes_before_expiry_and_keeps_old_on_refresh_failure() {
     assert_eq!(e.code(), "NetworkError");
 }
 
+// Regressions (review): every request in the refresh window waited on the refresh (3.5 s for a
+// slow STS) and started a new one after each failure (15 STS calls for 5 uploads); an app server
+// that caches its STS credentials drew a burst of fetches, each shrinking the margins.
+#[test]
+fn refresh_soon_waits_for_nobody_else_and_backs_off_when_failing_or_fruitless() {
+    let (clock, source, t, skew) = setup(900_000);
+    let one_try = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let cache = CredentialCache::new(60, one_try);
+    run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+    clock.advance(900_000 - 30_000);
+    // A failed refresh: the valid credentials are used, and no new try for 10 s.
+    source.fail_next.set(1);
+    assert_eq!(
+        run_one(&clock, cache.get(&source, &t, &skew))
+            .unwrap()
+            .credentials
+            .access_key_id,
+        "STS.1"
+    );
+    let calls = source.calls.get();
+    source.fail_next.set(5);
+    for _ in 0..5 {
+        run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+    }
+    assert_eq!(source.calls.get(), calls, "no retry during the cool-down");
+    clock.advance(10_000);
+    source.fail_next.set(0);
+    // While one caller refreshes, the others get the valid credentials without waiting.
+    let futs: Vec<Pin<Box<dyn Future<Output = Result<CachedCredentials>> + '_>>> = (0..5)
+        .map(|_| Box::pin(cache.get(&source, &t, &skew)) as Pin<Box<dyn Future<Output = _>>>)
+        .collect();
+    let ids: Vec<String> = run_all(&clock, futs)
+        .into_iter()
+        .map(|r| r.unwrap().credentials.access_key_id.clone())
+        .collect();
+    assert_eq!(ids.iter().filter(|i| *i == "STS.1").count(), 4, "{ids:?}");
+    assert_eq!(source.calls.get(), calls + 1);
+
+    // A caching app server answers the same credentials: kept, and not asked again until they
+    // expire.
+    let (clock, source, t, skew) = setup(900_000);
+    let cache = CredentialCache::new(60, one_try);
+    let body = format!(
+        r#"{{"accessKeyId":"a","accessKeySecret":"s","expiration":{}}}"#,
+        T0 + 900_000
+    );
+    *source.body.borrow_mut() = Some(body);
+    let first = run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+    clock.advance(900_000 - 50_000);
+    for _ in 0..20 {
+        let c = run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+        assert_eq!(
+            (c.epoch, c.fetched_at_ms),
+            (first.epoch, first.fetched_at_ms)
+        );
+        clock.advance(2_000);
+    }
+    assert_eq!(source.calls.get(), 2, "one refresh, then quiet");
+}
+
 #[test]
 fn endpoint_failures_are_retried_with_backoff() {
     let (clock, source, t, skew) = setup(900_000);
@@ -167,6 +230,32 @@ fn expired_response_is_rejected_and_skew_learned_from_date() {
     let c = run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
     assert!(
         (skew.offset_ms() + 7_200_000).abs() < 2_000,
+        "{}",
+        skew.offset_ms()
+    );
+    assert_eq!(
+        c.freshness(skew.now_ms(clock.now()), 60_000),
+        Freshness::Fresh
+    );
+}
+
+// Regression (review): a device an hour ahead, with a credential function (no Date header):
+// every credential looked expired and every upload was refused before OSS was asked.
+#[test]
+fn credentials_past_by_an_uncorrected_clock_assume_the_device_is_ahead() {
+    let (clock, source, t, skew) = setup(900_000);
+    let cache = CredentialCache::new(60, RetryPolicy::default());
+    source.send_date.set(false);
+    let exp = crate::time::UnixTime::from_secs((T0 - 3_600_000) / 1000 + 900)
+        .unwrap()
+        .iso8601_millis();
+    *source.body.borrow_mut() = Some(format!(
+        r#"{{"accessKeyId":"a","accessKeySecret":"s","expiration":"{exp}"}}"#
+    ));
+    let c = run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+    assert!(!skew.is_learned(), "a guess, not learned");
+    assert!(
+        (skew.offset_ms() + 3_600_000).abs() < 2_000,
         "{}",
         skew.offset_ms()
     );

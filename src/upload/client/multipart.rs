@@ -372,7 +372,9 @@ impl<S: CredentialSource> Client<S> {
             (cp, vec![PartState::Upload; n])
         };
         let plan = PartPlan::new(size, Some(cp.part_size))?;
-        cp.parts.clear();
+        // The checkpoint's parts count once verified; until then they stay in what is saved
+        // (a pause or a closed tab mid-verification must not lose their CRC-64s).
+        let pending = core::mem::take(&mut cp.parts);
         let mut todo = Vec::new();
         let mut verify = Vec::new();
         for (n, state) in (1..=plan.count).zip(states) {
@@ -384,9 +386,10 @@ impl<S: CredentialSource> Client<S> {
                 PartState::Upload => todo.push(n),
             }
         }
-        obs.started(&cp);
         cp.updated_ms = t.now_ms();
-        obs.save(&cp).await;
+        let saved = with_pending(&cp, &pending);
+        obs.started(&saved);
+        obs.save(&saved).await;
         obs.phase(Phase::Uploading);
         let job = Job {
             client: self,
@@ -399,6 +402,7 @@ impl<S: CredentialSource> Client<S> {
             origin: &input.origin,
             queue: PartQueue::new(todo),
             verify,
+            pending,
             cp: RefCell::new(cp),
             error: RefCell::new(None),
             etag_seen: Cell::new(false),
@@ -414,6 +418,7 @@ impl<S: CredentialSource> Client<S> {
             .collect();
         join_all(workers).await;
         let reused = job.verified.get();
+        let pending = job.pending;
         let mut cp = job.cp.into_inner();
         if let Some(e) = job.error.into_inner() {
             if is_code(&e, "NoSuchUpload") {
@@ -422,7 +427,7 @@ impl<S: CredentialSource> Client<S> {
                 return Err(upload_gone(e));
             }
             cp.updated_ms = t.now_ms();
-            obs.save(&cp).await;
+            obs.save(&with_pending(&cp, &pending)).await;
             return Err(e);
         }
         t.check_aborted()?;
@@ -593,6 +598,8 @@ struct Job<'a, S, T: Transport, PT, P, O> {
     queue: PartQueue,
     /// `(part, ETag, CRC64)` listed by OSS but unknown to the checkpoint, ascending.
     verify: Vec<(u32, String, Option<u64>)>,
+    /// The resumed checkpoint's parts, saved with the finished ones until verified.
+    pending: Vec<DonePart>,
     cp: RefCell<Checkpoint>,
     error: RefCell<Option<Error>>,
     etag_seen: Cell<bool>,
@@ -775,7 +782,7 @@ where
             let snapshot = {
                 let mut cp = self.cp.borrow_mut();
                 cp.updated_ms = self.t.now_ms();
-                cp.clone()
+                with_pending(&cp, &self.pending)
             };
             self.obs.save(&snapshot).await;
             self.last_save.set(self.t.now_ms());
@@ -785,6 +792,19 @@ where
         }
         self.saving.set(false);
     }
+}
+
+/// `cp` as saved: its finished parts, and the parts of the checkpoint it resumed that are not
+/// verified yet (a later resume verifies them again; they are never completed unverified).
+fn with_pending(cp: &Checkpoint, pending: &[DonePart]) -> Checkpoint {
+    let mut out = cp.clone();
+    for p in pending {
+        let at = out.parts.partition_point(|q| q.number < p.number);
+        if out.parts.get(at).map_or(true, |q| q.number != p.number) {
+            out.parts.insert(at, p.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

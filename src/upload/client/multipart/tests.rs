@@ -505,7 +505,12 @@ fn a_resume_with_another_file_of_the_same_fingerprint_keeps_none_of_its_parts() 
         ..w
     };
     let before = puts(&w).len();
-    let out = upload(&w, &Obs::default(), Some(cp)).unwrap();
+    let saved_parts = cp.parts.clone();
+    let obs2 = Obs::default();
+    let out = upload(&w, &obs2, Some(cp)).unwrap();
+    // Regression (review): the resume saved a checkpoint without any part before verifying
+    // them, losing their CRC-64s to a pause or a closed tab.
+    assert_eq!(obs2.saves.borrow()[0].parts, saved_parts);
     let resent = &puts(&w)[before..];
     assert!(resent.contains(&3) && resent.contains(&4), "{resent:?}");
     assert!(!resent.contains(&1) && !resent.contains(&5), "{resent:?}");
