@@ -152,7 +152,7 @@ async fn string_arguments_of_the_wrong_type_are_oss_errors() {
             .await
             .unwrap_err();
         assert_eq!(
-            err_field(&e.into()),
+            err_field(&e),
             ("InvalidArgument".into(), Some("key".into()))
         );
     }
@@ -189,7 +189,7 @@ async fn async_methods_reject_with_oss_error() {
         .await
         .unwrap_err();
     assert_eq!(
-        err_field(&e.into()),
+        err_field(&e),
         ("InvalidArgument".into(), Some("key".into()))
     );
     let e = c
@@ -197,7 +197,7 @@ async fn async_methods_reject_with_oss_error() {
         .await
         .unwrap_err();
     assert_eq!(
-        err_field(&e.into()),
+        err_field(&e),
         ("InvalidArgument".into(), Some("body".into()))
     );
     let e = c

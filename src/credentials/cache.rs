@@ -308,7 +308,7 @@ impl CredentialCache {
         // `Date`) set it right, instead of refusing every upload on a fast device. Past by over a
         // day, no clock error explains it: refused below.
         let plausible = now - expires < crate::upload::skew::DEVICE_CLOCK_SLACK_SECS * 1000;
-        if !clock.is_learned() && now >= expires - MIN_STS_LIFETIME_MS / 20 && plausible {
+        if !clock.is_learned() && now >= expires && plausible {
             clock.assume_offset(expires - MIN_STS_LIFETIME_MS - t.now_ms());
             now = clock.now_ms(t.now_ms());
         }
