@@ -296,7 +296,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// An IPv4 or bracketed IPv6 literal, with or without a port: buckets can't be prefixed to it.
-fn is_ip_literal(host: &str) -> bool {
+pub(crate) fn is_ip_literal(host: &str) -> bool {
     let name = host.as_bytes();
     if name.first() == Some(&b'[') {
         return true;

@@ -160,17 +160,19 @@ pub fn object_path(url: &str, bucket_url: Option<&str>) -> String {
     }
 }
 
-/// A host that holds no bucket name: the bucket is the path's first segment.
+/// A host that holds no bucket name: the bucket is the path's first segment. IP hosts are path
+/// style as for endpoints ([`crate::endpoint::is_ip_literal`]).
 fn is_path_style_host(host_port: &str) -> bool {
-    let host = match host_port.strip_prefix('[') {
-        Some(_) => return true,
-        None => host_port.split(':').next().unwrap_or(host_port),
-    };
-    let host = host.to_ascii_lowercase();
-    let labels = host.split('.').count();
-    host == "localhost"
-        || host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-        || (labels == 3 && host.starts_with("oss-") && host.ends_with(".aliyuncs.com"))
+    let host = host_port
+        .split(':')
+        .next()
+        .unwrap_or(host_port)
+        .to_ascii_lowercase();
+    crate::endpoint::is_ip_literal(host_port)
+        || host == "localhost"
+        || (host.split('.').count() == 3
+            && host.starts_with("oss-")
+            && host.ends_with(".aliyuncs.com"))
 }
 
 /// `url` without the scheme's default port (`https://h:443/…` → `https://h/…`), as URL parsers

@@ -600,6 +600,13 @@ impl OssClient {
         drop(on_abort);
         job.running.set(false);
         let upload_id = reporter.upload_id.borrow().clone();
+        // The upload OSS holds, to pause or abort: the confirmed one, else (stopped before OSS
+        // confirmed it) the one being resumed.
+        let held = if upload_id.is_empty() {
+            resume_id.unwrap_or_default()
+        } else {
+            upload_id.clone()
+        };
         let result = match out {
             Ok(o) => {
                 forget(&o.upload_id);
@@ -607,25 +614,15 @@ impl OssClient {
             }
             Err(Error::Aborted) => match job.stop.get() {
                 Stop::Pause => {
-                    // Paused before OSS confirmed a resumed upload: it is still that one.
-                    let upload_id = if upload_id.is_empty() {
-                        resume_id.unwrap_or_default()
-                    } else {
-                        upload_id
-                    };
+                    let upload_id = held;
                     self.watch_paused(&job, &upload_id);
                     let mut m = String::from("upload ");
                     m.push_str(&upload_id);
                     m.push_str(" paused: call resume(uploadId) to go on");
                     return (Err(Error::UploadPaused(m)), upload_id);
                 }
-                // The upload OSS holds: the confirmed one, else the one being resumed.
-                Stop::Signal if !upload_id.is_empty() || resume_id.is_some() => {
-                    let upload_id = if upload_id.is_empty() {
-                        resume_id.unwrap_or_default()
-                    } else {
-                        upload_id
-                    };
+                Stop::Signal if !held.is_empty() => {
+                    let upload_id = held;
                     let fresh = WebTransport::new(None, self.timeout_ms, None);
                     let gone = self
                         .core

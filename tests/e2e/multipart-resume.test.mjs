@@ -18,6 +18,16 @@ session({ extra: ['--fast-etag'] }, async (s) => {
 /** In the page (after `pageFiles`): a client and a wait. */
 function HELPERS() {
   window.client = () => new window.lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' });
+  /** Uploads `file` in 1 MiB parts, pauses once `parts` are stored: the paused uploadId. */
+  window.pausedUpload = async (oss, key, file, parts, extra = {}) => {
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, ...extra, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= parts);
+    const id = last.uploadId;
+    oss.pause(id);
+    await p.catch(() => {});
+    return id;
+  };
   window.until = async (cond, ms = 30000) => {
     const t0 = Date.now();
     while (!cond()) {
@@ -166,12 +176,7 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
     const file = window.bigFile(10);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 3);
-    const uploadId = last.uploadId;
-    oss.pause(uploadId);
-    await p.catch(() => {});
+    const uploadId = await window.pausedUpload(oss, key, file, 3);
     // An option resume does not have is refused (the upload keeps its own part size etc.).
     const unknown = await oss.resume(uploadId, undefined, { partsize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
     let fresh = 0;
@@ -202,14 +207,8 @@ test('an abort while a resumed upload lists its parts aborts it on OSS', async (
   await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 150, times: 1_000_000 });
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
-    const file = window.bigFile(6);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 2);
-    oss.pause(last.uploadId);
-    await p.catch(() => {});
-    window.file = file;
-    return last.uploadId;
+    window.file = window.bigFile(6);
+    return window.pausedUpload(oss, key, window.file, 2);
   }, key);
   assert.ok(r.ok, JSON.stringify(r.error));
   await emu.admin('faults', 'POST', { method: 'GET', path: 'uploadId=', delayMs: 1500 });
@@ -232,12 +231,7 @@ test('the same file with another contentType starts a new upload instead of keep
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
     const file = window.bigFile(4);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, contentType: 'application/x-old', onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 1);
-    const first = last.uploadId;
-    oss.pause(first);
-    await p.catch(() => {});
+    const first = await window.pausedUpload(oss, key, file, 1, { contentType: 'application/x-old' });
     const out = await oss.multipartUpload(key, file, { partSize: 1 << 20, contentType: 'application/x-new' });
     await oss.abortMultipartUpload(key, first);
     return { first, id: out.uploadId, reused: out.partsReused };
@@ -257,14 +251,8 @@ test('pause and abortMultipartUpload reach a resumed upload while it lists its p
   await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 150, times: 1_000_000 });
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
-    const file = window.bigFile(6);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 2);
-    oss.pause(last.uploadId);
-    await p.catch(() => {});
-    window.file = file;
-    return last.uploadId;
+    window.file = window.bigFile(6);
+    return window.pausedUpload(oss, key, window.file, 2);
   }, key);
   assert.ok(r.ok, JSON.stringify(r.error));
   await emu.admin('faults', 'POST', { method: 'GET', path: 'uploadId=', delayMs: 1000, times: 2 });
