@@ -346,7 +346,9 @@ async function section3(ctx) {
     const r = out.runs[run.id];
     if (r.na) return [run.label, 'n/a', 'n/a', 'n/a', `n/a (${r.na})`, 'n/a', run.target ? 'n/a' : ''];
     const total = r.peakHeapPlusWasm;
-    const v = run.target ? (total <= target ? `met (${fmtMB(target - total)} to spare)` : `MISSED by ${fmtMB(total - target)}`) : '';
+    // A failed upload measured nothing: never judged met.
+    const v = !run.target ? '' : r.error ? 'not measured (the upload failed)'
+      : total <= target ? `met (${fmtMB(target - total)} to spare)` : `MISSED by ${fmtMB(total - target)}`;
     return [run.label + (r.error ? ` (failed: ${r.error.replace(/\|/g, '/')})` : ''), fmtMB(r.peakUsed), fmtMB(r.peakBacking), fmtMB(r.peakWasm), `**${fmtMB(total)}**`, `+${fmtMB(r.rssGrowth)}`, v];
   });
   const table = mdTable([`${mib(BIG_MIB)} upload, part size ${PART_MIB} MiB`, 'peak JS heap used', 'peak ArrayBuffer backing stores', 'wasm memory', 'peak heap + ArrayBuffers + wasm',

@@ -18,6 +18,8 @@ mod input;
 mod js;
 mod js_error;
 #[cfg(feature = "client")]
+mod locks;
+#[cfg(feature = "client")]
 mod multipart;
 mod signer;
 #[cfg(feature = "client")]

@@ -13,6 +13,7 @@ use super::bindings::{AbortController, AbortSignal, Blob};
 use super::checkpoint::{self, Store};
 use super::client::OssClient;
 use super::input::{set, string_arg, upload_id_arg, Obj};
+use super::locks::{self, Held, Release};
 use super::transport::{js_message, now_ms, origin, sleep_ms, WebTransport};
 use crate::error::{Error, Result};
 use crate::upload::client::multipart::{MultipartInput, MultipartOutput};
@@ -149,6 +150,9 @@ struct Job {
     running: Cell<bool>,
     /// While paused: the caller's signal still aborts the upload on OSS.
     paused_abort: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// While it runs: the Web Lock of its uploadId ([`lock_name`]), so that no other tab or
+    /// window of this origin resumes it at the same time (from the checkpoint they share).
+    tab_lock: RefCell<Option<(String, Release)>>,
 }
 
 impl Job {
@@ -215,6 +219,19 @@ impl Drop for Claim {
     fn drop(&mut self) {
         CLAIMS.with(|c| c.borrow_mut().retain(|id| *id != self.0));
     }
+}
+
+/// The Web Lock a run holds for its uploadId ([`Job::tab_lock`]).
+fn lock_name(upload_id: &str) -> String {
+    crate::text::cat(&["oss-direct-upload multipart ", upload_id])
+}
+
+/// A resume of an upload another tab or window of this site runs.
+fn running_elsewhere() -> Error {
+    Error::invalid(
+        "uploadId",
+        "is running in another tab or window of this site (it holds the upload's Web Lock): let that run finish, or resume it once it has stopped",
+    )
 }
 
 fn already_running() -> JsValue {
@@ -360,6 +377,14 @@ impl MultipartObserver for Observer<'_> {
             .reset(size, cp.parts_total());
         *self.job.last.borrow_mut() = Some(cp.clone());
         remember(&cp.upload_id, self.job);
+        // A new upload (or one replacing a resumed upload OSS no longer has): its Web Lock, asked
+        // for before its first checkpoint is saved, so another tab that finds the checkpoint
+        // cannot resume it while this run goes on. No one else knows the uploadId yet: granted
+        // at once.
+        let mut lock = self.job.tab_lock.borrow_mut();
+        if !lock.as_ref().is_some_and(|(id, _)| *id == cp.upload_id) {
+            *lock = locks::hold(&lock_name(&cp.upload_id)).map(|r| (cp.upload_id.clone(), r));
+        }
     }
 
     fn phase(&self, phase: Phase) {
@@ -497,6 +522,16 @@ impl OssClient {
         fp: Fingerprint,
         resume: Option<Checkpoint>,
     ) -> (Result<JsValue>, String) {
+        // A resume, unless another tab or window of this site runs the same upload (they share
+        // the checkpoints; both would send every remaining part): its Web Lock is held until
+        // this run ends. A new upload takes its own in `Observer::started`.
+        if let Some(cp) = &resume {
+            match locks::try_hold(lock_name(&cp.upload_id)).await {
+                Held::Elsewhere => return (Err(running_elsewhere()), cp.upload_id.clone()),
+                Held::Mine(r) => *job.tab_lock.borrow_mut() = Some((cp.upload_id.clone(), r)),
+                Held::Unsupported => {}
+            }
+        }
         let controller = AbortController::new();
         *job.controller.borrow_mut() = controller.clone();
         job.stop.set(Stop::None);
@@ -599,6 +634,8 @@ impl OssClient {
         }
         drop(on_abort);
         job.running.set(false);
+        // Paused, failed or done: another tab may resume it now.
+        job.tab_lock.borrow_mut().take();
         let upload_id = reporter.upload_id.borrow().clone();
         // The upload OSS holds, to pause or abort: the confirmed one, else (stopped before OSS
         // confirmed it) the one being resumed.
@@ -857,7 +894,8 @@ impl OssClient {
     /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
     /// reload with the same file (checked against the checkpoint's fingerprint). In this page,
     /// `signal`, `onProgress` and `concurrency` of `options` replace the upload's; its other
-    /// options were fixed when it started and are kept.
+    /// options were fixed when it started and are kept. Refused (InvalidArgument, field
+    /// `uploadId`) while the upload runs in this page or in another tab or window of the site.
     #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
     pub fn resume(
         &self,
@@ -912,6 +950,7 @@ fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Re
         stop: Cell::new(Stop::None),
         running: Cell::new(false),
         paused_abort: RefCell::new(None),
+        tab_lock: RefCell::new(None),
     });
     // The old job's paused-abort listener goes with it (its signal no longer governs).
     remember(upload_id, &fresh);
@@ -1231,6 +1270,7 @@ impl OssClient {
             stop: Cell::new(Stop::None),
             running: Cell::new(false),
             paused_abort: RefCell::new(None),
+            tab_lock: RefCell::new(None),
         });
         Ok((job, fp, resume, claim))
     }

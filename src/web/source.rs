@@ -4,6 +4,7 @@
 
 use super::bindings::{global_fetch, AbortController, BroadcastChannel, Response};
 use super::input::Obj;
+use super::locks::{self, Release};
 use super::transport::{js_message, now_ms, sleep_ms};
 use crate::credentials::cache::{CredentialSource, SourceFailure, SourceResponse};
 use crate::credentials::response;
@@ -363,20 +364,8 @@ async fn lock_query(locks: &JsValue) -> Option<JsValue> {
 
 /// Takes the Web Lock `name` and never releases it (it goes with the page).
 fn hold_forever(name: &str) {
-    let Some(locks) = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
-        .and_then(|n| Reflect::get(&n, &JsValue::from_str("locks")))
-        .ok()
-        .filter(JsValue::is_object)
-    else {
-        return;
-    };
-    let cb =
-        Closure::once_into_js(|_lock: JsValue| -> JsValue { Promise::new(&mut |_, _| {}).into() });
-    if let Some(request) = Reflect::get(&locks, &JsValue::from_str("request"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    {
-        let _ = request.call2(&locks, &JsValue::from_str(name), &cb);
+    if let Some(release) = locks::hold(name) {
+        core::mem::forget(release);
     }
 }
 
@@ -535,22 +524,15 @@ impl Shared {
             return Ok(r);
         }
         let waited_since = now_ms();
-        let locks = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
-            .and_then(|n| Reflect::get(&n, &JsValue::from_str("locks")))
-            .ok()
-            .filter(JsValue::is_object);
-        let Some(locks) = locks else {
+        let Some(locks) = locks::web_locks() else {
             let r = self.inner.fetch_once().await?;
             self.broadcast(&r.body);
             return Ok(r);
         };
         // navigator.locks.request(name, cb): cb runs holding the lock until the promise it
         // returns settles. Release = resolve the promise we hand back.
-        let mut release: Option<Function> = None;
-        let held = Promise::new(&mut |resolve, _| release = Some(resolve));
-        let mut granted: Option<Function> = None;
-        let got = Promise::new(&mut |resolve, _| granted = Some(resolve));
-        let (Some(release), Some(granted)) = (release, granted) else {
+        let (Some((held, release)), Some((got, granted))) = (locks::deferred(), locks::deferred())
+        else {
             return self.inner.fetch_once().await;
         };
         // Released however this call ends, a caller that stops waiting (an abort, a timeout)
@@ -564,10 +546,7 @@ impl Shared {
             let _ = granted.call0(&JsValue::NULL);
             held.into()
         });
-        let request: Option<Function> = Reflect::get(&locks, &JsValue::from_str("request"))
-            .ok()
-            .and_then(|f| f.dyn_into().ok());
-        let Some(request) = request else {
+        let Some(request) = locks::request_fn(&locks) else {
             return self.inner.fetch_once().await;
         };
         if request
@@ -619,15 +598,6 @@ impl Shared {
         };
         drop(release);
         result
-    }
-}
-
-/// Resolves the promise that keeps a Web Lock held, when dropped.
-struct Release(Function);
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        let _ = self.0.call0(&JsValue::NULL);
     }
 }
 

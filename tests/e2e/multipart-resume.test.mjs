@@ -199,6 +199,64 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   assert.ok(sent >= 10 && sent <= 14, `UploadPart requests: ${sent}`);
 });
 
+// Two tabs of one site share the checkpoints (IndexedDB): while a tab runs an upload, another
+// must not resume it (each would send every remaining part, and one of them would fail at
+// CompleteMultipartUpload). The run holds a Web Lock named after its uploadId.
+test('another tab cannot resume an upload while it runs; once it is paused, it can', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/two-tabs.bin';
+  const puts = await counter({ method: 'PUT', path: 'uploadId=' }, 200);
+  const other = await openPage(browser, emu, '/index.html', page.context());
+  try {
+    await other.evaluate(pageFiles);
+    await other.evaluate(HELPERS);
+    const started = await inPage(page, async (lib, key) => {
+      const oss = window.client();
+      window.tabA = { oss, last: null };
+      window.tabA.run = oss.multipartUpload(key, window.bigFile(10), { partSize: 1 << 20, onProgress: (p) => { window.tabA.last = p; } })
+        .then(() => 'completed', (e) => e.code);
+      await window.until(() => window.tabA.last?.partsDone >= 2);
+      return window.tabA.last.uploadId;
+    }, key);
+    assert.ok(started.ok, JSON.stringify(started.error));
+    const uploadId = started.value;
+    const refused = await inPage(other, async (lib, [key, uploadId]) => {
+      const oss = window.client();
+      const err = (e) => ({ code: e.code, field: e.field, message: e.message, uploadId: e.uploadId });
+      const again = await oss.multipartUpload(key, window.bigFile(10), { partSize: 1 << 20 }).then(() => 'resolved', err);
+      const resumed = await oss.resume(uploadId, window.bigFile(10)).then(() => 'resolved', err);
+      return { again, resumed };
+    }, [key, uploadId]);
+    assert.ok(refused.ok, JSON.stringify(refused.error));
+    for (const e of [refused.value.again, refused.value.resumed]) {
+      assert.equal(e.code, 'InvalidArgument', JSON.stringify(e));
+      assert.equal(e.field, 'uploadId');
+      assert.equal(e.uploadId, uploadId);
+      assert.match(e.message, /another tab or window/);
+    }
+    const paused = await inPage(page, async () => {
+      window.tabA.oss.pause(window.tabA.last.uploadId);
+      return window.tabA.run;
+    });
+    assert.equal(paused.value, 'UploadPaused');
+    const done = await inPage(other, async (lib, uploadId) => {
+      const file = window.bigFile(10);
+      const out = await window.client().resume(uploadId, file);
+      return { id: out.uploadId, crc: out.crc64, want: await window.crcOf(file) };
+    }, uploadId);
+    assert.ok(done.ok, JSON.stringify(done.error));
+    assert.equal(done.value.id, uploadId);
+    assert.equal(done.value.crc, done.value.want);
+    assert.equal((await emu.object(key)).crc64, done.value.want);
+    // 10 parts, plus at most the 4 in flight at the pause (sent again by the other tab).
+    const sent = await puts();
+    assert.ok(sent >= 10 && sent <= 14, `UploadPart requests: ${sent}`);
+  } finally {
+    await other.close();
+    await emu.admin('faults', 'DELETE');
+  }
+});
+
 // Regression (review): an abort while a resumed upload listed its parts left the upload and its
 // parts on OSS (the uploadId was known only after ListParts).
 test('an abort while a resumed upload lists its parts aborts it on OSS', async () => {
