@@ -913,6 +913,9 @@ impl OssClient {
     }
 }
 
+/// How long `resume` waits for a run that `pause` is stopping before it calls it running.
+const PAUSE_SETTLE_MS: u32 = 10_000;
+
 /// The job of an in-page `resume(uploadId, undefined, options)`: `job` itself without options,
 /// else a copy with the new `onProgress`, `signal` and `concurrency`, put in its place so pause
 /// and abort find it. The other `multipartUpload` options (the same object may be passed again)
@@ -975,6 +978,16 @@ impl OssClient {
         options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let file = file.filter(|f| !f.is_undefined() && !f.is_null());
+        // `pause(id)` then `resume(id)` at once: the paused run is still stopping (its requests
+        // being cancelled, a few milliseconds); wait for it rather than refuse the resume as
+        // already running.
+        if let Some(j) = job(&upload_id) {
+            let mut waited = 0;
+            while j.running.get() && j.stop.get() == Stop::Pause && waited < PAUSE_SETTLE_MS {
+                sleep_ms(10).await;
+                waited += 10;
+            }
+        }
         if let (Some(j), None) = (job(&upload_id), &file) {
             let Some(_claim) = Claim::take(&upload_id) else {
                 return Err(already_running());

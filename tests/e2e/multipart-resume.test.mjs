@@ -167,6 +167,36 @@ test('pause keeps the upload; resume completes it once', async () => {
   await emu.admin('faults', 'DELETE');
 });
 
+// Regression: resume right after pause (same tick: the paused run still stopping) was refused
+// as "already running"; it now waits for the run to stop, then continues the upload.
+test('pause then resume at once continues the upload', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/pause-resume.bin';
+  await emu.admin('faults', 'POST', { method: 'PUT', path: 'uploadId=', delayMs: 200, times: 1_000_000 });
+  const completes = await counter({ method: 'POST', path: 'uploadId=' });
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(8);
+    let last;
+    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
+    await window.until(() => last?.partsDone >= 2);
+    const uploadId = last.uploadId;
+    const first = p.then(() => 'resolved', (e) => e.code);
+    const paused = oss.pause(uploadId);
+    const out = await oss.resume(uploadId, undefined, { concurrency: 2 });
+    return { paused, first: await first, id: uploadId, out, crc: await window.crcOf(file) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  assert.equal(v.paused, true);
+  assert.equal(v.first, 'UploadPaused');
+  assert.equal(v.out.uploadId, v.id);
+  assert.equal(v.out.crc64, v.crc);
+  assert.equal(await completes(), 1, 'CompleteMultipartUpload sent once');
+  assert.equal((await emu.object(key)).crc64, v.crc);
+  await emu.admin('faults', 'DELETE');
+});
+
 // Regressions (review): two resumes of one upload (a double click) each sent every remaining
 // part, one rejecting with InvalidPart; resume(uploadId, undefined, options) ignored the options.
 test('a second resume of a running upload is refused; resume takes a new signal and onProgress', async () => {
