@@ -163,7 +163,18 @@ pub fn canonical_uri(bucket: &Bucket, key: Option<&ObjectKey>) -> String {
 }
 
 fn parse_endpoint(text: &str) -> Result<(&'static str, String)> {
-    let bad = |why: &str| Error::invalid("endpoint", cat(&["\"", text, "\": ", why]));
+    // Quoted in errors unless it could carry a secret (user info, a query, a fragment).
+    let quote = crate::text::all_bytes(text, |b| !matches!(b, b'@' | b'?' | b'#'));
+    let bad = |why: &str| {
+        Error::invalid(
+            "endpoint",
+            if quote {
+                cat(&["\"", text, "\": ", why])
+            } else {
+                String::from(why)
+            },
+        )
+    };
     let t = text.trim_ascii();
     let (scheme, rest) = if let Some(r) = strip_prefix_ci(t, "https://") {
         ("https", r)
@@ -317,6 +328,31 @@ mod tests {
         let b = Bucket::new("bkt").unwrap();
         let k = key.map(|k| ObjectKey::new(k).unwrap());
         Endpoint::resolve(&r, opts).unwrap().url_for(&b, k.as_ref())
+    }
+
+    // Regression (review): an endpoint with user info or a query was quoted in the error.
+    #[test]
+    fn an_endpoint_that_may_carry_a_secret_is_not_quoted_in_errors() {
+        let region = Region::new("cn-hangzhou").unwrap();
+        for text in [
+            "https://AK:Secret@oss.example.com",
+            "https://oss.example.com/?security-token=Tok",
+            "ftp://u:Secret@host",
+        ] {
+            let opts = EndpointOptions {
+                endpoint: Some(text),
+                ..EndpointOptions::default()
+            };
+            let e = Endpoint::resolve(&region, &opts).unwrap_err().to_string();
+            assert!(!e.contains("Secret") && !e.contains("Tok"), "{e}");
+            assert!(e.starts_with("invalid endpoint: "), "{e}");
+        }
+        let opts = EndpointOptions {
+            endpoint: Some("ftp://host"),
+            ..EndpointOptions::default()
+        };
+        let e = Endpoint::resolve(&region, &opts).unwrap_err().to_string();
+        assert!(e.contains("\"ftp://host\""), "quoted otherwise: {e}");
     }
 
     // Regression (review): the console's bucket domain given as endpoint became BUCKET.BUCKET.….

@@ -95,7 +95,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Checks and wraps a key pair; an empty token counts as none.
+    /// Checks and wraps a key pair (ASCII whitespace around the id and the secret dropped); an
+    /// empty token counts as none.
     pub fn new(
         access_key_id: impl Into<String>,
         access_key_secret: impl Into<String>,
@@ -113,6 +114,13 @@ impl Credentials {
                 "must be printable ASCII without '/'",
             ));
         }
+        // Copy-paste whitespace around the secret is dropped as around the id (and as ali-oss
+        // does): signed as given, it made every request a SignatureDoesNotMatch.
+        let secret: String = if secret.trim_ascii().len() == secret.len() {
+            secret
+        } else {
+            secret.trim_ascii().to_owned()
+        };
         if secret.is_empty() {
             return Err(Error::invalid("credentials.accessKeySecret", "is required"));
         }
@@ -139,6 +147,16 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (review): a secret with a line end was signed as is (every request a 403).
+    #[test]
+    fn access_key_secret_trims_ascii_whitespace() {
+        let a = Credentials::new("id", "sk\n", None).unwrap();
+        let b = Credentials::new("id", " \tsk\r\n", None).unwrap();
+        assert_eq!(a.access_key_secret.expose(), "sk");
+        assert_eq!(b.access_key_secret.expose(), "sk");
+        assert!(Credentials::new("id", " \n", None).is_err());
+    }
 
     /// Copy-paste whitespace (ASCII) around an AccessKeyId is forgiven; any other character,
     /// Unicode spaces included, is refused rather than silently dropped.

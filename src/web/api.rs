@@ -37,8 +37,10 @@ const TS_TYPES: &str = r#"
 export interface OssCredentials {
   accessKeyId: string;
   accessKeySecret: string;
-  /** STS SecurityToken (`stsToken` is accepted as an alias). */
+  /** STS SecurityToken. */
   securityToken?: string;
+  /** Alias of `securityToken` (ali-oss's name), used when `securityToken` is absent. */
+  stsToken?: string;
 }
 
 /** Where the bucket lives and how its URL is built. */

@@ -572,6 +572,7 @@ impl OssClient {
 
     /// Builds and signs a PostObject policy; `fields` are ready for `FormData` (file last).
     #[wasm_bindgen(js_name = createPostPolicy, unchecked_return_type = "PostPolicyResult")]
+    #[allow(clippy::too_many_lines)] // one reading of the options, in their documented order
     pub async fn create_post_policy(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CreatePostPolicyOptions")] options: Option<
@@ -604,6 +605,13 @@ impl OssClient {
                 input
                     .content_types
                     .push(content_type::check("contentTypes", &t)?);
+            }
+            // An allow-list filtered down to nothing must not allow every type.
+            if input.content_types.is_empty() && o.get("contentTypes")?.is_some() {
+                return Err(Error::invalid(
+                    "contentTypes",
+                    "is empty: list at least one type (leave it out to allow any)",
+                ));
             }
             if let Some(p) = o.opt_string("contentTypePrefix")? {
                 if !input.content_types.is_empty() {

@@ -26,6 +26,14 @@
 const NUL = '\0';
 const MARK = '\u0080';
 const FIXED = ['credentials', 'region', 'endpoint', 'endpointType', 'cname', 'pathStyle', 'cloudBoxId', 'allowInsecureHttp'];
+// The per-request fields of signRequest / presignUrl (and of a Signer's calls).
+const REQUEST = ['method', 'bucket', 'key', 'headers', 'query', 'additionalHeaders', 'signTime'];
+const CREDENTIALS = ['accessKeyId', 'accessKeySecret', 'securityToken', 'stsToken'];
+
+/** The fields an input may have: anything else (not null or undefined) is refused, as OssClient's
+ *  options are: a misspelt option must not vanish. */
+// (`expiresInSecs` everywhere: one input object may serve signRequest and presignUrl.)
+const known = (k, standalone) => REQUEST.includes(k) || k === 'expiresInSecs' || (standalone && FIXED.includes(k));
 // 9999-12-31T23:59:59.999Z, the last instant the signer accepts.
 const MAX_MS = 253402300799999;
 
@@ -71,9 +79,8 @@ function fastCall(o, presign, standalone) {
     const l = location(o);
     if (l === null || bucket == null) return undefined;
     s += l;
-  } else {
-    for (let i = 0; i < FIXED.length; i++) if (o[FIXED[i]] != null) return undefined;
   }
+  for (const n in o) if (o[n] != null && !known(n, standalone)) return undefined;
   let t;
   if (signTime == null) t = Date.now();
   else if (signTime instanceof Date && Object.getPrototypeOf(signTime) === Date.prototype) t = signTime.getTime();
@@ -186,7 +193,49 @@ function checked(fn) {
   try {
     return fn();
   } catch (e) {
-    throw e instanceof Bad ? invalid(e) : e;
+    if (e instanceof Bad) throw invalid(e);
+    // One of ours passes through (a getter that called a Signer again: InvalidState); anything
+    // else is the caller's object failing to be read (a revoked Proxy, a trap that throws).
+    if (e instanceof Error && e.name === 'OssError') throw e;
+    throw invalid(new Bad('input', 'could not be read (a getter or Proxy threw)'));
+  }
+}
+
+/** `o[n]`; a getter (or Proxy trap) that throws is an error naming the field. */
+function read(o, n, field) {
+  try {
+    return o[n];
+  } catch {
+    throw new Bad(field, 'could not be read (its getter threw)');
+  }
+}
+
+/**
+ * The fields `names` of `o` as a plain object, read as properties (a class's getters and
+ * inherited members included: JSON sees own enumerable members only, and a `key` behind a getter
+ * would vanish, signing a bucket-level request). `credentials` are picked too (their other
+ * members ignored).
+ */
+function pick(o, field, names) {
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || mark(o) !== undefined) return o;
+  if (typeof o.toJSON === 'function') return o; // what toJSON gives is what JSON sees
+  const out = {};
+  for (const n of names) {
+    let x = read(o, n, field === 'credentials' ? `${field}.${n}` : n);
+    if (n === 'credentials') x = pick(x, n, CREDENTIALS);
+    if (x !== undefined) out[n] = x;
+  }
+  return out;
+}
+
+/** Refuses a member of `o` (neither null nor undefined) that is not one of `names`, as OssClient
+ *  does: a misspelt option must not be dropped without a word. For a `signer`'s call, a location
+ *  field gets the Signer's own message. */
+function refuseUnknown(o, names, api, signer) {
+  for (const k of Object.keys(o)) {
+    if (read(o, k, k) == null || names.includes(k)) continue;
+    throw new Bad(k, signer && FIXED.includes(k) ? 'is fixed when the Signer is created (new credentials: setCredentials)'
+      : `is not an option of ${api}`);
   }
 }
 
@@ -254,11 +303,12 @@ function mark(raw) {
  * (written as `{}`: their entries would vanish). Each is written as `{"\0": "what it is"}`, which
  * no field accepts and errors name.
  */
-function snapshot(o, field) {
+function snapshot(o, field, names, api, signer) {
   if (typeof o === 'function') throw new Bad(field, 'must be an object, got a function');
+  const picked = pick(o, field, names);
   let json;
   try {
-    json = JSON.stringify(o, function (k, v) {
+    json = JSON.stringify(picked, function (k, v) {
       const m = mark(this[k]);
       return m === undefined ? v : { [NUL]: m };
     });
@@ -269,6 +319,7 @@ function snapshot(o, field) {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || marked(v) !== undefined) {
     throw new Bad(field, `must be an object, got ${typeName(v)}`);
   }
+  if (api && picked !== o) refuseUnknown(o, names, api, signer);
   return new Fields(v, field === 'credentials' ? field : '');
 }
 
@@ -376,11 +427,13 @@ class Fields {
     return [String(out.length / 2), ...out];
   }
 
-  /** count, then the strings of a `string[]`. */
-  list(n) {
+  /** count, then the strings of a `string[]` (with `nonEmpty`, one that is given must not be
+   *  empty: an allow-list filtered down to nothing must not allow everything). */
+  list(n, nonEmpty) {
     const x = this.get(n);
     if (x === undefined) return ['0'];
     if (!Array.isArray(x)) throw new Bad(this.name(n), `must be an array of strings, got ${this.type(x)}`);
+    if (nonEmpty && x.length === 0) throw new Bad(this.name(n), 'is empty: list at least one type (leave it out to allow any)');
     if (!x.every((s) => typeof s === 'string')) throw new Bad(this.name(n), 'must contain only strings');
     if (!x.every(wellFormed)) throw new Bad(this.name(n), LONE);
     return [String(x.length), ...x];
@@ -430,12 +483,7 @@ class Fields {
 
 /** The checking lane of `packCall`. */
 function checkedCall(o, presign, standalone) {
-  const f = snapshot(o, 'input');
-  if (!standalone) {
-    for (const n of FIXED) {
-      if (f.get(n) !== undefined) throw new Bad(n, 'is fixed when the Signer is created (new credentials: setCredentials)');
-    }
-  }
+  const f = snapshot(o, 'input', [...REQUEST, 'expiresInSecs', ...(standalone ? FIXED : [])], presign ? 'presignUrl' : 'signRequest', !standalone);
   const method = f.str('method');
   const bucket = standalone ? `=${f.str('bucket')}` : f.opt('bucket');
   const key = f.opt('key');
@@ -457,7 +505,7 @@ function checkedCall(o, presign, standalone) {
  *  of a field read before wasm's checks. */
 export function packSigner(options) {
   return checked(() => {
-    const f = snapshot(options, 'options');
+    const f = snapshot(options, 'options', ['bucket', ...FIXED], 'Signer');
     const head = [f.opt('bucket'), f.str('region'), f.opt('cloudBoxId'), f.opt('endpoint'), f.opt('endpointType')];
     const flags = f.at(0, () => f.flag('cname') + f.flag('pathStyle') + f.flag('allowInsecureHttp'), '000');
     return f.pack([...head, flags, ...f.at(2, () => f.credentials('credentials'), ['', '', ''])]);
@@ -468,7 +516,7 @@ export function packSigner(options) {
 export function packCredentials(credentials) {
   return checked(() => {
     if (credentials == null) throw new Bad('credentials', 'is required');
-    const f = snapshot(credentials, 'credentials');
+    const f = snapshot(credentials, 'credentials', CREDENTIALS);
     return f.pack(f.credentials());
   });
 }
@@ -483,8 +531,9 @@ export function packCredentials(credentials) {
 /** Typed reads of a JS object (see above). */
 class Raw extends Fields {
   /** The argument of an export: an object (not an array or a function). */
-  static root(o) {
+  static root(o, names, api) {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Bad('input', `must be an object, got ${Raw.prototype.type(o)}`);
+    refuseUnknown(o, names, api, false);
     return new Raw(o, '');
   }
 
@@ -523,7 +572,7 @@ class Raw extends Fields {
  *  token?, time. */
 export function packSignPolicy(o) {
   return checked(() => {
-    const f = Raw.root(o);
+    const f = Raw.root(o, ['policy', 'region', 'cloudBoxId', 'bucket', 'credentials', 'signTime'], 'signPostPolicy');
     const text = policyOf(f.get('policy'));
     const region = f.str('region');
     const [cloudBox, bucket] = f.at(0, () => [f.opt('cloudBoxId'), f.opt('bucket')], ['', '']);
@@ -540,7 +589,8 @@ export function packSignPolicy(o) {
  */
 export function packBuildPolicy(o) {
   return checked(() => {
-    const f = Raw.root(o);
+    const f = Raw.root(o, [...FIXED, 'bucket', 'signTime', 'expiresInSecs', 'key', 'keyPrefix', 'minBytes', 'maxBytes', 'contentTypes',
+      'contentTypePrefix', 'successActionStatus', 'conditions'], 'buildPostPolicy');
     const region = f.str('region');
     const bucket = f.at(0, () => f.str('bucket'), '');
     const [endpoint, endpointType, cloudBox] = f.at(1, () => [f.opt('endpoint'), f.opt('endpointType'), f.opt('cloudBoxId')], ['', '', '']);
@@ -550,7 +600,7 @@ export function packBuildPolicy(o) {
     const expires = f.at(5, () => f.int('expiresInSecs', 1, 604800), '1');
     const key = f.at(5, () => [f.opt('key'), f.opt('keyPrefix')], ['', '']);
     const range = f.at(6, () => [f.optInt('minBytes', 0, 5368709120), f.optInt('maxBytes', 0, 5368709120)], ['', '']);
-    const types = f.at(7, () => f.list('contentTypes'), ['0']);
+    const types = f.at(7, () => f.list('contentTypes', true), ['0']);
     const prefix = f.at(8, () => f.opt('contentTypePrefix'), '');
     const status = f.at(9, () => f.optInt('successActionStatus', 200, 204), '');
     const conds = f.at(9, () => conditionsOf(f.get('conditions')), ['0']);

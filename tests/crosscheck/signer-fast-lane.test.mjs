@@ -404,6 +404,8 @@ test('contentTypes are written into the policy trimmed, as they were checked', {
   assert.equal(one.fields['Content-Type'], 'image/gif');
   const two = await c.createPostPolicy({ contentTypes: ['\timage/gif', 'image/png '] });
   assert.deepEqual(conditionOf(two.policy), ['in', '$content-type', ['image/gif', 'image/png']]);
+  // An allow-list filtered down to nothing does not allow every type (review regression).
+  await assert.rejects(c.createPostPolicy({ contentTypes: [] }), (e) => e.code === 'InvalidArgument' && e.field === 'contentTypes');
   c.free();
 });
 
@@ -433,12 +435,14 @@ test('post policies and CloudBox locations are signed as documented (both packag
     assert.equal(built.url, 'https://bkt.cb-123abc.cn-hangzhou.oss-cloudbox.aliyuncs.com/');
     const signed = lib.signPostPolicy({ policy: built.policyText, region: 'cn-hangzhou', cloudBoxId: 'cb-123abc', credentials: creds, signTime: T });
     assert.equal(signed.signature, built.signature);
-    const signer = new lib.Signer({ ...base, ...box });
+    // A Signer takes the location and credentials only (anything else is refused).
+    const { expiresInSecs: _e, signTime: _t, ...location } = base;
+    const signer = new lib.Signer({ ...location, ...box });
     assert.equal(signer.signRequest({ method: 'PUT', key: 'k', signTime: T }).headers.authorization, lib.signRequest(req).headers.authorization);
     signer.free();
     const err = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.code} ${e.field}`; } };
     for (const [o, field] of [[{ endpoint: undefined }, 'endpoint'], [{ ...box, cloudBoxId: 'bad id' }, 'cloudBoxId'], [{ ...box, region: 'bad region' }, 'region']]) {
-      for (const [name, f] of [['signRequest', () => lib.signRequest({ ...req, ...o })], ['presignUrl', () => lib.presignUrl({ ...req, ...o })], ['Signer', () => new lib.Signer({ ...base, ...box, ...o })], ['buildPostPolicy', () => lib.buildPostPolicy({ ...base, ...box, ...o })]]) {
+      for (const [name, f] of [['signRequest', () => lib.signRequest({ ...req, ...o })], ['presignUrl', () => lib.presignUrl({ ...req, ...o })], ['Signer', () => new lib.Signer({ ...location, ...box, ...o })], ['buildPostPolicy', () => lib.buildPostPolicy({ ...base, ...box, ...o })]]) {
         assert.equal(err(f), `InvalidArgument ${field}`, `${name} ${JSON.stringify(o)}`);
       }
     }
@@ -748,5 +752,73 @@ test('endpoints URL parsers refuse or rewrite are refused with field endpoint (b
       const url = lib.signRequest({ ...base, endpoint }).url;
       assert.equal(new URL(url).href, url, `${name} ${endpoint}`);
     }
+  }
+});
+
+// Regressions (review of the signing API):
+// - a class instance went through JSON.stringify, which sees own enumerable members only: a `key`
+//   behind a getter vanished and a PutObject was signed as a bucket-level PUT;
+// - misspelt options (`maxbytes`, `endpiont`, `additionalheaders`…) were dropped without a word,
+//   a post policy then losing its size or type limit;
+// - a revoked Proxy escaped signPostPolicy / buildPostPolicy as a bare TypeError;
+// - `contentTypes: []` allowed every type;
+// - a secret with a line end was signed as is (every request a 403; ali-oss trims it);
+// - an endpoint with user info or a query was quoted in the error message.
+test('class getters, unknown options, revoked Proxies, empty type lists, secret whitespace (both packages)', { skip: !(full && sign) && 'pkg/ is not built' }, () => {
+  const creds = { accessKeyId: 'AKID', accessKeySecret: 'secret' };
+  const base = { region: 'cn-hangzhou', bucket: 'bkt', credentials: creds, signTime: T };
+  const err = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.name} ${e.code} ${e.field}: ${e.message}`; } };
+  for (const lib of [full, sign]) {
+    class Upload {
+      constructor(key) { this.method = 'PUT'; Object.assign(this, base); this._key = key; }
+      get key() { return this._key; }
+    }
+    const byClass = err(() => lib.signRequest(new Upload('photos/cat.jpg')));
+    assert.match(byClass, /_key: is not an option of signRequest/, 'a private member is an unknown option');
+    class Upload2 {
+      constructor(key) { this.method = 'PUT'; Object.assign(this, base); Object.defineProperty(this, 'k', { value: key }); }
+      get key() { return this.k; }
+    }
+    const want = lib.signRequest({ ...base, method: 'PUT', key: 'photos/cat.jpg' });
+    assert.deepEqual(lib.signRequest(new Upload2('photos/cat.jpg')), want, 'the getter is read');
+    assert.equal(want.url, 'https://bkt.oss-cn-hangzhou.aliyuncs.com/photos/cat.jpg');
+    const signer = new lib.Signer({ region: 'cn-hangzhou', bucket: 'bkt', credentials: creds });
+    assert.deepEqual(signer.signRequest(Object.assign(Object.create({ get key() { return 'photos/cat.jpg'; } }), { method: 'PUT', signTime: T })), want);
+    for (const [f, field, api] of [
+      [() => lib.signRequest({ ...base, method: 'PUT', endpiont: 'http://localhost:9000' }), 'endpiont', 'signRequest'],
+      [() => lib.presignUrl({ ...base, method: 'PUT', expiresInSecs: 60, pathstyle: true }), 'pathstyle', 'presignUrl'],
+      [() => signer.signRequest({ method: 'PUT', additionalheaders: ['host'] }), 'additionalheaders', 'signRequest'],
+      [() => new lib.Signer({ region: 'cn-hangzhou', credentials: creds, endpiont: 'x' }), 'endpiont', 'Signer'],
+      [() => lib.signPostPolicy({ policy: { expiration: '2030-01-01T00:00:00.000Z', conditions: [] }, region: 'cn-hangzhou', credentials: creds, cloudboxId: 'x' }), 'cloudboxId', 'signPostPolicy'],
+      [() => lib.buildPostPolicy({ ...base, expiresInSecs: 60, maxbytes: 10 }), 'maxbytes', 'buildPostPolicy'],
+      [() => lib.buildPostPolicy({ ...base, expiresInSecs: 60, contenttypes: ['image/png'] }), 'contenttypes', 'buildPostPolicy'],
+    ]) {
+      assert.equal(err(f), `OssError InvalidArgument ${field}: invalid ${field}: is not an option of ${api}`);
+    }
+    // null and undefined members are absent, as before; one input may serve both functions.
+    assert.doesNotThrow(() => lib.signRequest({ ...base, method: 'GET', key: 'k', endpoint: null, extra: undefined, expiresInSecs: 60 }));
+    assert.match(err(() => signer.signRequest({ method: 'GET', endpoint: 'https://x' })), /endpoint: invalid endpoint: is fixed when the Signer is created/);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const f of [
+      () => lib.signPostPolicy(proxy),
+      () => lib.buildPostPolicy(proxy),
+      () => lib.buildPostPolicy({ ...base, expiresInSecs: 60, contentTypes: proxy }),
+      () => lib.signPostPolicy({ policy: proxy, region: 'cn-hangzhou', credentials: creds }),
+      () => lib.signRequest(proxy),
+      () => new lib.Signer(proxy),
+    ]) {
+      assert.match(err(f), /^OssError InvalidArgument /);
+    }
+    assert.equal(err(() => lib.buildPostPolicy({ ...base, expiresInSecs: 60, contentTypes: [] })),
+      'OssError InvalidArgument contentTypes: invalid contentTypes: is empty: list at least one type (leave it out to allow any)');
+    const trimmed = lib.signRequest({ ...base, method: 'PUT', key: 'k', credentials: { accessKeyId: 'AKID', accessKeySecret: 'secret\n' } });
+    assert.deepEqual(trimmed, lib.signRequest({ ...base, method: 'PUT', key: 'k' }), 'the secret is trimmed as ali-oss does');
+    for (const endpoint of ['https://AK:Secret@oss.example.com', 'https://oss.example.com/?security-token=Tok']) {
+      const m = err(() => lib.signRequest({ ...base, method: 'GET', endpoint }));
+      assert.match(m, /^OssError InvalidArgument endpoint/);
+      assert.ok(!m.includes('Secret') && !m.includes('Tok'), m);
+    }
+    signer.free();
   }
 });
