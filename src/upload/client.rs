@@ -270,7 +270,7 @@ pub fn verify_crc64(expected: u64, header: Option<&str>) -> Result<()> {
             m.push_str(" but the data sent has CRC64 ");
             m.push_str(&expected.to_string());
             m.push_str(": the body was corrupted in transit; upload it again");
-            Err(Error::InvalidResponse(m))
+            Err(Error::CrcMismatch(m))
         }
         _ => Ok(()),
     }

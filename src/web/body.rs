@@ -23,6 +23,8 @@ enum Kind {
 pub(crate) struct Body {
     kind: Kind,
     value: JsValue,
+    /// The CRC64 of bytes or text, taken with the snapshot `retyped` sends.
+    snapshot_crc: Cell<Option<u64>>,
 }
 
 /// Whether an `ArrayBuffer` was transferred or detached: `ArrayBuffer.prototype.detached`, or
@@ -74,6 +76,7 @@ impl Body {
         Ok(Self {
             kind,
             value: value.clone(),
+            snapshot_crc: Cell::new(None),
         })
     }
 
@@ -109,6 +112,14 @@ impl Body {
     /// A Blob of the same bytes whose type is exactly `content_type` ("" = none), so fetch and
     /// XMLHttpRequest send that Content-Type and no other.
     pub(crate) fn retyped(&self, content_type: &str) -> Result<JsValue> {
+        // Bytes and text are hashed now, with the copy taken here, not when the upload starts: a
+        // buffer the caller refills while the upload waits for a slot must not be what is
+        // hashed (the copy is what is sent).
+        self.snapshot_crc.set(match &self.kind {
+            Kind::Bytes(a) => Some(bytes_crc(a, 0, &mut Vec::new())),
+            Kind::Text(s) => Some(crate::crc64::checksum(s.as_bytes())),
+            Kind::Blob(_) => None,
+        });
         let blob = match &self.kind {
             Kind::Blob(b) => b.slice(0.0, b.size(), content_type),
             Kind::Bytes(_) | Kind::Text(_) => {
@@ -129,6 +140,14 @@ impl Body {
     /// awaited after the upload. `cancel` stops it early.
     pub(crate) fn crc64_task(&self, cancel: &Rc<Cell<bool>>) -> Rc<Flight<Option<u64>>> {
         let flight = Flight::new();
+        if cancel.get() {
+            flight.complete(None);
+            return flight;
+        }
+        if let Some(crc) = self.snapshot_crc.get() {
+            flight.complete(Some(crc));
+            return flight;
+        }
         match &self.kind {
             Kind::Text(s) => flight.complete(Some(crate::crc64::checksum(s.as_bytes()))),
             Kind::Bytes(a) => flight.complete(Some(bytes_crc(a, 0, &mut Vec::new()))),

@@ -96,6 +96,9 @@ export interface PutObjectOptions {
   partSize?: number;
   concurrency?: number;
   checkpoint?: "indexeddb" | false | CheckpointStore;
+  /** Compare the CRC-64 OSS computed of the stored object with the body's (default true): a
+   *  mismatch rejects with CrcMismatch. */
+  verifyCrc64?: boolean;
 }
 
 export interface UploadResult {
@@ -496,11 +499,16 @@ impl OssClient {
                     .map_err(|_| Error::invalid("onProgress", "must be a function"))?,
             ),
         };
+        // As multipartUpload: `verifyCrc64: false` uploads without checking OSS's CRC-64.
+        let verify = match &opts {
+            Some(o) if o.get("verifyCrc64")?.is_some() => o.opt_bool("verifyCrc64")?,
+            _ => true,
+        };
         let blob = body.retyped(&ct)?;
         let _slot = upload_slot(&self.limiter, signal.as_ref()).await?;
         let t = WebTransport::new(signal, self.timeout_ms, on_progress);
         t.set_total(body.size());
-        let cancel = Rc::new(Cell::new(false));
+        let cancel = Rc::new(Cell::new(!verify));
         let crc = body.crc64_task(&cancel);
         let result = self
             .core

@@ -574,7 +574,8 @@ fn crc_and_cors_helpers() {
     assert!(verify_crc64(5, None).is_ok());
     assert_eq!(
         verify_crc64(5, Some("6")).unwrap_err().code(),
-        "InvalidResponse"
+        "CrcMismatch",
+        "as a multipart upload's (review regression: was InvalidResponse)"
     );
     assert!(cors_hint("http://localhost:1", "PUT")
         .contains("AllowedOrigin http://localhost:1, AllowedMethod PUT"));
