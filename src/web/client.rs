@@ -312,9 +312,9 @@ pub struct OssClient {
 }
 
 /// Stops listening to a signal when the wait ends (or its future is dropped).
-struct Listening<'a> {
-    signal: &'a AbortSignal,
-    on_abort: Closure<dyn FnMut()>,
+pub(crate) struct Listening<'a> {
+    pub(crate) signal: &'a AbortSignal,
+    pub(crate) on_abort: Closure<dyn FnMut()>,
 }
 
 impl Drop for Listening<'_> {

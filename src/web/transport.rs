@@ -370,8 +370,27 @@ impl Transport for WebTransport {
         }
     }
 
+    /// A retry's backoff, ended early by the caller's signal (the next `send` then rejects with
+    /// RequestAborted): an abort must not wait out a backoff of up to `maxDelayMs`.
     async fn sleep(&self, ms: u32) {
-        sleep_ms(ms).await;
+        let Some(signal) = &self.signal else {
+            return sleep_ms(ms).await;
+        };
+        if signal.aborted() {
+            return;
+        }
+        let mut done: Option<Function> = None;
+        let p = Promise::new(&mut |resolve, _| {
+            let _ = set_timeout(&resolve, i32::try_from(ms).unwrap_or(i32::MAX));
+            done = Some(resolve);
+        });
+        let Some(done) = done else { return };
+        let on_abort = Closure::<dyn FnMut()>::new(move || {
+            let _ = done.call0(&JsValue::NULL);
+        });
+        signal.add_event_listener("abort", on_abort.as_ref().unchecked_ref());
+        let _listening = super::client::Listening { signal, on_abort };
+        let _ = JsFuture::from(p).await;
     }
 
     fn now_ms(&self) -> i64 {

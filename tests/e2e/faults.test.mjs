@@ -92,6 +92,26 @@ test('abort mid-upload: RequestAborted, the request is cancelled and no object i
   assert.equal(await emu.object('abort/never.txt'), undefined);
 });
 
+// Regression (review): an abort while putObject waited to retry a 503 settled only when the
+// backoff ended (up to maxDelayMs): the backoff now ends with the signal.
+test('abort during a retry backoff: RequestAborted at once, not after the backoff', async () => {
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/backoff/', status: 503, code: 'ServiceUnavailable', times: 5 });
+  const r = await inPage(page, async (lib, endpoint) => {
+    const c = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts', retry: { maxAttempts: 3, baseDelayMs: 20000 } });
+    await c.presignUrl('warm'); // credentials ready: the abort hits the backoff
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const p = c.putObject('backoff/a.txt', 'x', { signal: ac.signal }).then(() => 'resolved', (e) => e.code);
+    setTimeout(() => ac.abort(), 500);
+    return { code: await p, ms: Math.round(performance.now() - t0) };
+  }, emu.endpoint);
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.code, 'RequestAborted');
+  assert.ok(r.value.ms < 1500, `settled ${r.value.ms} ms after the start, aborted at 500 ms`);
+  assert.equal(await emu.object('backoff/a.txt'), undefined);
+});
+
 test('bucket CORS hiding ETag: a clear diagnosis naming the rule to add', async () => {
   await emu.admin('cors/hide-etag', 'POST');
   try {
