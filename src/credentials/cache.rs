@@ -204,11 +204,25 @@ impl CredentialCache {
 
     /// Credentials fit to sign with now: cached when fresh; otherwise one fetch shared by every
     /// concurrent caller. In refresh-soon state a failed refresh falls back to the cached ones.
-    pub async fn get<S: CredentialSource, T: Transport>(
+    pub fn get<'a, S: CredentialSource, T: Transport>(
+        &'a self,
+        source: &'a S,
+        t: &'a T,
+        clock: &'a SkewClock,
+    ) -> impl core::future::Future<Output = Result<CachedCredentials>> + 'a {
+        self.get_until(source, t, clock, i64::MIN)
+    }
+
+    /// [`Self::get`] for a signature meant to stay valid until `until_ms` (a presigned URL, a
+    /// post policy): while another call refreshes credentials that expire before then, wait for
+    /// the new ones rather than sign with the old (the URL would be capped to their last
+    /// seconds). Falls back to the old ones if the refresh fails, as `get` does.
+    pub async fn get_until<S: CredentialSource, T: Transport>(
         &self,
         source: &S,
         t: &T,
         clock: &SkewClock,
+        until_ms: i64,
     ) -> Result<CachedCredentials> {
         loop {
             let now = clock.now_ms(t.now_ms());
@@ -224,9 +238,12 @@ impl CredentialCache {
                     None => None,
                 };
                 let running = st.flight.clone().filter(|f| !f.is_done());
-                // Still valid while another call refreshes them: use them, do not wait.
+                // Still valid while another call refreshes them: use them, do not wait (unless
+                // they expire before the signature needs them).
                 if let (Some(old), Some(_)) = (&fallback, &running) {
-                    return Ok(old.clone());
+                    if old.expires_at_ms >= until_ms {
+                        return Ok(old.clone());
+                    }
                 }
                 (fallback, running)
             };

@@ -321,11 +321,35 @@ impl<S: CredentialSource> Client<S> {
     /// The wait ends early when the caller aborts or its `timeoutMs` runs out (a credential
     /// function that never settles must not hang the call); the fetch itself goes on for the
     /// other waiters.
-    pub async fn credentials<T: Transport>(&self, t: &T) -> Result<CachedCredentials> {
+    pub fn credentials<'a, T: Transport>(
+        &'a self,
+        t: &'a T,
+    ) -> impl core::future::Future<Output = Result<CachedCredentials>> + 'a {
+        self.credentials_until(t, i64::MIN)
+    }
+
+    /// [`Self::credentials`] for a signature that should stay valid for `secs` seconds (a
+    /// presigned URL, a post policy): see [`CredentialCache::get_until`].
+    async fn credentials_for<T: Transport>(&self, t: &T, secs: i64) -> Result<CachedCredentials> {
+        let until = self
+            .clock
+            .now_ms(t.now_ms())
+            .saturating_add(secs.saturating_mul(1000));
+        self.credentials_until(t, until).await
+    }
+
+    async fn credentials_until<T: Transport>(
+        &self,
+        t: &T,
+        until_ms: i64,
+    ) -> Result<CachedCredentials> {
         let Some(timeout_ms) = t.interruptible() else {
-            return self.cache.get(&self.source, t, &self.clock).await;
+            return self
+                .cache
+                .get_until(&self.source, t, &self.clock, until_ms)
+                .await;
         };
-        let mut get = core::pin::pin!(self.cache.get(&self.source, t, &self.clock));
+        let mut get = core::pin::pin!(self.cache.get_until(&self.source, t, &self.clock, until_ms));
         let mut stop = core::pin::pin!(interrupted(t, timeout_ms));
         core::future::poll_fn(|cx| {
             if let core::task::Poll::Ready(r) = core::future::Future::poll(get.as_mut(), cx) {
@@ -511,7 +535,7 @@ impl<S: CredentialSource> Client<S> {
                 "must be an integer from 1 to 604800 (7 days)",
             ));
         }
-        let creds = self.credentials(t).await?;
+        let creds = self.credentials_for(t, expires_in_secs).await?;
         let now = self.now(t)?;
         let (secs, capped) = cap(expires_in_secs, &creds, now);
         let mut keys = self.keys.borrow_mut();
@@ -539,7 +563,7 @@ impl<S: CredentialSource> Client<S> {
         if let Some(KeyCondition::Eq(k)) = &input.key {
             ObjectKey::new(k)?;
         }
-        let creds = self.credentials(t).await?;
+        let creds = self.credentials_for(t, input.expires_in_secs).await?;
         let now = self.now(t)?;
         let (secs, capped) = cap(input.expires_in_secs, &creds, now);
         let (fields, policy_text) = self.sign_policy(input, &creds.credentials, now, secs)?;

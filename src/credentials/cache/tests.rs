@@ -342,3 +342,29 @@ fn a_failure_that_may_pass_stays_retryable_for_the_caller() {
         assert!(e.to_string().contains("answered 503"), "{e}");
     }
 }
+
+/// Regression (review): a presigned URL asked for while another call refreshed the credentials
+/// was signed with the outgoing ones and capped to their last seconds; a caller that needs them
+/// longer waits for the refresh.
+#[test]
+fn a_caller_needing_credentials_beyond_the_old_expiry_waits_for_the_refresh() {
+    let (clock, source, t, skew) = setup(900_000);
+    let cache = CredentialCache::new(60, RetryPolicy::default());
+    let first = run_one(&clock, cache.get(&source, &t, &skew)).unwrap();
+    clock.advance(900_000 - 30_000);
+    let until = first.expires_at_ms + 600_000;
+    let futs: Vec<Pin<Box<dyn Future<Output = Result<CachedCredentials>> + '_>>> = vec![
+        Box::pin(cache.get(&source, &t, &skew)),
+        Box::pin(cache.get(&source, &t, &skew)),
+        Box::pin(cache.get_until(&source, &t, &skew, until)),
+        Box::pin(cache.get_until(&source, &t, &skew, first.expires_at_ms)),
+    ];
+    let ids: Vec<String> = run_all(&clock, futs)
+        .into_iter()
+        .map(|r| r.unwrap().credentials.access_key_id.clone())
+        .collect();
+    assert_eq!(ids[2], "STS.2", "waited for the new credentials: {ids:?}");
+    assert_eq!(ids[1], "STS.1", "an upload does not wait: {ids:?}");
+    assert_eq!(ids[3], "STS.1", "the old ones last long enough: {ids:?}");
+    assert_eq!(source.calls.get(), 2, "one refresh");
+}
