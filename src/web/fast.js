@@ -30,10 +30,10 @@ const FIXED = ['credentials', 'region', 'endpoint', 'endpointType', 'cname', 'pa
 const REQUEST = ['method', 'bucket', 'key', 'headers', 'query', 'additionalHeaders', 'signTime'];
 const CREDENTIALS = ['accessKeyId', 'accessKeySecret', 'securityToken', 'stsToken'];
 
-/** The fields an input may have: anything else (not null or undefined) is refused, as OssClient's
- *  options are: a misspelt option must not vanish. */
-// (`expiresInSecs` everywhere: one input object may serve signRequest and presignUrl.) Sets: the
-// fast lane checks every member of every call.
+// The members an input may have; anything else (not null or undefined) is refused, as
+// OssClient's options are: a misspelt option must not vanish. `expiresInSecs` everywhere: one
+// input object may serve signRequest and presignUrl. Sets: the fast lane checks every member of
+// every call.
 const PER_CALL = new Set([...REQUEST, 'expiresInSecs']);
 const STANDALONE = new Set([...PER_CALL, ...FIXED]);
 const known = (k, standalone) => (standalone ? STANDALONE : PER_CALL).has(k);
