@@ -721,9 +721,7 @@ impl OssClient {
     /// `multipartThreshold` bytes (default 100 MiB; `0` or `Infinity` never), without
     /// Content-MD5 (which only a single PutObject can check).
     pub(crate) fn wants_multipart(body: &JsValue, options: Option<&JsValue>) -> Result<bool> {
-        let Some(blob) = body.dyn_ref::<Blob>() else {
-            return Ok(false);
-        };
+        // The option is checked whatever the body (a bad value is an error for bytes too).
         let opts = opts_of(options)?;
         let threshold = match opts
             .as_ref()
@@ -741,6 +739,9 @@ impl OssClient {
                     ))
                 }
             },
+        };
+        let Some(blob) = body.dyn_ref::<Blob>() else {
+            return Ok(false);
         };
         if threshold == 0.0 || blob.size() < threshold.max(1.0) {
             return Ok(false);

@@ -38,6 +38,10 @@ test('a Blob at or above multipartThreshold goes up in parts; below it, or with 
   assert.equal(bad.ok, false);
   assert.equal(bad.error.code, 'InvalidArgument');
   assert.equal(bad.error.field, 'multipartThreshold');
+  // Checked whatever the body (review regression: bytes and text skipped the check).
+  const badText = await inPage(page, (lib, endpoint) => new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' })
+    .putObject('threshold/bad.txt', 'x', { multipartThreshold: 'big' }).then(() => 'resolved', (e) => `${e.code} ${e.field}`), emu.endpoint);
+  assert.equal(badText.value, 'InvalidArgument multipartThreshold');
 });
 
 // Regression (review): a putObject that went up in parts rejected without `uploadId`, so it
