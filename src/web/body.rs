@@ -115,11 +115,7 @@ impl Body {
         // Bytes and text are hashed now, with the copy taken here, not when the upload starts: a
         // buffer the caller refills while the upload waits for a slot must not be what is
         // hashed (the copy is what is sent).
-        self.snapshot_crc.set(match &self.kind {
-            Kind::Bytes(a) => Some(bytes_crc(a, 0, &mut Vec::new())),
-            Kind::Text(s) => Some(crate::crc64::checksum(s.as_bytes())),
-            Kind::Blob(_) => None,
-        });
+        self.snapshot_crc.set(self.bytes_crc64());
         let blob = match &self.kind {
             Kind::Blob(b) => b.slice(0.0, b.size(), content_type),
             Kind::Bytes(_) | Kind::Text(_) => {
@@ -136,6 +132,15 @@ impl Body {
         Ok(blob.into())
     }
 
+    /// The CRC64 of bytes or text, at once (`None` for a Blob, read in the background).
+    fn bytes_crc64(&self) -> Option<u64> {
+        match &self.kind {
+            Kind::Bytes(a) => Some(bytes_crc(a, 0, &mut Vec::new())),
+            Kind::Text(s) => Some(crate::crc64::checksum(s.as_bytes())),
+            Kind::Blob(_) => None,
+        }
+    }
+
     /// Starts computing the CRC64 in the background (streaming a Blob in chunks); the result is
     /// awaited after the upload. `cancel` stops it early.
     pub(crate) fn crc64_task(&self, cancel: &Rc<Cell<bool>>) -> Rc<Flight<Option<u64>>> {
@@ -144,13 +149,10 @@ impl Body {
             flight.complete(None);
             return flight;
         }
-        if let Some(crc) = self.snapshot_crc.get() {
-            flight.complete(Some(crc));
-            return flight;
-        }
         match &self.kind {
-            Kind::Text(s) => flight.complete(Some(crate::crc64::checksum(s.as_bytes()))),
-            Kind::Bytes(a) => flight.complete(Some(bytes_crc(a, 0, &mut Vec::new()))),
+            Kind::Text(_) | Kind::Bytes(_) => {
+                flight.complete(self.snapshot_crc.get().or_else(|| self.bytes_crc64()));
+            }
             Kind::Blob(b) => {
                 let b = b.clone();
                 let f = Rc::clone(&flight);

@@ -18,15 +18,19 @@ session({ extra: ['--fast-etag'] }, async (s) => {
 /** In the page (after `pageFiles`): a client and a wait. */
 function HELPERS() {
   window.client = () => new window.lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: location.origin, credentials: '/sts' });
-  /** Uploads `file` in 1 MiB parts, pauses once `parts` are stored: the paused uploadId. */
-  window.pausedUpload = async (oss, key, file, parts, extra = {}) => {
+  /** Uploads `file` in 1 MiB parts until `parts` are stored: its promise and uploadId. */
+  window.runningUpload = async (oss, key, file, parts, extra = {}) => {
     let last;
     const p = oss.multipartUpload(key, file, { partSize: 1 << 20, ...extra, onProgress: (x) => { last = x; } });
     await window.until(() => last?.partsDone >= parts);
-    const id = last.uploadId;
-    oss.pause(id);
+    return { p, uploadId: last.uploadId };
+  };
+  /** `runningUpload`, then paused: the paused uploadId. */
+  window.pausedUpload = async (oss, key, file, parts, extra = {}) => {
+    const { p, uploadId } = await window.runningUpload(oss, key, file, parts, extra);
+    oss.pause(uploadId);
     await p.catch(() => {});
-    return id;
+    return uploadId;
   };
   window.until = async (cond, ms = 30000) => {
     const t0 = Date.now();
@@ -142,10 +146,7 @@ test('pause keeps the upload; resume completes it once', async () => {
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
     const file = window.bigFile(16);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 4);
-    const uploadId = last.uploadId;
+    const { p, uploadId } = await window.runningUpload(oss, key, file, 4);
     const paused = oss.pause(uploadId);
     let err;
     try { await p; } catch (e) { err = { code: e.code, uploadId: e.uploadId }; }
@@ -177,10 +178,7 @@ test('pause then resume at once continues the upload', async () => {
   const r = await inPage(page, async (lib, key) => {
     const oss = window.client();
     const file = window.bigFile(8);
-    let last;
-    const p = oss.multipartUpload(key, file, { partSize: 1 << 20, onProgress: (x) => { last = x; } });
-    await window.until(() => last?.partsDone >= 2);
-    const uploadId = last.uploadId;
+    const { p, uploadId } = await window.runningUpload(oss, key, file, 2);
     const first = p.then(() => 'resolved', (e) => e.code);
     const paused = oss.pause(uploadId);
     const out = await oss.resume(uploadId, undefined, { concurrency: 2 });
@@ -242,11 +240,9 @@ test('another tab cannot resume an upload while it runs; once it is paused, it c
     await other.evaluate(HELPERS);
     const started = await inPage(page, async (lib, key) => {
       const oss = window.client();
-      window.tabA = { oss, last: null };
-      window.tabA.run = oss.multipartUpload(key, window.bigFile(10), { partSize: 1 << 20, onProgress: (p) => { window.tabA.last = p; } })
-        .then(() => 'completed', (e) => e.code);
-      await window.until(() => window.tabA.last?.partsDone >= 2);
-      return window.tabA.last.uploadId;
+      const { p, uploadId } = await window.runningUpload(oss, key, window.bigFile(10), 2);
+      window.tabA = { oss, uploadId, run: p.then(() => 'completed', (e) => e.code) };
+      return uploadId;
     }, key);
     assert.ok(started.ok, JSON.stringify(started.error));
     const uploadId = started.value;
@@ -265,7 +261,7 @@ test('another tab cannot resume an upload while it runs; once it is paused, it c
       assert.match(e.message, /another tab or window/);
     }
     const paused = await inPage(page, async () => {
-      window.tabA.oss.pause(window.tabA.last.uploadId);
+      window.tabA.oss.pause(window.tabA.uploadId);
       return window.tabA.run;
     });
     assert.equal(paused.value, 'UploadPaused');
