@@ -6,7 +6,7 @@
 use super::diagnose;
 use super::retry::RetryPolicy;
 use super::signed::{self, ServerPostForm};
-use super::skew::SkewClock;
+use super::skew::{self, SkewClock};
 use super::transport::{HttpRequest, HttpResponse, Transport};
 use super::xml;
 use crate::credentials::cache::{
@@ -121,6 +121,11 @@ pub struct UploadOutput {
     /// What the app's server answered OSS's upload callback (OSS passes it on), when the request
     /// carried a callback.
     pub callback_response: Option<String>,
+    /// Set when a retried PutObject with `x-oss-forbid-overwrite: true` met `FileAlreadyExists`
+    /// and the object now at the key was read with HeadObject (the other fields are its): an
+    /// earlier attempt may have stored it, its answer lost. It is this upload only if its
+    /// CRC-64 (`crc64`) is the body's; otherwise the upload failed with this error.
+    pub unconfirmed: Option<Box<Error>>,
 }
 
 /// A presigned URL and what its user must know. Its Debug output hides the SecurityToken.
@@ -259,6 +264,20 @@ pub fn cors_hint(origin: &str, method: &str) -> String {
     m.push_str(", AllowedHeader *, ExposeHeader ");
     m.push_str(EXPOSE_HEADERS);
     m
+}
+
+/// Whether the object `head` describes was stored at most `elapsed_ms` before the answer (by
+/// its `Date`, else `server_now_ms`), both headers' one-second resolution allowed for.
+fn stored_since(head: &HttpResponse, elapsed_ms: i64, server_now_ms: i64) -> bool {
+    let secs = |name| head.header(name).and_then(skew::parse_http_date);
+    let now_ms = secs("date").map_or(server_now_ms, |d| d.saturating_mul(1000));
+    secs("last-modified")
+        .is_some_and(|m| m.saturating_mul(1000).saturating_add(2000) >= now_ms - elapsed_ms)
+}
+
+/// Whether `e` is OSS's error `code`.
+pub(crate) fn is_code(e: &Error, code: &str) -> bool {
+    matches!(e, Error::Service(s) if s.code == code)
 }
 
 /// Compares the CRC64 OSS computed with ours; a missing header is not an error.
@@ -486,10 +505,16 @@ impl<S: CredentialSource> Client<S> {
         let key = ObjectKey::new(&input.key)?;
         let mut headers = input.headers;
         headers.push(("Content-Type".to_owned(), input.content_type));
+        let forbid = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("x-oss-forbid-overwrite")
+                && v.trim().eq_ignore_ascii_case("true")
+        });
         let req = self.request("PUT", key.as_str(), headers, Vec::new())?;
         let body = input.body;
-        let resp = self
+        let mut first_sent_ms = None;
+        let result = self
             .exchange(t, true, true, &mut |creds, now| {
+                first_sent_ms.get_or_insert_with(|| t.now_ms());
                 let creds = creds.ok_or(Error::CredentialsExpired)?;
                 let mut keys = self.keys.borrow_mut();
                 let s = signer::sign_request(&req, creds, now, &mut keys);
@@ -503,7 +528,28 @@ impl<S: CredentialSource> Client<S> {
                     signed: Some((s.canonical_request, s.string_to_sign)),
                 })
             })
-            .await?;
+            .await;
+        let (resp, unconfirmed) = match result {
+            Ok(resp) => (resp, None),
+            // The key is taken: by another upload, or by this one if an earlier attempt's answer
+            // was lost (a reset connection, a gateway's 5xx after the write; browsers resend a
+            // request whose reused connection closed without answer, unseen here). HeadObject
+            // tells: an object stored after the first attempt left is handed to the caller,
+            // who compares its CRC-64 with the body's.
+            Err(e) if forbid && is_code(&e, "FileAlreadyExists") => {
+                let elapsed = t.now_ms() - first_sent_ms.unwrap_or(0);
+                match self
+                    .send_signed(t, "HEAD", key.as_str(), Vec::new(), Vec::new(), None, true)
+                    .await
+                {
+                    Ok(head) if stored_since(&head, elapsed, self.clock.now_ms(t.now_ms())) => {
+                        (head, Some(Box::new(e)))
+                    }
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         let etag = resp
             .header("etag")
             .ok_or_else(|| cors_hidden("ETag", "PutObject"))?;
@@ -515,6 +561,7 @@ impl<S: CredentialSource> Client<S> {
             url: self.object_url(&key),
             status: resp.status,
             callback_response: None,
+            unconfirmed,
         })
     }
 
@@ -679,6 +726,7 @@ fn post_output(resp: &HttpResponse, key: String, url: String, callback: bool) ->
         crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
         url,
         status: resp.status,
+        unconfirmed: None,
     }
 }
 
@@ -747,6 +795,7 @@ pub async fn upload_to_signed_url<T: Transport>(
         crc64: resp.header("x-oss-hash-crc64ecma").map(str::to_owned),
         url: base,
         status: resp.status,
+        unconfirmed: None,
     })
 }
 

@@ -278,6 +278,23 @@ async fn check_crc(
     Ok(())
 }
 
+/// `FileAlreadyExists` after a retry when the object at the key could not be compared with the
+/// body (no CRC-64 on one side): it may be this upload's.
+fn unconfirmed(e: Error) -> Error {
+    match e {
+        Error::Service(mut s) => {
+            s.diagnosis = Some(String::from(
+                "the object now at this key was stored while this upload ran and may be its own \
+                 (an answer lost, the request resent), but could not be compared with the body: \
+                 verifyCrc64 is off, or the bucket's CORS rule does not expose \
+                 x-oss-hash-crc64ecma",
+            ));
+            Error::Service(s)
+        }
+        other => other,
+    }
+}
+
 /// The JS result of an upload, after checking its CRC64 (or stopping the CRC task on failure).
 async fn finish(
     out: Result<UploadOutput>,
@@ -288,6 +305,15 @@ async fn finish(
         Ok(o) => {
             // No CRC from OSS (its CORS rule hides it): stop reading the file for nothing.
             cancel.set(o.crc64.is_none());
+            if let Some(e) = o.unconfirmed.clone() {
+                return match (o.crc64.as_deref(), crc.wait().await) {
+                    (Some(h), Some(Some(c))) if verify_crc64(c, Some(h)).is_ok() => {
+                        Ok(upload_result(&o))
+                    }
+                    (Some(_), Some(Some(_))) => Err(*e),
+                    _ => Err(unconfirmed(*e)),
+                };
+            }
             check_crc(crc, o.crc64.as_deref()).await?;
             Ok(upload_result(&o))
         }

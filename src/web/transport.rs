@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Response headers read back (others are never needed; CORS may hide any of them).
-const READ_HEADERS: [&str; 7] = [
+const READ_HEADERS: [&str; 8] = [
     "etag",
     "x-oss-request-id",
     "x-oss-hash-crc64ecma",
@@ -24,6 +24,8 @@ const READ_HEADERS: [&str; 7] = [
     "x-oss-ec",
     "x-oss-err",
     "age",
+    // HeadObject's, for a FileAlreadyExists that may be this upload's own object.
+    "last-modified",
 ];
 
 /// `Date.now()`.

@@ -94,6 +94,42 @@ test('abort mid-upload: RequestAborted, the request is cancelled and no object i
 
 // Regression (review): an abort while putObject waited to retry a 503 settled only when the
 // backoff ended (up to maxDelayMs): the backoff now ends with the signal.
+// Regression (review): the retry of a forbid-overwrite PutObject whose answer was lost met its
+// own object and rejected with FileAlreadyExists.
+test('x-oss-forbid-overwrite: a lost answer is not FileAlreadyExists when the object is this upload', async () => {
+  const forbid = { headers: { 'x-oss-forbid-overwrite': 'true' } };
+  const pre = await inPage(page, () => window.mk().putObject('forbid/theirs.txt', 'theirs'));
+  assert.ok(pre.ok, JSON.stringify(pre.error));
+  for (const name of ['mine', 'unchecked', 'file']) {
+    await emu.admin('faults', 'POST', { method: 'PUT', path: `/forbid/lost/${name}`, loseAnswer: true, times: 1 });
+  }
+  await emu.admin('faults', 'POST', { method: 'PUT', path: '/forbid/theirs', status: 503, code: 'ServiceUnavailable', times: 1 });
+  const r = await inPage(page, async (lib, forbid) => {
+    const c = window.mk({ retry: { maxAttempts: 3, baseDelayMs: 20 } });
+    const settle = (p) => p.then((o) => ({ etag: o.etag, crc64: o.crc64 }), (e) => ({ code: e.code, diagnosis: e.diagnosis ?? null }));
+    return {
+      mine: await settle(c.putObject('forbid/lost/mine.txt', 'mine', forbid)),
+      unchecked: await settle(c.putObject('forbid/lost/unchecked.txt', 'unchecked', { ...forbid, verifyCrc64: false })),
+      file: await settle(c.putObject('forbid/lost/file.txt', new File(['from a file'], 'f.txt'), forbid)),
+      theirs: await settle(c.putObject('forbid/theirs.txt', 'mine', forbid)),
+    };
+  }, forbid);
+  await emu.admin('faults', 'DELETE');
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const { mine, unchecked, file, theirs } = r.value;
+  assert.match(mine.etag ?? '', /^"/, JSON.stringify(mine));
+  assert.equal(mine.crc64, (await emu.object('forbid/lost/mine.txt')).crc64);
+  assert.match(file.etag ?? '', /^"/, JSON.stringify(file));
+  // Stored but not comparable (verifyCrc64: false): FileAlreadyExists, saying it may be ours.
+  assert.equal(unchecked.code, 'FileAlreadyExists', JSON.stringify(unchecked));
+  assert.match(unchecked.diagnosis, /may be its own/);
+  assert.equal((await emu.object('forbid/lost/unchecked.txt')).size, 'unchecked'.length);
+  // Retried after a 503 into someone else's object: FileAlreadyExists, theirs kept.
+  assert.equal(theirs.code, 'FileAlreadyExists', JSON.stringify(theirs));
+  assert.equal(theirs.diagnosis, null);
+  assert.equal((await emu.object('forbid/theirs.txt')).size, 'theirs'.length);
+});
+
 test('abort during a retry backoff: RequestAborted at once, not after the backoff', async () => {
   await emu.admin('faults', 'POST', { method: 'PUT', path: '/backoff/', status: 503, code: 'ServiceUnavailable', times: 5 });
   const r = await inPage(page, async (lib, endpoint) => {

@@ -3,7 +3,7 @@
 //! saved as parts finish, resume reconciled with ListParts, and a CompleteMultipartUpload that
 //! is never sent twice.
 
-use super::{cors_hint, Built, Client};
+use super::{cors_hint, is_code, Built, Client};
 use crate::credentials::cache::CredentialSource;
 use crate::error::{Error, Result};
 use crate::names::ObjectKey;
@@ -117,14 +117,10 @@ fn upload_gone(e: Error) -> Error {
     }
 }
 
-fn is_code(e: &Error, code: &str) -> bool {
-    matches!(e, Error::Service(s) if s.code == code)
-}
-
 impl<S: CredentialSource> Client<S> {
     /// Sends one request on `key` signed with fresh credentials on every attempt.
     #[allow(clippy::too_many_arguments)]
-    async fn send_signed<T: Transport>(
+    pub(super) async fn send_signed<T: Transport>(
         &self,
         t: &T,
         method: &str,

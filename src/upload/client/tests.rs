@@ -234,6 +234,83 @@ fn transient_failures_are_retried_with_backoff() {
     assert_eq!(t.count("PUT"), 1);
 }
 
+/// PutObject with `x-oss-forbid-overwrite: true`: the first attempt fails with `first` (if
+/// any), every other PUT with FileAlreadyExists; HEAD answers an object stored `age_ms` ago.
+fn forbid_overwrite_after(
+    first: Option<Error>,
+    age_ms: i64,
+) -> (FakeTransport, Rc<ManualClock>, Client<FakeSource>) {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let first = core::cell::RefCell::new(first);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(
+            move |req, now| match (req.method.as_str(), first.borrow_mut().take()) {
+                ("HEAD", _) => {
+                    let mut r = ok(now);
+                    r.headers
+                        .push(("last-modified".into(), http_date(now - age_ms)));
+                    Ok(r)
+                }
+                (_, Some(e)) => Err(e),
+                _ => Ok(oss_error(409, "FileAlreadyExists", "", now)),
+            },
+        ),
+    );
+    (t, clock, c)
+}
+
+fn put_forbidding(key: &str) -> PutObjectInput<Rc<Vec<u8>>> {
+    let mut input = put(key);
+    input
+        .headers
+        .push(("X-Oss-Forbid-Overwrite".into(), " TRUE".into()));
+    input
+}
+
+// Regression (review): a PutObject with x-oss-forbid-overwrite whose first answer was lost
+// rejected with FileAlreadyExists although the object stored was its own.
+#[test]
+fn forbid_overwrite_conflict_reads_the_object_it_may_have_stored() {
+    let unconfirmed = |first, age_ms| {
+        let (t, clock, c) = forbid_overwrite_after(first, age_ms);
+        let out = run_one(&clock, c.put_object(&t, put_forbidding("k")));
+        (
+            out.map(|o| o.unconfirmed.map(|e| e.code().to_owned())),
+            t.count("PUT"),
+            t.count("HEAD"),
+        )
+    };
+    // Retried after a lost answer: the object stored since is handed over, with its CRC-64.
+    let lost = || Some(Error::Network("reset".into()));
+    assert_eq!(
+        unconfirmed(lost(), 0),
+        (Ok(Some("FileAlreadyExists".into())), 2, 1)
+    );
+    // The same on the first attempt (a browser resent it unseen).
+    assert_eq!(
+        unconfirmed(None, 1000),
+        (Ok(Some("FileAlreadyExists".into())), 1, 1)
+    );
+    // Stored before this upload began: someone else's.
+    let (e, puts, heads) = unconfirmed(lost(), 60_000);
+    assert_eq!(
+        (e.unwrap_err().code(), puts, heads),
+        ("FileAlreadyExists", 2, 1)
+    );
+    // Not retried (aborted): no HEAD.
+    let (e, puts, heads) = unconfirmed(Some(Error::Aborted), 0);
+    assert_eq!(
+        (e.unwrap_err().code(), puts, heads),
+        ("RequestAborted", 1, 0)
+    );
+    // Without the header, FileAlreadyExists is OSS's answer as is: no HEAD.
+    let (t, clock, c) = forbid_overwrite_after(lost(), 0);
+    let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
+    assert_eq!((e.code(), t.count("HEAD")), ("FileAlreadyExists", 0));
+}
+
 #[test]
 fn abort_is_not_retried() {
     let clock = ManualClock::at(T0);
