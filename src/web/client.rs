@@ -31,7 +31,10 @@ const TS_CLIENT: &str = r#"
 /** Where credentials come from. The response (or the function's result) may be the STS
  *  AssumeRole body, `{AccessKeyId, AccessKeySecret, SecurityToken, Expiration}`, camelCase
  *  `{accessKeyId, accessKeySecret, securityToken | stsToken, expiration}`, or any of these under
- *  `credentials` or `data`. Without an expiration they count as valid for 15 minutes. */
+ *  `credentials` or `data`. Without an expiration they count as valid for 15 minutes.
+ *  What a function throws rejects the upload with CredentialProviderError (its message quoted);
+ *  the function is called again (and the error is `retryable`) only when it threw fetch's
+ *  TypeError or an error whose `status` is 408, 429 or 5xx, never for "401 login required". */
 export type OssCredentialSource =
   | string
   | { url: string; method?: "GET" | "POST" | "PUT"; headers?: Record<string, string>;

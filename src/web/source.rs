@@ -152,7 +152,7 @@ impl FnSource {
         let provider_error = |e: &JsValue| {
             let mut m = String::from("credentials function failed: ");
             m.extend(js_message(e).chars().take(200));
-            failure(Error::CredentialProvider(m), true)
+            failure(Error::CredentialProvider(m), may_pass(e))
         };
         let mut v = self
             .0
@@ -191,6 +191,20 @@ impl FnSource {
             received_ms: now_ms(),
         })
     }
+}
+
+/// Whether what a credentials function threw may pass on another call: fetch's `TypeError` (a
+/// network failure), or an error whose `status` is 408, 429 or 5xx. Anything else (the app's
+/// "401 login required") is its answer: not called again, not `retryable`.
+fn may_pass(e: &JsValue) -> bool {
+    if e.is_instance_of::<js_sys::TypeError>() {
+        return true;
+    }
+    let status = Reflect::get(e, &JsValue::from_str("status"))
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(0.0);
+    status >= 500.0 || status == 429.0 || status == 408.0
 }
 
 /// Either kind of source.

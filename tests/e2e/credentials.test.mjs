@@ -72,6 +72,39 @@ test('credential endpoint failures are retried with backoff before rejecting', a
   assert.match(r2.error.message, /answered HTTP 500/);
 });
 
+// Regression (review): a credentials function throwing "401 login required" was called three
+// times per upload and its error was flagged retryable.
+test("a credentials function's own refusal is not retried; its network failure or 5xx is", async () => {
+  const r = await inPage(page, async (lib, endpoint) => {
+    const out = {};
+    const refusal = Object.assign(new Error('401 login required'), { status: 401 });
+    const cases = {
+      refusal: () => { throw refusal; },
+      plain: async () => { throw new Error('no session'); },
+      offline: async () => { throw new TypeError('Failed to fetch'); },
+      unavailable: async () => { throw Object.assign(new Error('app server busy'), { status: 503 }); },
+    };
+    for (const [name, fn] of Object.entries(cases)) {
+      let calls = 0;
+      const credentials = () => { calls++; return fn(); };
+      const c = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials, retry: { maxAttempts: 3, baseDelayMs: 10 } });
+      const e = await c.putObject('never.txt', 'x').then(() => null, (e) => e);
+      out[name] = { calls, code: e?.code, retryable: e?.retryable, message: e?.message };
+    }
+    return out;
+  }, emu.endpoint);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  const v = r.value;
+  for (const name of ['refusal', 'plain']) {
+    assert.deepEqual([v[name].calls, v[name].code, v[name].retryable], [1, 'CredentialProviderError', false], JSON.stringify(v[name]));
+  }
+  assert.match(v.refusal.message, /401 login required/);
+  for (const name of ['offline', 'unavailable']) {
+    assert.deepEqual([v[name].calls, v[name].code, v[name].retryable], [3, 'CredentialProviderError', true], JSON.stringify(v[name]));
+  }
+  assert.equal(await emu.object('never.txt'), undefined);
+});
+
 test('malformed credential responses name the missing field and never echo a secret', async () => {
   const r = await inPage(page, async (lib, endpoint) => {
     const errors = [];
