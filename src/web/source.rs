@@ -200,11 +200,12 @@ fn may_pass(e: &JsValue) -> bool {
     if e.is_instance_of::<js_sys::TypeError>() {
         return true;
     }
+    #[allow(clippy::cast_possible_truncation)] // saturating; a fraction is no status anyway
     let status = Reflect::get(e, &JsValue::from_str("status"))
         .ok()
         .and_then(|s| s.as_f64())
-        .unwrap_or(0.0);
-    status >= 500.0 || status == 429.0 || status == 408.0
+        .map_or(0, |s| s as i64);
+    status >= 500 || status == 429 || status == 408
 }
 
 /// Either kind of source.
