@@ -7,7 +7,7 @@ use std::path::PathBuf;
 const USAGE: &str = "usage: oss-emulator [--port 9000] [--host 127.0.0.1] --bucket demo [--bucket more] \
 [--region cn-hangzhou] [--www DIR] [--pkg DIR] [--data-dir DIR] [--sts-ttl SECS] \
 [--sts-policy FILE] [--cors-expose H1,H2] [--dev-access-key-id ID] [--dev-access-key-secret SECRET] \
-[--fast-etag]";
+[--fast-etag] [--xml-namespace]";
 
 fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut cfg = Config {
@@ -63,6 +63,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                     .collect();
             }
             "--fast-etag" => cfg.fast_etag = true,
+            "--xml-namespace" => cfg.xml_namespace = true,
             "--dev-access-key-id" => cfg.dev_access_key_id = val()?,
             "--dev-access-key-secret" => cfg.dev_access_key_secret = val()?,
             other => return Err(format!("unknown argument {other}")),
@@ -72,6 +73,9 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
         cfg.buckets.push("demo".into());
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if env("OSS_EMULATOR_XML_NAMESPACE").is_some_and(|v| v != "0") {
+        cfg.xml_namespace = true;
+    }
     if let (Some(id), Some(secret), Some(arn)) = (
         env("ALIBABA_CLOUD_ACCESS_KEY_ID"),
         env("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),

@@ -96,11 +96,13 @@ fn as_text(v: &Value) -> Option<String> {
 }
 
 /// Check every condition except `content-length-range`; returns the (min, max) range if any.
+/// `v4`: the form is signed with V4, whose policy must also carry [`V4_REQUIRED_CONDITIONS`].
 pub fn check(
     policy: &PostPolicy,
     fields: &dyn Fields,
     bucket: &str,
     now_ms: i64,
+    v4: bool,
 ) -> Result<Option<(u64, u64)>, OssError> {
     if now_ms > policy.expiration_ms {
         return Err(OssError::new(
@@ -109,6 +111,9 @@ pub fn check(
             "Invalid according to Policy: Policy expired.",
             "0006-00000228",
         ));
+    }
+    if v4 {
+        check_v4_required(policy, fields)?;
     }
     let mut range = None;
     for c in &policy.conditions {
@@ -219,6 +224,48 @@ pub fn check(
     Ok(range)
 }
 
+/// Form fields every V4 policy must name in an exact-match condition (`{"name": value}` or
+/// `["eq", "$name", value]`); the condition's value is then checked against the form by
+/// [`check`], so the form's `x-oss-date` must equal the policy's.
+pub const V4_REQUIRED_CONDITIONS: [&str; 3] =
+    ["x-oss-signature-version", "x-oss-credential", "x-oss-date"];
+
+fn has_exact_condition(policy: &PostPolicy, name: &str) -> bool {
+    let same = |field: &str| {
+        field
+            .strip_prefix('$')
+            .unwrap_or(field)
+            .eq_ignore_ascii_case(name)
+    };
+    policy.conditions.iter().any(|c| match c {
+        Value::Object(map) => map.keys().any(|k| same(k)),
+        Value::Array(a) => {
+            a.len() == 3
+                && a.first()
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case("eq"))
+                && a.get(1).and_then(Value::as_str).is_some_and(same)
+        }
+        _ => false,
+    })
+}
+
+/// V4 forms only: the policy must carry the [`V4_REQUIRED_CONDITIONS`]. A missing one fails like
+/// any other policy condition (403 `AccessDenied`, EC 0006-00000227), quoting the condition the
+/// form would have needed.
+pub fn check_v4_required(policy: &PostPolicy, fields: &dyn Fields) -> Result<(), OssError> {
+    for name in V4_REQUIRED_CONDITIONS {
+        if !has_exact_condition(policy, name) {
+            return Err(cond_failed(&Value::Array(vec![
+                Value::String("eq".into()),
+                Value::String(format!("${name}")),
+                Value::String(fields.field(name).unwrap_or("").to_string()),
+            ])));
+        }
+    }
+    Ok(())
+}
+
 fn num_u64(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
@@ -246,24 +293,89 @@ mod tests {
         let p = pol(
             r#"[{"bucket":"demo"},["starts-with","$key","uploads/"],["in","$content-type",["text/plain","image/png"]],["not-in","$cache-control",["no-cache"]],["eq","$success_action_status","200"],["content-length-range",1,10]]"#,
         );
-        assert_eq!(check(&p, &f, "demo", 0).unwrap(), Some((1, 10)));
-        assert_eq!(check(&p, &f, "other", 0).unwrap_err().ec, "0006-00000227");
+        assert_eq!(check(&p, &f, "demo", 0, false).unwrap(), Some((1, 10)));
+        assert_eq!(
+            check(&p, &f, "other", 0, false).unwrap_err().ec,
+            "0006-00000227"
+        );
         let p = pol(r#"[["starts-with","$key","x/"]]"#);
-        assert_eq!(check(&p, &f, "demo", 0).unwrap_err().code, "AccessDenied");
+        assert_eq!(
+            check(&p, &f, "demo", 0, false).unwrap_err().code,
+            "AccessDenied"
+        );
         let p = pol(r#"[["not-in","$content-type",["text/plain"]]]"#);
-        assert!(check(&p, &f, "demo", 0).is_err());
+        assert!(check(&p, &f, "demo", 0, false).is_err());
         let p = pol(r#"[["bogus","$key","x"]]"#);
-        assert_eq!(check(&p, &f, "demo", 0).unwrap_err().ec, "0006-00000216");
+        assert_eq!(
+            check(&p, &f, "demo", 0, false).unwrap_err().ec,
+            "0006-00000216"
+        );
         let p = pol(r#"["scalar"]"#);
-        assert_eq!(check(&p, &f, "demo", 0).unwrap_err().ec, "0006-00000222");
+        assert_eq!(
+            check(&p, &f, "demo", 0, false).unwrap_err().ec,
+            "0006-00000222"
+        );
         let p = pol(r#"[["content-length-range",10,1]]"#);
-        assert_eq!(check(&p, &f, "demo", 0).unwrap_err().ec, "0006-00000223");
+        assert_eq!(
+            check(&p, &f, "demo", 0, false).unwrap_err().ec,
+            "0006-00000223"
+        );
         let p = pol("[]");
         assert_eq!(
-            check(&p, &f, "demo", 5_000_000_000_000)
+            check(&p, &f, "demo", 5_000_000_000_000, false)
                 .unwrap_err()
                 .message,
             "Invalid according to Policy: Policy expired."
+        );
+    }
+
+    #[test]
+    fn v4_policy_requires_the_signature_conditions() {
+        let f: Vec<(String, String)> = vec![
+            ("key".into(), "k".into()),
+            ("x-oss-signature-version".into(), "OSS4-HMAC-SHA256".into()),
+            (
+                "x-oss-credential".into(),
+                "ak/20240520/cn-hangzhou/oss/aliyun_v4_request".into(),
+            ),
+            ("x-oss-date".into(), "20240520T090910Z".into()),
+        ];
+        let v = r#"{"x-oss-signature-version":"OSS4-HMAC-SHA256"}"#;
+        let c = r#"["eq","$x-oss-credential","ak/20240520/cn-hangzhou/oss/aliyun_v4_request"]"#;
+        let d = r#"{"x-oss-date":"20240520T090910Z"}"#;
+        assert_eq!(
+            check(&pol(&format!("[{v},{c},{d}]")), &f, "b", 0, true).unwrap(),
+            None
+        );
+        // V1: nothing required
+        assert!(check(&pol("[]"), &f, "b", 0, false).is_ok());
+        for p in [
+            "[]".to_string(),
+            format!("[{c},{d}]"),
+            format!("[{v},{d}]"),
+            format!("[{v},{c}]"),
+            format!(r#"[{v},{c},["starts-with","$x-oss-date","2024"]]"#),
+            // present but not equal to the form's x-oss-date
+            format!(r#"[{v},{c},{{"x-oss-date":"20240520T090911Z"}}]"#),
+        ] {
+            let e = check(&pol(&p), &f, "b", 0, true).unwrap_err();
+            assert_eq!(
+                (e.status, e.code.as_str(), e.ec.as_str()),
+                (403, "AccessDenied", "0006-00000227"),
+                "{p}"
+            );
+            assert!(
+                e.message.starts_with(
+                    "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$x-oss-"
+                ),
+                "{}",
+                e.message
+            );
+        }
+        let e = check(&pol(&format!("[{v},{c}]")), &f, "b", 0, true).unwrap_err();
+        assert_eq!(
+            e.message,
+            r#"Invalid according to Policy: Policy Condition failed: ["eq", "$x-oss-date", "20240520T090910Z"]"#
         );
     }
 }

@@ -656,7 +656,7 @@ async fn bucket_api(
         }
         "DELETE" if ctx.has_param("uploadId") => {
             authorize(&principal, "oss:AbortMultipartUpload", bucket, Some(key))?;
-            abort_upload(ctx, bucket)
+            abort_upload(ctx, bucket, key)
         }
         "DELETE" => {
             authorize(&principal, "oss:DeleteObject", bucket, Some(key))?;
@@ -1169,7 +1169,7 @@ fn initiate(ctx: &Ctx, bucket: &str, key: &str) -> Api {
         .create_upload(&upload)
         .map_err(|e| codes::internal(&e.to_string()))?;
     let mut w = crate::xml::Writer::new();
-    w.open("InitiateMultipartUploadResult");
+    w.open_root("InitiateMultipartUploadResult", ctx.state.cfg.xml_namespace);
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1379,7 +1379,7 @@ async fn complete(ctx: &Ctx, bucket: &str, key: &str, body: &mut Option<Incoming
     let r = commit(ctx, bucket, &written, meta, forbid).await?;
     let _ = ctx.state.store.abort_upload(bucket, &upload.upload_id);
     let mut w = crate::xml::Writer::new();
-    w.open("CompleteMultipartUploadResult");
+    w.open_root("CompleteMultipartUploadResult", ctx.state.cfg.xml_namespace);
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1412,8 +1412,10 @@ fn invalid_part(n: u32, etag: &str) -> OssError {
     .with("ETag", etag)
 }
 
-fn abort_upload(ctx: &Ctx, bucket: &str) -> Api {
-    let id = ctx.param("uploadId").unwrap_or("");
+fn abort_upload(ctx: &Ctx, bucket: &str, key: &str) -> Api {
+    // An upload id belongs to one key: another key's id is NoSuchUpload, and is left alone.
+    let upload = the_upload(ctx, bucket, key, "0042-00000002")?;
+    let id = upload.upload_id.as_str();
     match ctx.state.store.abort_upload(bucket, id) {
         Ok(true) => Ok(Reply::new(204, empty())),
         Ok(false) => Err(codes::no_such_upload(id, "0042-00000002").into()),
@@ -1443,7 +1445,7 @@ fn list_parts(ctx: &Ctx, bucket: &str, key: &str) -> Api {
     let shown: Vec<_> = parts.iter().take(max).collect();
     let next = shown.last().map_or(0, |p| p.number);
     let mut w = crate::xml::Writer::new();
-    w.open("ListPartsResult");
+    w.open_root("ListPartsResult", ctx.state.cfg.xml_namespace);
     if url_encoding(ctx) {
         w.el("EncodingType", "url");
     }
@@ -1734,7 +1736,13 @@ async fn post_object(
                         let p = post_auth(ctx, &fields)?;
                         if let Some(pb) = fields.field("policy") {
                             let pol = post::decode(pb)?;
-                            range = post::check(&pol, &fields, bucket, ctx.now_ms)?;
+                            range = post::check(
+                                &pol,
+                                &fields,
+                                bucket,
+                                ctx.now_ms,
+                                p.scheme == "v4-post",
+                            )?;
                         }
                         check_key(&k)?;
                         authorize(&p, "oss:PutObject", bucket, Some(&k))?;

@@ -59,6 +59,9 @@ pub struct Config {
     pub real_sts: Option<RealSts>,
     /// Skip MD5 (ETag = CRC-64 ‖ size) unless the request carries Content-MD5: for benchmarks.
     pub fast_etag: bool,
+    /// Put OSS's documented `xmlns` on the InitiateMultipartUpload, CompleteMultipartUpload and
+    /// ListParts result roots (`--xml-namespace` or `OSS_EMULATOR_XML_NAMESPACE=1`).
+    pub xml_namespace: bool,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             sts_policy: None,
             real_sts: None,
             fast_etag: false,
+            xml_namespace: false,
         }
     }
 }

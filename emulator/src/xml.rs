@@ -142,6 +142,9 @@ fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
+/// The namespace OSS's documentation shows on result roots.
+pub const OSS_NAMESPACE: &str = "http://doc.oss-cn-hangzhou.aliyuncs.com";
+
 /// Incremental writer for response bodies.
 #[derive(Debug, Default)]
 pub struct Writer {
@@ -160,6 +163,21 @@ impl Writer {
         self.buf.push('<');
         self.buf.push_str(name);
         self.buf.push('>');
+        self
+    }
+    /// `<name xmlns="http://doc.oss-cn-hangzhou.aliyuncs.com">` when `ns`, else `<name>`: the root
+    /// of the results whose documented OSS examples carry the namespace (InitiateMultipartUpload,
+    /// CompleteMultipartUpload, ListParts). Opt-in (`--xml-namespace`) because the official
+    /// Python SDK V2 rejects a namespaced root, so live OSS does not send it on these.
+    pub fn open_root(&mut self, name: &str, ns: bool) -> &mut Self {
+        if !ns {
+            return self.open(name);
+        }
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push_str(" xmlns=\"");
+        self.buf.push_str(OSS_NAMESPACE);
+        self.buf.push_str("\">");
         self
     }
     /// `</name>`
@@ -195,5 +213,21 @@ mod tests {
         assert_eq!(parts[0].child_text("ETag"), Some("\"AB\""));
         assert!(parse("<a><b></a>").is_none());
         assert!(parse("garbage").is_none());
+    }
+
+    #[test]
+    fn namespaced_root() {
+        let mut w = Writer::new();
+        w.open_root("ListPartsResult", true)
+            .el("Key", "k")
+            .close("ListPartsResult");
+        let doc = w.finish();
+        assert!(doc
+            .contains(r#"<ListPartsResult xmlns="http://doc.oss-cn-hangzhou.aliyuncs.com"><Key>"#));
+        assert_eq!(parse(&doc).unwrap().child_text("Key"), Some("k"));
+        let mut w = Writer::new();
+        w.open_root("ListPartsResult", false)
+            .close("ListPartsResult");
+        assert!(w.finish().ends_with("<ListPartsResult></ListPartsResult>"));
     }
 }

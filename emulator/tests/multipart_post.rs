@@ -948,3 +948,293 @@ async fn fast_etag_mode_and_config() {
     assert_eq!(cfg["mode"], "emulator");
     assert_eq!(cfg["buckets"][0]["name"], "demo");
 }
+
+/// A V4 form whose policy has exactly `conditions` (nothing added), signed for `now`.
+fn v4_form_raw(
+    c: &client_sign::Creds,
+    now: i64,
+    conditions: &dyn Fn(&str, &str) -> Vec<serde_json::Value>,
+    fields: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    use base64::Engine;
+    use oss_emulator::{sign, time};
+    let dt = time::iso8601_basic(now);
+    let date = dt.get(..8).unwrap().to_string();
+    let credential = format!("{}/{}", c.access_key_id, sign::scope(&date, REGION, "oss"));
+    let policy = json!({
+        "expiration": time::iso8601_millis((now + 600) * 1000),
+        "conditions": conditions(&credential, &dt),
+    });
+    let b64 = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
+    let sig = sign::v4_signature(
+        &sign::signing_key(&c.access_key_secret, &date, REGION, "oss"),
+        &b64,
+    );
+    let mut f: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    f.push(("policy".into(), b64));
+    f.push(("x-oss-signature-version".into(), sign::ALGORITHM.into()));
+    f.push(("x-oss-credential".into(), credential));
+    f.push(("x-oss-date".into(), dt));
+    f.push(("x-oss-signature".into(), sig));
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_object_v4_policy_must_carry_the_signature_conditions() {
+    let r = start().await;
+    let c = dev_creds();
+    let t = now_s(&r);
+    let addr = r.addr;
+    let post = |fields: Vec<(String, String)>| async move {
+        let (ct, body) = form(&fields, Some(("a.txt", "text/plain", b"x")));
+        send(
+            addr,
+            "POST",
+            "127.0.0.1",
+            "/demo",
+            &h(&[("Content-Type", &ct)]),
+            &body,
+        )
+        .await
+    };
+    const VERSION: &str = "OSS4-HMAC-SHA256";
+    // all three as {"name": value}: accepted (no bucket condition needed)
+    let f = v4_form_raw(
+        &c,
+        t,
+        &|cred, dt| {
+            vec![
+                json!({"x-oss-signature-version": VERSION}),
+                json!({"x-oss-credential": cred}),
+                json!({"x-oss-date": dt}),
+            ]
+        },
+        &[("key", "req/ok1")],
+    );
+    let resp = post(f).await;
+    assert_eq!(resp.status, 204, "{}", resp.text());
+    // all three as ["eq", "$name", value]: accepted
+    let f = v4_form_raw(
+        &c,
+        t,
+        &|cred, dt| {
+            vec![
+                json!(["eq", "$x-oss-signature-version", VERSION]),
+                json!(["eq", "$x-oss-credential", cred]),
+                json!(["eq", "$x-oss-date", dt]),
+            ]
+        },
+        &[("key", "req/ok2")],
+    );
+    let resp = post(f).await;
+    assert_eq!(resp.status, 204, "{}", resp.text());
+    // no conditions at all
+    let f = v4_form_raw(&c, t, &|_, _| vec![], &[("key", "req/none")]);
+    let resp = post(f).await;
+    resp.assert_error(403, "AccessDenied", "0006-00000227");
+    assert!(
+        resp.xml("Message")
+            .unwrap()
+            .starts_with("Invalid according to Policy: Policy Condition failed: "),
+        "{}",
+        resp.text()
+    );
+    // each one missing (a starts-with does not count as the required condition)
+    for missing in 0..3 {
+        let f = v4_form_raw(
+            &c,
+            t,
+            &|cred, dt| {
+                let all = [
+                    ("x-oss-signature-version", VERSION.to_string()),
+                    ("x-oss-credential", cred.to_string()),
+                    ("x-oss-date", dt.to_string()),
+                ];
+                let mut out = vec![json!({"bucket": "demo"})];
+                for (i, (n, v)) in all.iter().enumerate() {
+                    if i == missing {
+                        out.push(json!(["starts-with", format!("${n}"), ""]));
+                    } else {
+                        out.push(json!({ *n: v }));
+                    }
+                }
+                out
+            },
+            &[("key", "req/missing")],
+        );
+        let resp = post(f).await;
+        resp.assert_error(403, "AccessDenied", "0006-00000227");
+        let name = ["x-oss-signature-version", "x-oss-credential", "x-oss-date"][missing];
+        assert!(
+            resp.xml("Message")
+                .unwrap()
+                .contains(&format!("\"${name}\"")),
+            "{}",
+            resp.text()
+        );
+    }
+    // the form's x-oss-date differs from the policy's (same day, valid, signed)
+    let f = v4_form_raw(
+        &c,
+        t,
+        &|cred, dt| {
+            let mut other = dt.to_string();
+            other.replace_range(13..15, if &dt[13..15] == "00" { "01" } else { "00" });
+            vec![
+                json!({"x-oss-signature-version": VERSION}),
+                json!({"x-oss-credential": cred}),
+                json!(["eq", "$x-oss-date", other]),
+            ]
+        },
+        &[("key", "req/date")],
+    );
+    post(f)
+        .await
+        .assert_error(403, "AccessDenied", "0006-00000227");
+    // nothing was stored by the refused forms
+    for k in ["req/none", "req/missing", "req/date"] {
+        assert_eq!(
+            signed(&r, &c, "HEAD", Some(k), &[], &[], b"").await.status,
+            404
+        );
+    }
+    // V1 forms are not affected: a policy without those conditions is fine
+    let (policy, sig) = client_sign::post_v1_policy(&c, "demo", vec![], t + 600);
+    let fields = vec![
+        ("key".to_string(), "req/v1".to_string()),
+        ("OSSAccessKeyId".to_string(), c.access_key_id.clone()),
+        ("policy".to_string(), policy),
+        ("Signature".to_string(), sig),
+    ];
+    assert_eq!(post(fields).await.status, 204);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_multipart_upload_checks_the_key() {
+    let r = start().await;
+    let c = dev_creds();
+    let id = initiate(&r, &c, "mp/mine.bin").await;
+    signed(
+        &r,
+        &c,
+        "PUT",
+        Some("mp/mine.bin"),
+        &[("partNumber", "1"), ("uploadId", &id)],
+        &[],
+        b"part",
+    )
+    .await;
+    // another key with this upload id: 404, and the upload survives
+    signed(
+        &r,
+        &c,
+        "DELETE",
+        Some("mp/other.bin"),
+        &[("uploadId", &id)],
+        &[],
+        b"",
+    )
+    .await
+    .assert_error(404, "NoSuchUpload", "0042-00000002");
+    let parts = signed(
+        &r,
+        &c,
+        "GET",
+        Some("mp/mine.bin"),
+        &[("uploadId", &id)],
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(parts.status, 200, "{}", parts.text());
+    assert_eq!(parts.xml("PartNumber").as_deref(), Some("1"));
+    // the right key aborts it
+    let resp = signed(
+        &r,
+        &c,
+        "DELETE",
+        Some("mp/mine.bin"),
+        &[("uploadId", &id)],
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(resp.status, 204, "{}", resp.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn result_roots_carry_the_oss_namespace_when_asked() {
+    const NS: &str = r#" xmlns="http://doc.oss-cn-hangzhou.aliyuncs.com">"#;
+    for ns in [false, true] {
+        let r = start_with(oss_emulator::state::Config {
+            xml_namespace: ns,
+            ..Default::default()
+        })
+        .await;
+        let c = dev_creds();
+        let root = |name: &str| {
+            if ns {
+                format!("<{name}{NS}")
+            } else {
+                format!("<{name}>")
+            }
+        };
+        let init = signed(&r, &c, "POST", Some("ns.bin"), &[("uploads", "")], &[], b"").await;
+        assert_eq!(init.status, 200);
+        assert!(
+            init.text().contains(&root("InitiateMultipartUploadResult")),
+            "{}",
+            init.text()
+        );
+        let id = init.xml("UploadId").unwrap();
+        signed(
+            &r,
+            &c,
+            "PUT",
+            Some("ns.bin"),
+            &[("partNumber", "1"), ("uploadId", &id)],
+            &[],
+            b"x",
+        )
+        .await;
+        let list = signed(
+            &r,
+            &c,
+            "GET",
+            Some("ns.bin"),
+            &[("uploadId", &id)],
+            &[],
+            b"",
+        )
+        .await;
+        assert!(
+            list.text().contains(&root("ListPartsResult")),
+            "{}",
+            list.text()
+        );
+        let done = signed(
+            &r,
+            &c,
+            "POST",
+            Some("ns.bin"),
+            &[("uploadId", &id)],
+            &[("x-oss-complete-all", "yes")],
+            b"",
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.text());
+        assert!(
+            done.text().contains(&root("CompleteMultipartUploadResult")),
+            "{}",
+            done.text()
+        );
+        // never on Error documents
+        let err = signed(&r, &c, "GET", Some("missing"), &[], &[], b"").await;
+        assert_eq!(err.status, 404);
+        assert!(err.text().contains("<Error>"), "{}", err.text());
+        assert!(!err.text().contains("xmlns"));
+    }
+}
