@@ -373,7 +373,7 @@ fn presign_reports_expiry_and_headers_to_send() {
 
 #[wasm_bindgen_test]
 fn post_policy_signs_exact_text_and_builder_adds_conditions() {
-    let text = r#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"bkt"}]}"#;
+    let text = r#"{"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"bkt"},{"x-oss-signature-version":"OSS4-HMAC-SHA256"},{"x-oss-credential":"ak/20231216/cn-hangzhou/oss/aliyun_v4_request"},["eq","$X-OSS-Date","20231216T162057Z"]]}"#;
     let input = obj(
         r#"{"region":"cn-hangzhou","credentials":{"accessKeyId":"ak","accessKeySecret":"sk"}}"#,
     );
@@ -398,6 +398,35 @@ fn post_policy_signs_exact_text_and_builder_adds_conditions() {
         Some("20231216T162057Z")
     );
     assert_eq!(s(&fields, "x-oss-signature"), s(&out, "signature"));
+    // Regression (review): a policy OSS refuses for lacking (or contradicting) a signing field's
+    // condition was signed; the message gives the condition to write.
+    for (from, to, says) in [
+        (
+            r#",["eq","$X-OSS-Date","20231216T162057Z"]"#,
+            "",
+            r#"needs the condition {"x-oss-date": "20231216T162057Z"}"#,
+        ),
+        (
+            r#"{"x-oss-signature-version":"OSS4-HMAC-SHA256"},"#,
+            "",
+            r#"needs the condition {"x-oss-signature-version": "OSS4-HMAC-SHA256"}"#,
+        ),
+        (
+            "ak/20231216/cn-hangzhou",
+            "ak/20231216/cn-shanghai",
+            r#"needs the condition {"x-oss-credential": "ak/20231216/cn-hangzhou/oss/aliyun_v4_request"}"#,
+        ),
+    ] {
+        set(
+            &input,
+            "policy",
+            &JsValue::from_str(&text.replace(from, to)),
+        );
+        let e = err_of(sign_post_policy(&input));
+        assert_eq!(s(&e, "field").as_deref(), Some("policy"), "{says}");
+        let m = s(&e, "message").unwrap_or_default();
+        assert!(m.contains(says), "{m}");
+    }
 
     let b = obj(
         r#"{"region":"cn-hangzhou","bucket":"bkt","endpoint":"http://localhost:9000","expiresInSecs":600,

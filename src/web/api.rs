@@ -11,6 +11,7 @@ use crate::prelude::*;
 use crate::signer::{
     self, ContentTypeCondition, KeyCondition, PostPolicy, Request, RequestParts, SigningKeyCache,
 };
+use crate::text::cat;
 use crate::time::UnixTime;
 use wasm_bindgen::prelude::*;
 
@@ -103,7 +104,11 @@ export interface PresignedUrl {
 
 export interface SignPostPolicyInput {
   /** The policy: an object (serialised once with JSON.stringify) or the exact JSON text to sign.
-   *  Either must be a JSON object with an `expiration` string and a `conditions` array. */
+   *  Either must be a JSON object with an `expiration` string and a `conditions` array, whose
+   *  conditions require the form's `x-oss-signature-version`, `x-oss-credential` and
+   *  `x-oss-date` exactly (`{"x-oss-date": "20240520T090910Z"}` or `["eq", "$x-oss-date", …]`),
+   *  as OSS does: a policy that lacks or contradicts one is refused (InvalidArgument, field
+   *  "policy", the message giving the condition to write). `buildPostPolicy` adds them. */
   policy: object | string;
   region: string;
   /** OSS on CloudBox: sign for this CloudBox ID with product "oss-cloudbox". */
@@ -136,9 +141,12 @@ export interface BuildPostPolicyInput extends OssLocation {
   minBytes?: number;
   maxBytes?: number;
   /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq" and is also
-   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. */
+   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. With several, append
+   *  the file's `Content-Type` field to the form yourself (OSS checks the field, not the file
+   *  part's type). */
   contentTypes?: string[];
-  /** Content-Type prefix, e.g. "image/" (not with contentTypes). */
+  /** Content-Type prefix, e.g. "image/" (not with contentTypes); append the file's
+   *  `Content-Type` field to the form yourself. */
   contentTypePrefix?: string;
   /** 200, 201 or 204; also put in `fields.success_action_status`. */
   successActionStatus?: 200 | 201 | 204;
@@ -302,6 +310,24 @@ fn sign_policy(packed: &str) -> Result<JsValue> {
     let now = super::fast::sign_time(it.next())?;
     let sig =
         with_keys(|keys| signer::sign_post_policy(text, &creds, &region, product, now, keys))?;
+    // OSS refuses a V4 form whose policy does not require its x-oss-signature-version,
+    // x-oss-credential and x-oss-date exactly: say so now, with the condition to write.
+    for (name, value) in sig.fields.get(1..4).unwrap_or_default() {
+        if it.optional() != Some(value.as_str()) {
+            return Err(Error::invalid(
+                "policy",
+                cat(&[
+                    "needs the condition {\"",
+                    name,
+                    "\": \"",
+                    value,
+                    "\"}: OSS refuses a V4 form whose policy lacks it or requires another value \
+                     (buildPostPolicy adds it; sign with the signTime, region and credentials \
+                     the policy was written for)",
+                ]),
+            ));
+        }
+    }
     Ok(post_result(&sig, "", "", "", None))
 }
 

@@ -144,9 +144,12 @@ export interface CreatePostPolicyOptions {
   minBytes?: number;
   maxBytes?: number;
   /** Allowed Content-Type values (`["in","$content-type",[…]]`); one value means "eq" and is also
-   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. */
+   *  put in `fields["Content-Type"]`. Each a MIME type in printable ASCII. With several, append
+   *  the file's `Content-Type` field to the form yourself (OSS checks the field, not the file
+   *  part's type). */
   contentTypes?: string[];
-  /** Content-Type prefix, e.g. "image/" (not with contentTypes). */
+  /** Content-Type prefix, e.g. "image/" (not with contentTypes); append the file's
+   *  `Content-Type` field to the form yourself. */
   contentTypePrefix?: string;
   /** Default 900; capped at the credentials' expiry. */
   expiresInSecs?: number;

@@ -572,15 +572,38 @@ class Raw extends Fields {
 }
 
 /** `signPostPolicy(input)` packed: policy text, region, cloudBoxId?, bucket?, id, secret,
- *  token?, time. */
+ *  token?, time, then what the policy requires of the signing fields (`signingConditions`). */
 export function packSignPolicy(o) {
   return checked(() => {
     const f = Raw.root(o, ['policy', 'region', 'cloudBoxId', 'bucket', 'credentials', 'signTime'], 'signPostPolicy');
-    const text = policyOf(f.get('policy'));
+    const [text, conditions] = policyOf(f.get('policy'));
     const region = f.str('region');
     const [cloudBox, bucket] = f.at(0, () => [f.opt('cloudBoxId'), f.opt('bucket')], ['', '']);
     const creds = f.at(1, () => f.credentials('credentials'), ['', '', '']);
-    return f.pack([text, region, cloudBox, bucket, ...creds, f.at(2, () => f.rawSignTime(), '0')]);
+    return f.pack([text, region, cloudBox, bucket, ...creds, f.at(2, () => f.rawSignTime(), '0'), ...signingConditions(conditions)]);
+  });
+}
+
+/**
+ * The value the policy's conditions require of each V4 signing field OSS needs them to name
+ * (`{"name": value}` or `["eq", "$name", value]`, the name in any case): `'=' + value`, or `''`
+ * when none names it. Compared in wasm with the fields it signs.
+ */
+function signingConditions(conditions) {
+  return ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date'].map((name) => {
+    for (const c of conditions) {
+      let v;
+      if (Array.isArray(c)) {
+        if (String(c[0]).toLowerCase() !== 'eq' || String(c[1]).toLowerCase() !== `$${name}`) continue;
+        v = c[2];
+      } else if (c !== null && typeof c === 'object') {
+        const k = Object.keys(c).find((k) => k.toLowerCase() === name);
+        if (k === undefined) continue;
+        v = c[k];
+      } else continue;
+      return `=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+    }
+    return '';
   });
 }
 
@@ -665,7 +688,7 @@ function policyOf(policy) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('must be a JSON object with expiration and conditions');
   if (typeof v.expiration !== 'string') throw bad('needs an "expiration" string (ISO 8601, UTC)');
   if (!Array.isArray(v.conditions)) throw bad('needs a "conditions" array');
-  return text;
+  return [text, v.conditions];
 }
 
 /** `{url, headers}` (and `expiresAt` unless `expiresMs` is NaN) of `url NUL (name NUL value NUL)*`. */
