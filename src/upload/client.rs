@@ -470,6 +470,9 @@ impl<S: CredentialSource> Client<S> {
                             _ => diagnose::diagnose_server_signed(&se, None),
                         });
                     }
+                    if signed_by_us {
+                        diagnose::wrong_region(&mut se, self.cfg.signing().0.as_str());
+                    }
                     if se.code == "RequestTimeTooSkewed" {
                         se.diagnosis = Some(String::from(
                             "this device's clock is off and OSS did not say its time (no readable Date or ServerTime)",

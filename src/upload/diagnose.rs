@@ -180,6 +180,23 @@ pub fn diagnose_server_signed(err: &ServiceError, sent_content_type: Option<&str
     }
 }
 
+/// OSS's `InvalidArgument` for a request signed for another region than the bucket's ("The
+/// signing region in credential is invalid.", EC 0002-00000715) says nothing of the region
+/// signed: names it, and what to give instead.
+#[inline(never)] // one copy for every transport the request loop is built for
+pub fn wrong_region(se: &mut ServiceError, region: &str) {
+    if se.code == "InvalidArgument"
+        && (se.ec.as_deref() == Some("0002-00000715") || se.message.contains("signing region"))
+    {
+        se.diagnosis = Some(crate::text::cat(&[
+            "the request was signed for region ",
+            region,
+            ", and the bucket is in another: give the bucket's region (the oss-REGION of its \
+             endpoint)",
+        ]));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,8 @@ export interface SignRequestInput extends OssLocation {
   credentials: OssCredentials;
   /** Signing time; defaults to now. */
   signTime?: Date;
+  /** Not used by `signRequest`; accepted so that one input can serve `presignUrl` too. */
+  expiresInSecs?: number;
 }
 
 export interface SignedRequest {

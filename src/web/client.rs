@@ -117,6 +117,11 @@ export interface UploadResult {
    *  parameter or `x-oss-callback` header): what your server answered OSS's callback. A callback
    *  that fails is an OssError `CallbackFailed` (status 203): the object is stored all the same. */
   callbackResponse?: string;
+  /** `putObject` of a body at or over `multipartThreshold` (a multipart upload): its uploadId. */
+  uploadId?: string;
+  /** With `uploadId`: the number of parts, and those an earlier attempt had stored (resume). */
+  parts?: number;
+  partsReused?: number;
 }
 
 export interface PresignOptions {
@@ -479,7 +484,8 @@ impl OssClient {
         })
     }
 
-    /// Uploads `body` to `key` with PutObject.
+    /// Uploads `body` to `key` with PutObject; a File or Blob of `multipartThreshold` bytes or
+    /// more goes up as a multipart upload (its result then has `uploadId` and `parts` too).
     #[wasm_bindgen(js_name = putObject, unchecked_return_type = "UploadResult")]
     pub async fn put_object(
         &self,

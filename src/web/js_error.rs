@@ -9,7 +9,7 @@ const TS_ERROR: &str = r#"
 /** Every error thrown or rejected by this library. */
 export interface OssError extends Error {
   name: "OssError";
-  /** Stable code: "InvalidArgument", "InvalidState" (a freed object), "CredentialProviderError", "CredentialsExpired", "NetworkError",
+  /** Stable code: "InvalidArgument", "InvalidState" (a freed object), "CredentialProviderError", "NetworkError",
    *  "RequestAborted", "InvalidResponse", "SignedUrlExpired", "CrcMismatch", "CorsExposeHeadersMissing", "UploadPaused",
    *  or the OSS error code ("SignatureDoesNotMatch", "NoSuchUpload", …). */
   code: string;

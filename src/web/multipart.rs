@@ -63,7 +63,9 @@ export interface MultipartUploadOptions {
   /** Bytes per part: 102400 (100 KB) to 5 GiB. Default 8 MiB, more when the file needs over 10,000 parts.
    *  A resumed upload keeps the part size it started with. */
   partSize?: number;
-  /** Parts in flight (1 to 32, default 4). Memory used is about concurrency × partSize at most. */
+  /** Parts in flight (1 to 32, default 4). The parts in flight are read into memory
+   *  (concurrency × partSize); the browser's own buffers come on top (README, "Size and
+   *  benchmarks", measures a whole upload). */
   concurrency?: number;
   contentType?: string;
   /** As for putObject, except Content-MD5 (each part is checked by CRC64 instead). */
@@ -253,6 +255,44 @@ const MULTIPART_OPTIONS: [&str; 8] = [
     "verifyCrc64",
     "checkpoint",
 ];
+
+/// The claim of a `multipartUpload` / `putObject` call ([`Claim`]): on the upload it resumes, or
+/// on the file and key of a new one, taken with no await since the checkpoint was picked.
+fn claim_call(
+    api: &str,
+    key: &str,
+    fp: &Fingerprint,
+    resume: Option<&Checkpoint>,
+) -> Result<Option<Claim>> {
+    // Claimed with no await in between: a second call (a double click) cannot pick the same
+    // checkpoint and send every part again; it is refused, naming the upload it repeats.
+    Ok(match resume {
+        Some(cp) if api != "resume" => Some(Claim::take(&cp.upload_id).ok_or_else(|| {
+            Error::invalid(
+                "file",
+                crate::text::cat(&[
+                    "is already being uploaded to this key in this page (uploadId ",
+                    &cp.upload_id,
+                    "): await that upload, or pause it first",
+                ]),
+            )
+        })?),
+        // A new upload: the file and key are claimed until its run ends, so a second call
+        // made before the first has an uploadId (a double click) does not upload it twice.
+        None if api != "resume" => {
+            // Name and size tell a double click's file apart from another file well enough.
+            let size = fp.size.to_string();
+            let id = crate::text::cat(&["\0", key, "\0", &fp.name, "\0", &size]);
+            Some(Claim::take(&id).ok_or_else(|| {
+                Error::invalid(
+                    "file",
+                    "is already being uploaded to this key in this page: await that upload, or pause it first",
+                )
+            })?)
+        }
+        _ => None,
+    })
+}
 
 fn remember(upload_id: &str, job: &Rc<Job>) {
     forget(upload_id);
@@ -1253,21 +1293,7 @@ impl OssClient {
         // The object's Content-Type was fixed by InitiateMultipartUpload: a call asking for
         // another one starts a new upload rather than silently keep the old type.
         let resume = resume.filter(|cp| api == "resume" || cp.content_type == content_type);
-        // Claimed with no await in between: a second call (a double click) cannot pick the same
-        // checkpoint and send every part again; it is refused, naming the upload it repeats.
-        let claim = match &resume {
-            Some(cp) if api != "resume" => Some(Claim::take(&cp.upload_id).ok_or_else(|| {
-                Error::invalid(
-                    "file",
-                    crate::text::cat(&[
-                        "is already being uploaded to this key in this page (uploadId ",
-                        &cp.upload_id,
-                        "): await that upload, or pause it first",
-                    ]),
-                )
-            })?),
-            _ => None,
-        };
+        let claim = claim_call(api, &key, &fp, resume.as_ref())?;
         let job = Rc::new(Job {
             key,
             file: blob,

@@ -450,7 +450,11 @@ impl Shared {
             }
         });
         channel.set_onmessage(on_message.as_ref());
-        let presence = format!("{key}#tab#{}", js_sys::Math::random());
+        // A random integer: formatting the f64 itself would link Rust's float printing (~5 KB
+        // gzip of wasm) for this name alone.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let id = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let presence = format!("{key}#tab#{id}");
         hold_forever(&presence);
         Some(Self {
             inner,

@@ -130,6 +130,13 @@ test('x-oss-forbid-overwrite: a lost answer is not FileAlreadyExists when the ob
   assert.equal((await emu.object('forbid/theirs.txt')).size, 'theirs'.length);
 });
 
+test("wrong region: OSS's InvalidArgument with a diagnosis naming the region signed", async () => {
+  const r = await inPage(page, () => window.mk({ region: 'cn-shanghai' }).putObject('region/x.txt', 'x'));
+  assert.equal(r.ok, false);
+  assert.deepEqual([r.error.code, r.error.status, r.error.field], ['InvalidArgument', 400, undefined]);
+  assert.match(r.error.diagnosis, /signed for region cn-shanghai/);
+});
+
 test('abort during a retry backoff: RequestAborted at once, not after the backoff', async () => {
   await emu.admin('faults', 'POST', { method: 'PUT', path: '/backoff/', status: 503, code: 'ServiceUnavailable', times: 5 });
   const r = await inPage(page, async (lib, endpoint) => {

@@ -227,6 +227,31 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   assert.ok(sent >= 10 && sent <= 14, `UploadPart requests: ${sent}`);
 });
 
+// Regression (review): two multipartUpload calls of one file and key in the same tick (a double
+// click) each initiated an upload and sent every part.
+test('a second multipartUpload of the same file and key before the first has an uploadId is refused', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/double-click.bin';
+  const puts = await counter({ method: 'PUT', path: 'uploadId=' }, 100);
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(6);
+    const opts = { partSize: 1 << 20, checkpoint: false };
+    const first = oss.multipartUpload(key, file, opts);
+    const second = await oss.multipartUpload(key, file, opts).then(() => 'resolved', (e) => ({ code: e.code, field: e.field, message: e.message }));
+    const done = await first;
+    // Once it has ended, the same call is an upload again.
+    const again = await oss.multipartUpload(key, file, opts).then((o) => o.parts, (e) => e.code);
+    return { second, parts: done.parts, again };
+  }, key);
+  const sent = await puts();
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.deepEqual([r.value.second.code, r.value.second.field], ['InvalidArgument', 'file'], JSON.stringify(r.value.second));
+  assert.match(r.value.second.message, /already being uploaded to this key/);
+  assert.deepEqual([r.value.parts, r.value.again], [6, 6]);
+  assert.equal(sent, 12, `UploadPart requests: ${sent}`);
+});
+
 // Two tabs of one site share the checkpoints (IndexedDB): while a tab runs an upload, another
 // must not resume it (each would send every remaining part, and one of them would fail at
 // CompleteMultipartUpload). The run holds a Web Lock named after its uploadId.

@@ -311,6 +311,33 @@ fn forbid_overwrite_conflict_reads_the_object_it_may_have_stored() {
     assert_eq!((e.code(), t.count("HEAD")), ("FileAlreadyExists", 0));
 }
 
+// Review: OSS's answer to a wrong region is an InvalidArgument of its own, without a word
+// about which region was signed.
+#[test]
+fn wrong_region_is_diagnosed() {
+    let clock = ManualClock::at(T0);
+    let c = client(&clock, 900_000);
+    let t = FakeTransport::new(
+        &clock,
+        Box::new(|_, now| {
+            Ok(oss_error(
+                400,
+                "InvalidArgument",
+                "<EC>0002-00000715</EC>",
+                now,
+            ))
+        }),
+    );
+    let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
+    let Error::Service(se) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(se.status, 400);
+    let d = se.diagnosis.unwrap_or_default();
+    assert!(d.contains("signed for region cn-hangzhou"), "{d}");
+    assert_eq!(t.count("PUT"), 1);
+}
+
 #[test]
 fn abort_is_not_retried() {
     let clock = ManualClock::at(T0);

@@ -12,6 +12,8 @@ export async function demo(file: File, signal: AbortSignal): Promise<void> {
   const fromFn = new OssClient({ region: 'cn-hangzhou', bucket: 'b', credentials: async () => ({ accessKeyId: 'a', accessKeySecret: 's', securityToken: 't', expiration: '2030-01-01T00:00:00Z' }) });
   const put: UploadResult = await oss.putObject('k', file, { contentType: 'image/png', headers: { 'x-oss-meta-a': '1' }, signal, onProgress: (p) => console.log(p.loaded / p.total) });
   const etag: string | undefined = put.etag;
+  const partsOf: number | undefined = put.parts; // set when putObject went multipart
+  const idOf: string | undefined = put.uploadId;
   await oss.putObject('k', new Uint8Array([1]));
   await oss.putObject('k', 'text');
   await oss.putObject('k', new ArrayBuffer(1));
@@ -41,7 +43,7 @@ export async function demo(file: File, signal: AbortSignal): Promise<void> {
   await oss.presignUrl('k', { method: 'DELETE' });
   // @ts-expect-error credentials are required
   new OssClient({ region: 'cn-hangzhou', bucket: 'b' });
-  console.log(etag, when, capped, n);
+  console.log(etag, when, capped, n, partsOf, idOf);
 }
 
 export function signer(): void {
