@@ -192,8 +192,8 @@ impl Sha256 {
         if self.buf_len > 0 {
             let take = (64 - self.buf_len).min(data.len());
             let (head, rest) = data.split_at(take);
-            if let Some(dst) = self.buf.get_mut(self.buf_len..self.buf_len + take) {
-                dst.copy_from_slice(head);
+            if let Some(dst) = self.buf.get_mut(self.buf_len..) {
+                copy(dst, head);
             }
             self.buf_len += take;
             data = rest;
@@ -207,13 +207,11 @@ impl Sha256 {
         let mut blocks = data.chunks_exact(64);
         for block in &mut blocks {
             let mut b = [0u8; 64];
-            b.copy_from_slice(block);
+            copy(&mut b, block);
             compress(&mut self.state, &b);
         }
         let rest = blocks.remainder();
-        if let Some(dst) = self.buf.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
+        copy(&mut self.buf, rest);
         self.buf_len = rest.len();
     }
 
@@ -223,15 +221,15 @@ impl Sha256 {
         pad[0] = 0x80;
         // Pad to 56 mod 64, then the length in bits, big-endian.
         let zeros = (119 - self.buf_len) % 64;
-        if let Some(tail) = pad.get_mut(zeros + 1..zeros + 9) {
-            tail.copy_from_slice(&bits.to_be_bytes());
+        if let Some(tail) = pad.get_mut(zeros + 1..) {
+            copy(tail, &bits.to_be_bytes());
         }
         let len = self.len;
         self.update(pad.get(..zeros + 9).unwrap_or_default());
         self.len = len;
         let mut out = [0u8; 32];
         for (bytes, word) in out.chunks_exact_mut(4).zip(self.state) {
-            bytes.copy_from_slice(&word.to_be_bytes());
+            copy(bytes, &word.to_be_bytes());
         }
         out
     }
@@ -241,6 +239,14 @@ impl Sha256 {
         let mut h = Self::new();
         h.update(data);
         h.finalize()
+    }
+}
+
+/// Copies `src` to the start of `dst`, as much as fits: `copy_from_slice` would check the
+/// lengths and link a panic message that formats them (`core::fmt` in the signing-only build).
+fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
     }
 }
 
@@ -255,11 +261,9 @@ impl HmacSha256 {
     pub(crate) fn new(key: &[u8]) -> Self {
         let mut block = [0u8; 64];
         if key.len() > 64 {
-            if let Some(dst) = block.get_mut(..32) {
-                dst.copy_from_slice(&Sha256::digest(key));
-            }
-        } else if let Some(dst) = block.get_mut(..key.len()) {
-            dst.copy_from_slice(key);
+            copy(&mut block, &Sha256::digest(key));
+        } else {
+            copy(&mut block, key);
         }
         let mut inner = Sha256::new();
         let mut outer = Sha256::new();
