@@ -339,9 +339,9 @@ impl CredentialCache {
             let mut m =
                 String::from("the credential endpoint returned credentials that expire at ");
             push_iso(&mut m, expires);
-            m.push_str(", which is already past by this device's clock (");
+            m.push_str(", which is already past (it is ");
             push_iso(&mut m, now);
-            m.push_str("): check the endpoint's DurationSeconds, or the clocks");
+            m.push_str(" by this device's clock, corrected by OSS's time once known): check the endpoint's DurationSeconds, or the clocks");
             return Err(Error::CredentialProvider(m));
         }
         let mut st = self.state.borrow_mut();

@@ -136,6 +136,14 @@ impl Credentials {
             }
             _ => None,
         };
+        // Temporary keys are useless without their token: OSS would answer every request with
+        // a bare InvalidSecurityToken.
+        if security_token.is_none() && id.starts_with("STS.") {
+            return Err(Error::invalid(
+                "credentials.securityToken",
+                "is required with an STS AccessKeyId (STS.…): pass the SecurityToken that came with it",
+            ));
+        }
         Ok(Self {
             access_key_id: id.to_owned(),
             access_key_secret: AccessKeySecret::new(secret),
@@ -147,6 +155,19 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Review: an STS AccessKeyId without its token was accepted, and OSS answered every request
+    // with a bare InvalidSecurityToken.
+    #[test]
+    fn an_sts_access_key_id_needs_its_token() {
+        for token in [None, Some(String::new())] {
+            let e = Credentials::new("STS.abc", "s", token).unwrap_err();
+            assert_eq!(e.field(), Some("credentials.securityToken"));
+            assert!(e.to_string().contains("STS AccessKeyId"), "{e}");
+        }
+        assert!(Credentials::new("STS.abc", "s", Some("t".into())).is_ok());
+        assert!(Credentials::new("LTAIabc", "s", None).is_ok());
+    }
 
     /// Regression (review): a secret with a line end was signed as is (every request a 403).
     #[test]

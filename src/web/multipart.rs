@@ -1041,7 +1041,7 @@ impl OssClient {
         let Some(file) = file else {
             return Err(Error::invalid(
                 "file",
-                "is required to resume an upload not started in this page",
+                "is required to resume an upload this page does not hold (one started elsewhere or before a reload; an upload that completed or was aborted cannot be resumed)",
             )
             .into());
         };

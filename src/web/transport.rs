@@ -373,7 +373,7 @@ impl Transport for WebTransport {
     }
 
     /// A retry's backoff, ended early by the caller's signal (the next `send` then rejects with
-    /// RequestAborted): an abort must not wait out a backoff of up to `maxDelayMs`.
+    /// RequestAborted): an abort must not wait out a backoff of up to 10 s.
     async fn sleep(&self, ms: u32) {
         let Some(signal) = &self.signal else {
             return sleep_ms(ms).await;

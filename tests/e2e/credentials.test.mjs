@@ -112,8 +112,10 @@ test('malformed credential responses name the missing field and never echo a sec
       async () => ({ accessKeyId: 'STS.x', securityToken: 'TOKEN-SECRET-1' }),
       async () => ({ data: { AccessKeyId: 'STS.x', AccessKeySecret: 'SECRET-2', Expiration: 'soon' } }),
       async () => '{"AccessKeyId":"STS.x","AccessKeySecret":"SECRET-3"',
-      async () => ({ accessKeyId: 'STS.x', accessKeySecret: 'SECRET-4', expiration: '2001-01-01T00:00:00Z' }),
+      async () => ({ accessKeyId: 'STS.x', accessKeySecret: 'SECRET-4', securityToken: 'TOKEN-SECRET-4', expiration: '2001-01-01T00:00:00Z' }),
       async () => { throw new Error('app server down'); },
+      // Temporary keys without their token (OSS would answer InvalidSecurityToken to each request).
+      async () => ({ accessKeyId: 'STS.x', accessKeySecret: 'SECRET-6', expiration: '2099-01-01T00:00:00Z' }),
     ];
     for (const credentials of providers) {
       const c = new lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials, retry: { maxAttempts: 1 } });
@@ -122,7 +124,8 @@ test('malformed credential responses name the missing field and never echo a sec
     return errors;
   }, emu.endpoint);
   assert.ok(r.ok, JSON.stringify(r.error));
-  const want = [/no accessKeySecret|no AccessKeySecret/, /data\.Expiration/, /not valid JSON/, /already past/, /app server down/];
+  const want = [/no accessKeySecret|no AccessKeySecret/, /data\.Expiration/, /not valid JSON/, /already past/, /app server down/,
+    /securityToken is unusable: is required with an STS AccessKeyId/];
   for (const [i, e] of r.value.entries()) {
     assert.equal(e.code, 'CredentialProviderError', JSON.stringify(e));
     assert.equal(e.name, 'OssError');
