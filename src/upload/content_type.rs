@@ -142,11 +142,15 @@ const ALLOWED: &[&str] = &[
 pub fn upload_headers(headers: Vec<(String, String)>) -> Result<UploadHeaders> {
     let mut out = Vec::with_capacity(headers.len());
     let mut content_type = None;
+    let mut meta_bytes = 0usize;
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
         if lower == "content-type" {
             content_type = Some(value);
             continue;
+        }
+        if let Some(suffix) = lower.strip_prefix("x-oss-meta-") {
+            meta_bytes = meta_bytes.saturating_add(suffix.len() + value.len());
         }
         if !(lower.starts_with("x-oss-meta-") || ALLOWED.contains(&lower.as_str())) {
             let mut f = String::from("headers.");
@@ -158,8 +162,19 @@ pub fn upload_headers(headers: Vec<(String, String)>) -> Result<UploadHeaders> {
         }
         out.push((name, value));
     }
+    // OSS's limit on an object's user metadata (counted here without the x-oss-meta- prefixes,
+    // so nothing OSS takes is refused).
+    if meta_bytes > META_LIMIT {
+        let mut m = String::from("x-oss-meta-* total ");
+        m.push_str(&meta_bytes.to_string());
+        m.push_str(" bytes of names and values, over OSS's limit of 8 KB for an object's metadata");
+        return Err(Error::invalid("headers", m));
+    }
     Ok((out, content_type))
 }
+
+/// Bytes of user metadata OSS stores with an object at most.
+const META_LIMIT: usize = 8 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -210,6 +225,16 @@ mod tests {
         );
         assert_eq!(resolve(Some("a/b\n"), None, "a").unwrap(), "a/b");
         assert!(resolve(Some("a/\u{e9}"), None, "a").is_err());
+    }
+
+    // Review: metadata over OSS's 8 KB limit was sent, for OSS to refuse after the upload.
+    #[test]
+    fn user_metadata_over_8_kb_is_refused() {
+        let meta = |n: usize| vec![("x-oss-meta-a".to_owned(), "v".repeat(n))];
+        assert!(upload_headers(meta(8191)).is_ok());
+        let e = upload_headers(meta(8192)).unwrap_err();
+        assert_eq!(e.field(), Some("headers"));
+        assert!(e.to_string().contains("8193 bytes"), "{e}");
     }
 
     #[test]

@@ -286,6 +286,7 @@ const ROWS = [
   ['putObject', 'key with LF', IA, 'key', (lib, T) => T.mk().putObject('a\nb.txt', 'x')],
   ['putObject', 'key a number', IA, 'key', (lib, T) => T.mk().putObject(42, 'x')],
   ['putObject', 'key null', IA, 'key', (lib, T) => T.mk().putObject(null, 'x')],
+  ['putObject', 'x-oss-meta-* over 8 KB in total', IA, 'headers', (lib, T) => T.mk().putObject('k.txt', 'x', { headers: { 'x-oss-meta-a': 'v'.repeat(5000), 'x-oss-meta-b': 'v'.repeat(5000) } })],
   ['putObject', 'key undefined', IA, 'key', (lib, T) => T.mk().putObject(undefined, 'x')],
   ['putObject', 'key an object claiming length 4e9', IA, 'key', (lib, T) => T.mk().putObject({ length: 4e9, charCodeAt: () => 97, slice: () => '' }, 'x')],
   ['putObject', 'body a number', IA, 'body', (lib, T) => T.mk().putObject('k.txt', 42)],
