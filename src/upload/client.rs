@@ -770,11 +770,15 @@ pub async fn upload_to_signed_url<T: Transport>(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.clone());
+    let callback = signed::has_callback(url, &headers);
     let client = Standalone { clock, retry };
+    // A lost answer may hide a stored object whose callback already reached the app's server:
+    // sent again, it would call the server twice. Such a request is not retried on a network
+    // error (5xx and 429 answers, which stored nothing, still are).
     let resp = client
         .run(
             t,
-            true,
+            !callback,
             || HttpRequest {
                 method: "PUT".to_owned(),
                 url: url.to_owned(),
@@ -789,7 +793,6 @@ pub async fn upload_to_signed_url<T: Transport>(
         .ok_or_else(|| cors_hidden("ETag", "the upload"))?;
     let base = url.split('?').next().unwrap_or(url).to_owned();
     let path = signed::object_path(url, bucket_url);
-    let callback = signed::has_callback(url, &headers);
     Ok(UploadOutput {
         callback_response: callback_response(&resp, callback),
         key: crate::encode::uri_decode(&path).unwrap_or(path),
@@ -815,11 +818,16 @@ pub async fn post_with_server_signature<T: Transport>(
         .first()
         .map(|(_, k)| k.clone())
         .unwrap_or_default();
+    let callback = form
+        .fields
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("callback"));
     let client = Standalone { clock, retry };
+    // Not retried on a network error when it carries a callback (as `upload_to_signed_url`).
     let resp = client
         .run(
             t,
-            true,
+            !callback,
             || HttpRequest {
                 method: "POST".to_owned(),
                 url: form.url.clone(),
@@ -831,10 +839,6 @@ pub async fn post_with_server_signature<T: Transport>(
         .await?;
     let mut url = form.url.clone();
     crate::encode::uri_encode_into(&mut url, &key, true);
-    let callback = form
-        .fields
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("callback"));
     Ok(post_output(&resp, key, url, callback))
 }
 

@@ -672,6 +672,32 @@ fn server_signed_mismatch_names_the_content_type() {
     );
 }
 
+// Regression (review): a signed URL carrying an upload callback was sent again after a lost
+// answer, so a callback that had reached the app's server reached it twice. Without a callback
+// the lost answer is retried as before.
+#[test]
+fn signed_url_with_a_callback_is_not_resent_after_a_lost_answer() {
+    let clock = ManualClock::at(T0);
+    let skew = SkewClock::new();
+    let lose_first = || -> crate::upload::testing::Handler {
+        let lost = Cell::new(true);
+        Box::new(move |_, now| {
+            if lost.replace(false) {
+                Err(Error::Network("reset".into()))
+            } else {
+                Ok(ok(now))
+            }
+        })
+    };
+    let url = url_signed_at(T0 / 1000, 900);
+    let t = FakeTransport::new(&clock, lose_first());
+    let e = put_signed(&clock, &t, &skew, &format!("{url}&callback=eyJ9")).unwrap_err();
+    assert_eq!((e.code(), t.count("PUT")), ("NetworkError", 1));
+    let t = FakeTransport::new(&clock, lose_first());
+    put_signed(&clock, &t, &skew, &url).unwrap();
+    assert_eq!(t.count("PUT"), 2);
+}
+
 #[test]
 fn crc_and_cors_helpers() {
     assert!(verify_crc64(5, Some("5")).is_ok());
@@ -796,6 +822,32 @@ fn server_post_with_a_callback_reports_its_answer_and_its_failure() {
     assert!(e.to_string().contains("the object was stored"), "{e}");
     assert!(!e.is_retryable());
     assert_eq!(t.sent.borrow().len(), 2, "a failed callback is not retried");
+    // Regression (review): a lost answer was retried, and a callback that had reached the
+    // app's server would reach it twice.
+    let lost = Rc::new(Cell::new(true));
+    let lost2 = Rc::clone(&lost);
+    let t2 = FakeTransport::new(
+        &clock,
+        Box::new(move |_, now| {
+            if lost2.replace(false) {
+                Err(Error::Network("reset".into()))
+            } else {
+                Ok(ok(now))
+            }
+        }),
+    );
+    let e = run_one(
+        &clock,
+        post_with_server_signature(
+            &t2,
+            &skew,
+            RetryPolicy::default(),
+            &form,
+            Rc::new(b"x".to_vec()),
+        ),
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), t2.sent.borrow().len()), ("NetworkError", 1));
     // Without a callback, a body is no callback answer.
     fail.set(false);
     form.fields.retain(|(k, _)| k != "callback");
