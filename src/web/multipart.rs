@@ -935,7 +935,8 @@ impl OssClient {
     /// Resumes a paused or failed upload: in this page with just its uploadId, or after a
     /// reload with the same file (checked against the checkpoint's fingerprint). In this page,
     /// `signal`, `onProgress` and `concurrency` of `options` replace the upload's; its other
-    /// options were fixed when it started and are kept. Refused (InvalidArgument, field
+    /// options were fixed when it started: passed again they must be the same (a different
+    /// `partSize`, `contentType` or `verifyCrc64` is InvalidArgument). Refused (InvalidArgument, field
     /// `uploadId`) while the upload runs in this page or in another tab or window of the site.
     #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
     pub fn resume(
@@ -959,13 +960,45 @@ const PAUSE_SETTLE_MS: u32 = 10_000;
 
 /// The job of an in-page `resume(uploadId, undefined, options)`: `job` itself without options,
 /// else a copy with the new `onProgress`, `signal` and `concurrency`, put in its place so pause
-/// and abort find it. The other `multipartUpload` options (the same object may be passed again)
-/// are the upload's own, fixed when it started: kept. Unknown names are refused.
+/// and abort find it. The other `multipartUpload` options are the upload's own, fixed when it
+/// started: the same object may be passed again, but a different `partSize`, `contentType` or
+/// `verifyCrc64` is refused (`headers` and `checkpoint` are kept as they were). Unknown names are
+/// refused.
 fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Result<Rc<Job>> {
     let Some(o) = opts_of(options)? else {
         return Ok(Rc::clone(job));
     };
     o.only(&MULTIPART_OPTIONS, "resume")?;
+    // The options fixed when the upload started may be passed again, not changed.
+    let part_size = job
+        .last
+        .borrow()
+        .as_ref()
+        .map(|cp| cp.part_size)
+        .or(job.part_size);
+    #[allow(clippy::cast_sign_loss)]
+    let fixed = [
+        (
+            "partSize",
+            o.opt_int("partSize", 1, i64::MAX)?
+                .is_some_and(|n| Some(n as u64) != part_size),
+        ),
+        (
+            "contentType",
+            o.opt_string("contentType")?
+                .is_some_and(|t| t.trim_ascii() != job.content_type),
+        ),
+        (
+            "verifyCrc64",
+            o.get("verifyCrc64")?.is_some() && o.opt_bool("verifyCrc64")? != job.verify_crc64,
+        ),
+    ];
+    if let Some((name, _)) = fixed.iter().find(|(_, changed)| *changed) {
+        return Err(Error::invalid(
+            *name,
+            "was fixed when the upload started and cannot change on resume (pass the same value, or none)",
+        ));
+    }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let concurrency = o
         .opt_int("concurrency", 1, 32)?
