@@ -477,6 +477,17 @@ fn post_policy_without_the_signing_conditions_is_refused() {
             "",
             r#"needs the condition {"x-oss-signature-version": "OSS4-HMAC-SHA256"}"#,
         ),
+        // Two that disagree (OSS checks each), and an `eq` of four items (OSS wants three).
+        (
+            r#"{"bucket":"bkt"}"#,
+            r#"{"x-oss-date":"20990101T000000Z"}"#,
+            r#"needs the condition {"x-oss-date": "20231216T162057Z"}"#,
+        ),
+        (
+            r#""20231216T162057Z"]"#,
+            r#""20231216T162057Z","x"]"#,
+            r#"needs the condition {"x-oss-date": "20231216T162057Z"}"#,
+        ),
         (
             "ak/20231216/cn-hangzhou",
             "ak/20231216/cn-shanghai",

@@ -267,12 +267,37 @@ pub fn cors_hint(origin: &str, method: &str) -> String {
 }
 
 /// Whether the object `head` describes was stored at most `elapsed_ms` before the answer (by
-/// its `Date`, else `server_now_ms`), both headers' one-second resolution allowed for.
-fn stored_since(head: &HttpResponse, elapsed_ms: i64, server_now_ms: i64) -> bool {
+/// its `Date`, else `server_now_ms` when OSS's time is known), both headers' one-second
+/// resolution allowed for; `None` when that cannot be told.
+fn stored_since(head: &HttpResponse, elapsed_ms: i64, server_now_ms: Option<i64>) -> Option<bool> {
     let secs = |name| head.header(name).and_then(skew::parse_http_date);
-    let now_ms = secs("date").map_or(server_now_ms, |d| d.saturating_mul(1000));
-    secs("last-modified")
-        .is_some_and(|m| m.saturating_mul(1000).saturating_add(2000) >= now_ms - elapsed_ms)
+    let now_ms = secs("date")
+        .map(|d| d.saturating_mul(1000))
+        .or(server_now_ms)?;
+    let stored = secs("last-modified")?;
+    Some(stored.saturating_mul(1000).saturating_add(2000) >= now_ms - elapsed_ms)
+}
+
+/// Whether the object `head` describes has the Content-Type `sent`.
+fn same_type(head: &HttpResponse, sent: &str) -> bool {
+    head.header("content-type")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(sent.trim()))
+}
+
+/// `FileAlreadyExists` (of a PutObject with `x-oss-forbid-overwrite`) when the object at the key
+/// may be the upload's own, saying what kept that from being told.
+pub fn maybe_own(e: Error, why: &str) -> Error {
+    match e {
+        Error::Service(mut s) => {
+            s.diagnosis = Some(crate::text::cat(&[
+                "the object now at this key may be this upload's own (an answer lost, the \
+                 request resent), but ",
+                why,
+            ]));
+            Error::Service(s)
+        }
+        other => other,
+    }
 }
 
 /// Whether `e` is OSS's error `code`.
@@ -507,7 +532,7 @@ impl<S: CredentialSource> Client<S> {
     ) -> Result<UploadOutput> {
         let key = ObjectKey::new(&input.key)?;
         let mut headers = input.headers;
-        headers.push(("Content-Type".to_owned(), input.content_type));
+        headers.push(("Content-Type".to_owned(), input.content_type.clone()));
         let forbid = headers.iter().any(|(k, v)| {
             k.eq_ignore_ascii_case("x-oss-forbid-overwrite")
                 && v.trim().eq_ignore_ascii_case("true")
@@ -515,9 +540,11 @@ impl<S: CredentialSource> Client<S> {
         let req = self.request("PUT", key.as_str(), headers, Vec::new())?;
         let body = input.body;
         let mut first_sent_ms = None;
+        let mut attempts = 0u32;
         let result = self
             .exchange(t, true, true, &mut |creds, now| {
                 first_sent_ms.get_or_insert_with(|| t.now_ms());
+                attempts += 1;
                 let creds = creds.ok_or(Error::CredentialsExpired)?;
                 let mut keys = self.keys.borrow_mut();
                 let s = signer::sign_request(&req, creds, now, &mut keys);
@@ -532,27 +559,46 @@ impl<S: CredentialSource> Client<S> {
                 })
             })
             .await;
-        let (resp, unconfirmed) = match result {
-            Ok(resp) => (resp, None),
-            // The key is taken: by another upload, or by this one if an earlier attempt's answer
-            // was lost (a reset connection, a gateway's 5xx after the write; browsers resend a
-            // request whose reused connection closed without answer, unseen here). HeadObject
-            // tells: an object stored after the first attempt left is handed to the caller,
-            // who compares its CRC-64 with the body's.
-            Err(e) if forbid && is_code(&e, "FileAlreadyExists") => {
-                let elapsed = t.now_ms() - first_sent_ms.unwrap_or(0);
-                match self
-                    .send_signed(t, "HEAD", key.as_str(), Vec::new(), Vec::new(), None, true)
-                    .await
-                {
-                    Ok(head) if stored_since(&head, elapsed, self.clock.now_ms(t.now_ms())) => {
-                        (head, Some(Box::new(e)))
+        let (resp, unconfirmed) =
+            match result {
+                Ok(resp) => (resp, None),
+                // The key is taken: by another upload, or by this one if an earlier attempt's answer
+                // was lost (a reset connection, a gateway's 5xx after the write; browsers resend a
+                // request whose reused connection closed without answer, unseen here). HeadObject
+                // tells: an object of this Content-Type stored after the first attempt left is
+                // handed to the caller, who compares its CRC-64 with the body's.
+                Err(e) if forbid && is_code(&e, "FileAlreadyExists") => {
+                    let elapsed = t.now_ms() - first_sent_ms.unwrap_or(0);
+                    let retried = attempts > 1;
+                    match self
+                        .send_signed(t, "HEAD", key.as_str(), Vec::new(), Vec::new(), None, true)
+                        .await
+                    {
+                        Ok(head) => {
+                            match stored_since(&head, elapsed, self.clock.server_ms(t.now_ms())) {
+                                Some(true) if same_type(&head, &input.content_type) => {
+                                    (head, Some(Box::new(e)))
+                                }
+                                None if retried => return Err(maybe_own(
+                                    e,
+                                    "when it was stored could not be told (the bucket's CORS rule \
+                                 does not expose Date)",
+                                )),
+                                Some(_) | None => return Err(e),
+                            }
+                        }
+                        Err(Error::Aborted) => return Err(Error::Aborted),
+                        Err(_) if retried => {
+                            return Err(maybe_own(
+                                e,
+                                "HeadObject could not read it (it needs oss:GetObject)",
+                            ))
+                        }
+                        Err(_) => return Err(e),
                     }
-                    _ => return Err(e),
                 }
-            }
-            Err(e) => return Err(e),
-        };
+                Err(e) => return Err(e),
+            };
         let etag = resp
             .header("etag")
             .ok_or_else(|| cors_hidden("ETag", "PutObject"))?;

@@ -59,6 +59,11 @@ impl SkewClock {
         self.learned.get()
     }
 
+    /// Server time for a local reading once OSS's time is known (an offset learned).
+    pub fn server_ms(&self, local_ms: i64) -> Option<i64> {
+        self.is_learned().then(|| self.now_ms(local_ms))
+    }
+
     /// Server time for a local reading.
     pub fn now_ms(&self, local_ms: i64) -> i64 {
         local_ms.saturating_add(self.offset_ms.get())

@@ -34,7 +34,8 @@ const TS_CLIENT: &str = r#"
  *  `credentials` or `data`. Without an expiration they count as valid for 15 minutes.
  *  What a function throws rejects the upload with CredentialProviderError (its message quoted);
  *  the function is called again (and the error is `retryable`) only when it threw fetch's
- *  TypeError or an error whose `status` is 408, 429 or 5xx, never for "401 login required". */
+ *  TypeError or TimeoutError, axios's ERR_NETWORK, or an error whose `status` (or
+ *  `response.status`) is 408, 429 or 5xx, never for "401 login required". */
 export type OssCredentialSource =
   | string
   | { url: string; method?: "GET" | "POST" | "PUT"; headers?: Record<string, string>;
@@ -289,21 +290,13 @@ async fn check_crc(
     Ok(())
 }
 
-/// `FileAlreadyExists` after a retry when the object at the key could not be compared with the
-/// body (no CRC-64 on one side): it may be this upload's.
+/// `FileAlreadyExists` when the object at the key could not be compared with the body.
 fn unconfirmed(e: Error) -> Error {
-    match e {
-        Error::Service(mut s) => {
-            s.diagnosis = Some(String::from(
-                "the object now at this key was stored while this upload ran and may be its own \
-                 (an answer lost, the request resent), but could not be compared with the body: \
-                 verifyCrc64 is off, or the bucket's CORS rule does not expose \
-                 x-oss-hash-crc64ecma",
-            ));
-            Error::Service(s)
-        }
-        other => other,
-    }
+    core_client::maybe_own(
+        e,
+        "it could not be compared with the body: verifyCrc64 is off, or the bucket's CORS rule \
+         does not expose x-oss-hash-crc64ecma",
+    )
 }
 
 /// The JS result of an upload, after checking its CRC64 (or stopping the CRC task on failure).

@@ -591,19 +591,20 @@ export function packSignPolicy(o) {
  */
 function signingConditions(conditions) {
   return ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date'].map((name) => {
+    const values = new Set();
     for (const c of conditions) {
-      let v;
       if (Array.isArray(c)) {
         if (String(c[0]).toLowerCase() !== 'eq' || String(c[1]).toLowerCase() !== `$${name}`) continue;
-        v = c[2];
+        // OSS takes an `eq` of exactly three items.
+        values.add(c.length === 3 ? c[2] : c);
       } else if (c !== null && typeof c === 'object') {
-        const k = Object.keys(c).find((k) => k.toLowerCase() === name);
-        if (k === undefined) continue;
-        v = c[k];
-      } else continue;
-      return `=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+        for (const k of Object.keys(c)) if (k.toLowerCase().replace(/^\$/, '') === name) values.add(c[k]);
+      }
     }
-    return '';
+    // None, or two that disagree (OSS checks each): nothing the form's value can meet.
+    const [v] = values;
+    if (values.size !== 1) return values.size ? '=\0' : '';
+    return `=${typeof v === 'string' ? v : JSON.stringify(v)}`;
   });
 }
 

@@ -257,9 +257,11 @@ const MULTIPART_OPTIONS: [&str; 8] = [
 ];
 
 /// The claim of a `multipartUpload` / `putObject` call ([`Claim`]): on the upload it resumes, or
-/// on the file and key of a new one, taken with no await since the checkpoint was picked.
+/// on the file and object (bucket URL and key) of a new one, taken with no await since the
+/// checkpoint was picked.
 fn claim_call(
     api: &str,
+    bucket_url: &str,
     key: &str,
     fp: &Fingerprint,
     resume: Option<&Checkpoint>,
@@ -282,7 +284,7 @@ fn claim_call(
         None if api != "resume" => {
             // Name and size tell a double click's file apart from another file well enough.
             let size = fp.size.to_string();
-            let id = crate::text::cat(&["\0", key, "\0", &fp.name, "\0", &size]);
+            let id = crate::text::cat(&["\0", bucket_url, key, "\0", &fp.name, "\0", &size]);
             Some(Claim::take(&id).ok_or_else(|| {
                 Error::invalid(
                     "file",
@@ -1326,7 +1328,7 @@ impl OssClient {
         // The object's Content-Type was fixed by InitiateMultipartUpload: a call asking for
         // another one starts a new upload rather than silently keep the old type.
         let resume = resume.filter(|cp| api == "resume" || cp.content_type == content_type);
-        let claim = claim_call(api, &key, &fp, resume.as_ref())?;
+        let claim = claim_call(api, &self.core.bucket_url(), &key, &fp, resume.as_ref())?;
         let job = Rc::new(Job {
             key,
             file: blob,

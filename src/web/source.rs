@@ -194,16 +194,28 @@ impl FnSource {
 }
 
 /// Whether what a credentials function threw may pass on another call: fetch's `TypeError` (a
-/// network failure), or an error whose `status` is 408, 429 or 5xx. Anything else (the app's
+/// network failure) or `TimeoutError` (`AbortSignal.timeout`), axios's `ERR_NETWORK`, or an
+/// error whose `status` (or `response.status`) is 408, 429 or 5xx. Anything else (the app's
 /// "401 login required") is its answer: not called again, not `retryable`.
 fn may_pass(e: &JsValue) -> bool {
-    if e.is_instance_of::<js_sys::TypeError>() {
+    let get = |v: &JsValue, name: &str| Reflect::get(v, &JsValue::from_str(name)).ok();
+    let name = get(e, "name").and_then(|n| n.as_string());
+    let code = get(e, "code").and_then(|c| c.as_string());
+    if e.is_instance_of::<js_sys::TypeError>()
+        || name.as_deref() == Some("TimeoutError")
+        || code.as_deref() == Some("ERR_NETWORK")
+    {
         return true;
     }
+    let response = get(e, "response").filter(JsValue::is_object);
     #[allow(clippy::cast_possible_truncation)] // saturating; a fraction is no status anyway
-    let status = Reflect::get(e, &JsValue::from_str("status"))
-        .ok()
+    let status = get(e, "status")
         .and_then(|s| s.as_f64())
+        .or_else(|| {
+            response
+                .and_then(|r| get(&r, "status"))
+                .and_then(|s| s.as_f64())
+        })
         .map_or(0, |s| s as i64);
     status >= 500 || status == 429 || status == 408
 }

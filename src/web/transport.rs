@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Response headers read back (others are never needed; CORS may hide any of them).
-const READ_HEADERS: [&str; 8] = [
+const READ_HEADERS: [&str; 9] = [
     "etag",
     "x-oss-request-id",
     "x-oss-hash-crc64ecma",
@@ -26,6 +26,7 @@ const READ_HEADERS: [&str; 8] = [
     "age",
     // HeadObject's, for a FileAlreadyExists that may be this upload's own object.
     "last-modified",
+    "content-type",
 ];
 
 /// `Date.now()`.

@@ -83,6 +83,8 @@ test("a credentials function's own refusal is not retried; its network failure o
       plain: async () => { throw new Error('no session'); },
       offline: async () => { throw new TypeError('Failed to fetch'); },
       unavailable: async () => { throw Object.assign(new Error('app server busy'), { status: 503 }); },
+      timeout: async () => { throw new DOMException('signal timed out', 'TimeoutError'); },
+      axios: async () => { throw Object.assign(new Error('Request failed with status code 502'), { response: { status: 502 } }); },
     };
     for (const [name, fn] of Object.entries(cases)) {
       let calls = 0;
@@ -99,7 +101,7 @@ test("a credentials function's own refusal is not retried; its network failure o
     assert.deepEqual([v[name].calls, v[name].code, v[name].retryable], [1, 'CredentialProviderError', false], JSON.stringify(v[name]));
   }
   assert.match(v.refusal.message, /401 login required/);
-  for (const name of ['offline', 'unavailable']) {
+  for (const name of ['offline', 'unavailable', 'timeout', 'axios']) {
     assert.deepEqual([v[name].calls, v[name].code, v[name].retryable], [3, 'CredentialProviderError', true], JSON.stringify(v[name]));
   }
   assert.equal(await emu.object('never.txt'), undefined);

@@ -122,7 +122,7 @@ test('x-oss-forbid-overwrite: a lost answer is not FileAlreadyExists when the ob
   assert.match(file.etag ?? '', /^"/, JSON.stringify(file));
   // Stored but not comparable (verifyCrc64: false): FileAlreadyExists, saying it may be ours.
   assert.equal(unchecked.code, 'FileAlreadyExists', JSON.stringify(unchecked));
-  assert.match(unchecked.diagnosis, /may be its own/);
+  assert.match(unchecked.diagnosis, /may be this upload's own/);
   assert.equal((await emu.object('forbid/lost/unchecked.txt')).size, 'unchecked'.length);
   // Retried after a 503 into someone else's object: FileAlreadyExists, theirs kept.
   assert.equal(theirs.code, 'FileAlreadyExists', JSON.stringify(theirs));

@@ -242,17 +242,21 @@ test('a second multipartUpload of the same file and key before the first has an 
     const opts = { partSize: 1 << 20, checkpoint: false };
     const first = oss.multipartUpload(key, file, opts);
     const second = await oss.multipartUpload(key, file, opts).then(() => 'resolved', (e) => ({ code: e.code, field: e.field, message: e.message }));
+    // The same file to the same key of another bucket URL (here the same bucket, path style
+    // by IP) is another object: not refused.
+    const elsewhere = new window.lib.OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint: `http://127.0.0.1:${location.port}`, credentials: '/sts' });
+    const other = await elsewhere.multipartUpload(key, file, opts).then((o) => o.parts, (e) => e.code);
     const done = await first;
     // Once it has ended, the same call is an upload again.
     const again = await oss.multipartUpload(key, file, opts).then((o) => o.parts, (e) => e.code);
-    return { second, parts: done.parts, again };
+    return { second, parts: done.parts, again, other };
   }, key);
   const sent = await puts();
   assert.ok(r.ok, JSON.stringify(r.error));
   assert.deepEqual([r.value.second.code, r.value.second.field], ['InvalidArgument', 'file'], JSON.stringify(r.value.second));
   assert.match(r.value.second.message, /already being uploaded to this key/);
-  assert.deepEqual([r.value.parts, r.value.again], [6, 6]);
-  assert.equal(sent, 12, `UploadPart requests: ${sent}`);
+  assert.deepEqual([r.value.parts, r.value.again, r.value.other], [6, 6, 6]);
+  assert.equal(sent, 18, `UploadPart requests: ${sent}`);
 });
 
 // Two tabs of one site share the checkpoints (IndexedDB): while a tab runs an upload, another

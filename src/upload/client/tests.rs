@@ -251,6 +251,7 @@ fn forbid_overwrite_after(
                     let mut r = ok(now);
                     r.headers
                         .push(("last-modified".into(), http_date(now - age_ms)));
+                    r.headers.push(("content-type".into(), "text/plain".into()));
                     Ok(r)
                 }
                 (_, Some(e)) => Err(e),
@@ -259,6 +260,16 @@ fn forbid_overwrite_after(
         ),
     );
     (t, clock, c)
+}
+
+/// Any request, for a handler asked what it would answer.
+fn put_req() -> crate::upload::transport::HttpRequest<Rc<Vec<u8>>> {
+    crate::upload::transport::HttpRequest {
+        method: "HEAD".into(),
+        url: String::new(),
+        headers: Vec::new(),
+        body: None,
+    }
 }
 
 fn put_forbidding(key: &str) -> PutObjectInput<Rc<Vec<u8>>> {
@@ -309,6 +320,76 @@ fn forbid_overwrite_conflict_reads_the_object_it_may_have_stored() {
     let (t, clock, c) = forbid_overwrite_after(lost(), 0);
     let e = run_one(&clock, c.put_object(&t, put("k"))).unwrap_err();
     assert_eq!((e.code(), t.count("HEAD")), ("FileAlreadyExists", 0));
+}
+
+// Regressions (review): an object of the same bytes stored by someone else (another type)
+// during the upload resolved as this upload's; a HEAD that failed (no oss:GetObject) or was
+// aborted, or an answer without Date, hid why nothing could be told.
+#[test]
+fn forbid_overwrite_conflict_is_ours_only_when_it_can_be_told() {
+    let diagnosis = |r: Result<UploadOutput>| match r {
+        Err(Error::Service(s)) => (s.code.clone(), s.diagnosis.clone().unwrap_or_default()),
+        other => (format!("{other:?}"), String::new()),
+    };
+    let run = |first: Option<Error>, head: crate::upload::testing::Handler| {
+        let clock = ManualClock::at(T0);
+        let source = FakeSource::new(&clock, 900_000);
+        // No Date from the credential endpoint either when the HEAD has none.
+        source
+            .send_date
+            .set(head(&put_req(), T0).is_ok_and(|h| h.header("date").is_some()));
+        let c = Client::new(config(), source).unwrap();
+        let first = core::cell::RefCell::new(first);
+        let t = FakeTransport::new(
+            &clock,
+            Box::new(
+                move |req, now| match (req.method.as_str(), first.borrow_mut().take()) {
+                    ("HEAD", _) => head(req, now),
+                    (_, Some(e)) => Err(e),
+                    _ => {
+                        // Without a Date here either when the HEAD has none (OSS's time unknown).
+                        let mut r = oss_error(409, "FileAlreadyExists", "", now);
+                        if head(req, now).is_ok_and(|h| h.header("date").is_none()) {
+                            r.headers.retain(|(k, _)| k != "date");
+                        }
+                        Ok(r)
+                    }
+                },
+            ),
+        );
+        run_one(&clock, c.put_object(&t, put_forbidding("k")))
+    };
+    let head_with = |ct: &'static str, date: bool| -> crate::upload::testing::Handler {
+        Box::new(move |_, now| {
+            let mut r = ok(now);
+            r.headers.retain(|(k, _)| date || k != "date");
+            r.headers.push(("last-modified".into(), http_date(now)));
+            r.headers.push(("content-type".into(), ct.into()));
+            Ok(r)
+        })
+    };
+    let lost = || Some(Error::Network("reset".into()));
+    // Another Content-Type: someone else's object, whatever its bytes.
+    let (code, d) = diagnosis(run(lost(), head_with("image/png", true)));
+    assert_eq!((code.as_str(), d.as_str()), ("FileAlreadyExists", ""));
+    // No Date, OSS's time unknown: cannot be told; said so after a retry only.
+    let (code, d) = diagnosis(run(lost(), head_with("text/plain", false)));
+    assert_eq!(code, "FileAlreadyExists");
+    assert!(d.contains("does not expose Date"), "{d}");
+    let (_, d) = diagnosis(run(None, head_with("text/plain", false)));
+    assert_eq!(d, "");
+    // HeadObject refused: the same.
+    let denied = || -> crate::upload::testing::Handler {
+        Box::new(|_, now| Ok(oss_error(403, "AccessDenied", "", now)))
+    };
+    let (code, d) = diagnosis(run(lost(), denied()));
+    assert_eq!(code, "FileAlreadyExists");
+    assert!(d.contains("oss:GetObject"), "{d}");
+    let (_, d) = diagnosis(run(None, denied()));
+    assert_eq!(d, "");
+    // Aborted during the HEAD: RequestAborted, not FileAlreadyExists.
+    let e = run(lost(), Box::new(|_, _| Err(Error::Aborted))).unwrap_err();
+    assert_eq!(e.code(), "RequestAborted");
 }
 
 // Review: OSS's answer to a wrong region is an InvalidArgument of its own, without a word
