@@ -121,10 +121,11 @@ pub struct UploadOutput {
     /// What the app's server answered OSS's upload callback (OSS passes it on), when the request
     /// carried a callback.
     pub callback_response: Option<String>,
-    /// Set when a retried PutObject with `x-oss-forbid-overwrite: true` met `FileAlreadyExists`
-    /// and the object now at the key was read with HeadObject (the other fields are its): an
-    /// earlier attempt may have stored it, its answer lost. It is this upload only if its
-    /// CRC-64 (`crc64`) is the body's; otherwise the upload failed with this error.
+    /// Set when a PutObject with `x-oss-forbid-overwrite: true` met `FileAlreadyExists` and the
+    /// object now at the key, read with HeadObject (the other fields are its), was stored while
+    /// the upload ran, with its Content-Type: an attempt may have stored it, its answer lost. It
+    /// is this upload only if its CRC-64 (`crc64`) is the body's; otherwise the upload failed
+    /// with this error.
     pub unconfirmed: Option<Box<Error>>,
 }
 
@@ -264,6 +265,50 @@ pub fn cors_hint(origin: &str, method: &str) -> String {
     m.push_str(", AllowedHeader *, ExposeHeader ");
     m.push_str(EXPOSE_HEADERS);
     m
+}
+
+/// A PutObject with `x-oss-forbid-overwrite: true` answered `FileAlreadyExists`.
+struct Conflict {
+    error: Error,
+    /// Whether the library sent the request more than once.
+    retried: bool,
+    /// Since the first attempt left.
+    elapsed_ms: i64,
+    /// OSS's time now, once known.
+    server_now_ms: Option<i64>,
+}
+
+impl Conflict {
+    /// Given the HeadObject that followed: an object of the Content-Type `sent` stored after
+    /// the first attempt left is handed to the caller (with the error, to compare its CRC-64
+    /// with the body's, [`UploadOutput::unconfirmed`]); anything else is the error, saying so
+    /// when the object may be the upload's own but that could not be told.
+    fn judge(
+        self,
+        head: Result<HttpResponse>,
+        sent: &str,
+    ) -> Result<(HttpResponse, Option<Box<Error>>)> {
+        let head = match head {
+            Ok(head) => head,
+            Err(Error::Aborted) => return Err(Error::Aborted),
+            Err(_) if self.retried => {
+                return Err(maybe_own(
+                    self.error,
+                    "HeadObject could not read it (it needs oss:GetObject)",
+                ))
+            }
+            Err(_) => return Err(self.error),
+        };
+        match stored_since(&head, self.elapsed_ms, self.server_now_ms) {
+            Some(true) if same_type(&head, sent) => Ok((head, Some(Box::new(self.error)))),
+            None if self.retried => Err(maybe_own(
+                self.error,
+                "when it was stored could not be told (the bucket's CORS rule does not expose \
+                 Date)",
+            )),
+            Some(_) | None => Err(self.error),
+        }
+    }
 }
 
 /// Whether the object `head` describes was stored at most `elapsed_ms` before the answer (by
@@ -559,46 +604,29 @@ impl<S: CredentialSource> Client<S> {
                 })
             })
             .await;
-        let (resp, unconfirmed) =
-            match result {
-                Ok(resp) => (resp, None),
-                // The key is taken: by another upload, or by this one if an earlier attempt's answer
-                // was lost (a reset connection, a gateway's 5xx after the write; browsers resend a
-                // request whose reused connection closed without answer, unseen here). HeadObject
-                // tells: an object of this Content-Type stored after the first attempt left is
-                // handed to the caller, who compares its CRC-64 with the body's.
-                Err(e) if forbid && is_code(&e, "FileAlreadyExists") => {
-                    let elapsed = t.now_ms() - first_sent_ms.unwrap_or(0);
-                    let retried = attempts > 1;
-                    match self
-                        .send_signed(t, "HEAD", key.as_str(), Vec::new(), Vec::new(), None, true)
-                        .await
-                    {
-                        Ok(head) => {
-                            match stored_since(&head, elapsed, self.clock.server_ms(t.now_ms())) {
-                                Some(true) if same_type(&head, &input.content_type) => {
-                                    (head, Some(Box::new(e)))
-                                }
-                                None if retried => return Err(maybe_own(
-                                    e,
-                                    "when it was stored could not be told (the bucket's CORS rule \
-                                 does not expose Date)",
-                                )),
-                                Some(_) | None => return Err(e),
-                            }
-                        }
-                        Err(Error::Aborted) => return Err(Error::Aborted),
-                        Err(_) if retried => {
-                            return Err(maybe_own(
-                                e,
-                                "HeadObject could not read it (it needs oss:GetObject)",
-                            ))
-                        }
-                        Err(_) => return Err(e),
-                    }
-                }
-                Err(e) => return Err(e),
-            };
+        let (resp, unconfirmed) = match result {
+            Ok(resp) => (resp, None),
+            // The key is taken: by another upload, or by this one if an earlier attempt's answer
+            // was lost (a reset connection, a gateway's 5xx after the write; browsers resend a
+            // request whose reused connection closed without answer, unseen here). HeadObject
+            // tells.
+            Err(e) if forbid && is_code(&e, "FileAlreadyExists") => {
+                let head = self
+                    .send_signed(t, "HEAD", key.as_str(), Vec::new(), Vec::new(), None, true)
+                    .await;
+                // From the first attempt to the HeadObject's answer (and its `Date`).
+                let elapsed_ms = t.now_ms() - first_sent_ms.unwrap_or(0);
+                let server_now_ms = self.clock.server_ms(t.now_ms());
+                let conflict = Conflict {
+                    error: e,
+                    retried: attempts > 1,
+                    elapsed_ms,
+                    server_now_ms,
+                };
+                conflict.judge(head, &input.content_type)?
+            }
+            Err(e) => return Err(e),
+        };
         let etag = resp
             .header("etag")
             .ok_or_else(|| cors_hidden("ETag", "PutObject"))?;

@@ -170,7 +170,8 @@ export interface PostPolicyResult {
   fields: Record<string, string>;
   expiresAt: Date;
   capped: boolean;
-  /** The signed policy JSON. */
+  /** The signed policy as JSON text (as `buildPostPolicy`'s `policyText`; the Base64 `policy`
+   *  form field is in `fields`). */
   policy: string;
 }
 
