@@ -206,9 +206,10 @@ impl Sha256 {
         }
         let mut blocks = data.chunks_exact(64);
         for block in &mut blocks {
-            let mut b = [0u8; 64];
-            copy(&mut b, block);
-            compress(&mut self.state, &b);
+            // Always 64 bytes (`chunks_exact`): hashed in place, no copy and no length check.
+            if let Ok(b) = <&[u8; 64]>::try_from(block) {
+                compress(&mut self.state, b);
+            }
         }
         let rest = blocks.remainder();
         copy(&mut self.buf, rest);
