@@ -29,9 +29,9 @@ const pkg = {
     './package.json': './package.json',
   },
   files: ['oss_direct_upload_bg.wasm', 'oss_direct_upload.js', 'oss_direct_upload.d.ts', 'oss_direct_upload_bg.wasm.d.ts',
-    'sign/sign_bg.wasm', 'sign/sign.js', 'sign/sign.d.ts', 'sign/sign_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md'],
+    'sign/sign_bg.wasm', 'sign/sign.js', 'sign/sign.d.ts', 'sign/sign_bg.wasm.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE-MIT', 'LICENSE-APACHE'],
   sideEffects: false,
   keywords: ['oss', 'aliyun', 'alibaba-cloud', 'upload', 'sts', 'wasm', 'presigned-url', 'multipart'],
 };
 writeFileSync('pkg/package.json', JSON.stringify(pkg, null, 2) + '\n');
-for (const f of ['README.md', 'CHANGELOG.md']) if (existsSync(f)) copyFileSync(f, `pkg/${f}`);
+for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE-MIT', 'LICENSE-APACHE']) if (existsSync(f)) copyFileSync(f, `pkg/${f}`);

@@ -24,7 +24,12 @@
 // to wasm at once and never kept.
 
 const NUL = '\0';
-const MARK = '\u0080';
+// Made at run time, never written as literals: a bundler's minifier (terser) writes '\u0080' as
+// the raw character, which a page decoded as Latin-1 or GBK (no `<meta charset="utf-8">`)
+// would turn into another one, and every packed call would be refused. (esbuild folds
+// String.fromCharCode into a literal; it leaves decodeURIComponent alone.)
+const MARK = decodeURIComponent('%C2%80');
+const CHECKED = decodeURIComponent('%C2%81');
 const FIXED = ['credentials', 'region', 'endpoint', 'endpointType', 'cname', 'pathStyle', 'cloudBoxId', 'allowInsecureHttp'];
 // The per-request fields of signRequest / presignUrl (and of a Signer's calls).
 const REQUEST = ['method', 'bucket', 'key', 'headers', 'query', 'additionalHeaders', 'signTime'];
@@ -478,7 +483,7 @@ class Fields {
     const text = all.join('');
     for (let c = 0; c < 0xd800; c++) {
       const sep = String.fromCharCode(c);
-      if (!text.includes(sep)) return `\u0081${sep}${all.join(sep)}${sep}`;
+      if (!text.includes(sep)) return `${CHECKED}${sep}${all.join(sep)}${sep}`;
     }
     throw new Bad(this.path || 'input', 'could not be read (its text uses every character)');
   }

@@ -98,3 +98,51 @@ window.ready = true;
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+// Regression (review): the glue's packing marks were string literals ('\u0080', '\u0081'). A
+// bundler's minifier (terser; esbuild with charset=utf8, as here) writes them as raw characters,
+// and a classic script on a page decoded as windows-1252 or GBK (no `<meta charset="utf-8">`,
+// no charset header) read them as other characters: every signRequest, presignUrl and Signer
+// call was refused ("could not be read"). The marks are made at run time now.
+test('bundled with raw non-ASCII output into a page decoded as windows-1252, both builds sign', async () => {
+  const esbuild = await import('esbuild');
+  const browser = await launchBrowser();
+  try {
+    for (const [entry, wasm] of [['sign/sign.js', 'sign/sign_bg.wasm'], ['oss_direct_upload.js', 'oss_direct_upload_bg.wasm']]) {
+      const out = await esbuild.build({
+        stdin: {
+          contents: `import init, { signRequest, presignUrl, Signer } from ${JSON.stringify(join(ROOT, 'pkg', entry))};
+            window.run = async () => {
+              await init({ module_or_path: '/lib.wasm' });
+              const credentials = { accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'token' };
+              const input = { method: 'PUT', bucket: 'demo', key: 'a.txt', region: 'cn-hangzhou', credentials };
+              const signer = new Signer({ region: 'cn-hangzhou', bucket: 'demo', credentials });
+              return [
+                signRequest(input).headers.authorization,
+                presignUrl({ ...input, expiresInSecs: 60 }).url,
+                signer.signRequest({ method: 'PUT', key: 'a.txt' }).headers.authorization,
+              ];
+            };`,
+          resolveDir: ROOT,
+        },
+        bundle: true, format: 'iife', minify: true, charset: 'utf8', write: false, logLevel: 'silent',
+      });
+      const js = out.outputFiles[0].contents;
+      const page = await (await browser.newContext()).newPage();
+      await page.route('http://latin1.test/**', (route) => {
+        const path = new URL(route.request().url()).pathname;
+        if (path === '/app.js') return route.fulfill({ body: Buffer.from(js), contentType: 'text/javascript' });
+        if (path === '/lib.wasm') return route.fulfill({ path: join(ROOT, 'pkg', wasm), contentType: 'application/wasm' });
+        return route.fulfill({ body: '<!doctype html><meta charset="windows-1252"><script src="/app.js"></script>', contentType: 'text/html; charset=windows-1252' });
+      });
+      await page.goto('http://latin1.test/index.html');
+      const r = await page.evaluate(() => window.run().then((v) => ({ v }), (e) => ({ e: `${e.code}: ${e.message}` })));
+      assert.ok(r.v, `${entry}: ${r.e}`);
+      assert.match(r.v[0], /^OSS4-HMAC-SHA256 Credential=STS\.id\//);
+      assert.match(r.v[1], /x-oss-signature=[0-9a-f]{64}/);
+      assert.equal(r.v[2].split('Signature=')[0], r.v[0].split('Signature=')[0]);
+    }
+  } finally {
+    await browser.close();
+  }
+});
