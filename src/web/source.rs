@@ -462,7 +462,7 @@ impl Shared {
             }
         });
         channel.set_onmessage(on_message.as_ref());
-        // A random integer: formatting the f64 itself would link Rust's float printing (~5 KB
+        // A random integer: formatting the f64 itself would link Rust's float printing (~10 KB
         // gzip of wasm) for this name alone.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let id = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
