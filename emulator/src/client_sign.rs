@@ -151,13 +151,38 @@ pub fn presign_v1(
     format!("{path}?{}", build_query(&q))
 }
 
-/// PostObject V4 form fields for a policy whose extra conditions are given as JSON values.
-/// Returns (fields as (name, value), base64 policy, signature).
+/// PostObject V4 form fields for a policy whose extra conditions are given as JSON values (the
+/// bucket, signing and token conditions are added).
 pub fn post_v4_fields(
     creds: &Creds,
     region: &str,
     bucket: &str,
     conditions: Vec<serde_json::Value>,
+    expires_secs: i64,
+    now_s: i64,
+) -> Vec<(String, String)> {
+    let all = |credential: &str, dt: &str| {
+        let mut conds = vec![
+            serde_json::json!({ "bucket": bucket }),
+            serde_json::json!({ "x-oss-signature-version": sign::ALGORITHM }),
+            serde_json::json!({ "x-oss-credential": credential }),
+            serde_json::json!({ "x-oss-date": dt }),
+        ];
+        if let Some(t) = &creds.security_token {
+            conds.push(serde_json::json!({ "x-oss-security-token": t }));
+        }
+        conds.extend(conditions.iter().cloned());
+        conds
+    };
+    post_v4_fields_exact(creds, region, &all, expires_secs, now_s)
+}
+
+/// PostObject V4 form fields for a policy whose conditions are exactly what `conditions` gives
+/// for the credential and x-oss-date the form carries (nothing added): for forms OSS refuses.
+pub fn post_v4_fields_exact(
+    creds: &Creds,
+    region: &str,
+    conditions: &dyn Fn(&str, &str) -> Vec<serde_json::Value>,
     expires_secs: i64,
     now_s: i64,
 ) -> Vec<(String, String)> {
@@ -168,19 +193,9 @@ pub fn post_v4_fields(
         creds.access_key_id,
         sign::scope(&date, region, "oss")
     );
-    let mut conds = vec![
-        serde_json::json!({ "bucket": bucket }),
-        serde_json::json!({ "x-oss-signature-version": sign::ALGORITHM }),
-        serde_json::json!({ "x-oss-credential": credential }),
-        serde_json::json!({ "x-oss-date": dt }),
-    ];
-    if let Some(t) = &creds.security_token {
-        conds.push(serde_json::json!({ "x-oss-security-token": t }));
-    }
-    conds.extend(conditions);
     let policy = serde_json::json!({
         "expiration": time::iso8601_millis((now_s + expires_secs) * 1000),
-        "conditions": conds,
+        "conditions": conditions(&credential, &dt),
     });
     let b64 = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
     let sig = sign::v4_signature(

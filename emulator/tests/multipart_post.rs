@@ -956,29 +956,13 @@ fn v4_form_raw(
     conditions: &dyn Fn(&str, &str) -> Vec<serde_json::Value>,
     fields: &[(&str, &str)],
 ) -> Vec<(String, String)> {
-    use base64::Engine;
-    use oss_emulator::{sign, time};
-    let dt = time::iso8601_basic(now);
-    let date = dt.get(..8).unwrap().to_string();
-    let credential = format!("{}/{}", c.access_key_id, sign::scope(&date, REGION, "oss"));
-    let policy = json!({
-        "expiration": time::iso8601_millis((now + 600) * 1000),
-        "conditions": conditions(&credential, &dt),
-    });
-    let b64 = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
-    let sig = sign::v4_signature(
-        &sign::signing_key(&c.access_key_secret, &date, REGION, "oss"),
-        &b64,
-    );
     let mut f: Vec<(String, String)> = fields
         .iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
         .collect();
-    f.push(("policy".into(), b64));
-    f.push(("x-oss-signature-version".into(), sign::ALGORITHM.into()));
-    f.push(("x-oss-credential".into(), credential));
-    f.push(("x-oss-date".into(), dt));
-    f.push(("x-oss-signature".into(), sig));
+    f.extend(client_sign::post_v4_fields_exact(
+        c, REGION, conditions, 600, now,
+    ));
     f
 }
 

@@ -263,7 +263,7 @@ fn forbid_overwrite_after(
 }
 
 /// Any request, for a handler asked what it would answer.
-fn put_req() -> crate::upload::transport::HttpRequest<Rc<Vec<u8>>> {
+fn any_req() -> crate::upload::transport::HttpRequest<Rc<Vec<u8>>> {
     crate::upload::transport::HttpRequest {
         method: "HEAD".into(),
         url: String::new(),
@@ -337,7 +337,7 @@ fn forbid_overwrite_conflict_is_ours_only_when_it_can_be_told() {
         // No Date from the credential endpoint either when the HEAD has none.
         source
             .send_date
-            .set(head(&put_req(), T0).is_ok_and(|h| h.header("date").is_some()));
+            .set(head(&any_req(), T0).is_ok_and(|h| h.header("date").is_some()));
         let c = Client::new(config(), source).unwrap();
         let first = core::cell::RefCell::new(first);
         let t = FakeTransport::new(
