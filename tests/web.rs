@@ -515,3 +515,52 @@ mod web_sys_atob {
         pub fn atob(this: &Global, s: &str) -> String;
     }
 }
+
+/// Regression: a 400 MB query value, percent-encoded and copied, exhausted wasm memory and
+/// trapped the signer (`RuntimeError: unreachable`, no `code`). Every signing export refuses
+/// more than 4,194,304 characters in all before wasm is entered, in both lanes of fast.js, and
+/// the instance signs on afterwards.
+#[wasm_bindgen_test]
+fn oversized_input_is_refused_before_wasm_is_entered() {
+    let huge = "a".repeat((1 << 22) + 1);
+    let input = |extra: &str| {
+        obj(&GOOD.replace("\"expiresInSecs\"", &format!("{extra},\"expiresInSecs\"")))
+    };
+    let too_long = |e: JsValue, field: &str, what: &str| {
+        assert_eq!(s(&e, "code").as_deref(), Some("InvalidArgument"), "{what}");
+        assert_eq!(s(&e, "field").as_deref(), Some(field), "{what}");
+        assert!(
+            s(&e, "message")
+                .unwrap()
+                .contains("is too long: over 4194304 characters"),
+            "{what}: {e:?}"
+        );
+    };
+    // The fast lane (a plain object, a Date signTime) and the checking lane (an ISO signTime).
+    for time in ["", r#","signTime":"2024-01-02T03:04:05Z""#] {
+        let header = input(&format!(r#""headers":{{"x-oss-meta-a":"{huge}"}}{time}"#));
+        too_long(err_of(sign_request(&header)), "input", "header");
+        let query = input(&format!(r#""query":{{"q":"{huge}"}}{time}"#));
+        too_long(err_of(presign_url(&query)), "input", "query");
+        let mut signer = Signer::new(&obj(
+            r#"{"region":"cn-hangzhou","bucket":"bkt","credentials":{"accessKeyId":"id","accessKeySecret":"s"}}"#,
+        ))
+        .unwrap();
+        let key = obj(&format!(r#"{{"method":"PUT","key":"{huge}"{time}}}"#));
+        too_long(err_of(signer.sign_request(&key)), "input", "Signer key");
+    }
+    let policy = format!(
+        r#"{{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","$x-oss-meta-a","{huge}"]]}}"#
+    );
+    let post = obj(r#"{"region":"cn-hangzhou","bucket":"bkt",
+      "credentials":{"accessKeyId":"id","accessKeySecret":"s"}}"#);
+    set(&post, "policy", &JsValue::from_str(&policy));
+    too_long(err_of(sign_post_policy(&post)), "input", "policy");
+    // Just under the limit is signed; and the instance is intact.
+    let under = "a".repeat(1 << 20);
+    assert!(sign_request(&input(&format!(
+        r#""headers":{{"x-oss-meta-a":"{under}"}}"#
+    )))
+    .is_ok());
+    assert!(presign_url(&obj(GOOD)).is_ok());
+}

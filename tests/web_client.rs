@@ -210,6 +210,79 @@ async fn async_methods_reject_with_oss_error() {
     );
 }
 
+/// Regression: a string of hundreds of MB (a header, a query value) was copied into wasm memory,
+/// which never shrinks, and one of 400 MB crashed the upload (a JS exception unwinding through
+/// wasm). Strings over 4,194,304 characters are refused by name before they are copied.
+#[wasm_bindgen_test]
+async fn oversized_strings_are_refused_by_name() {
+    let c = OssClient::new(&opts(
+        r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/never-called"}"#,
+    ))
+    .unwrap();
+    let huge = "é".repeat((1 << 22) + 1);
+    let e = c
+        .put_object(
+            "k".into(),
+            JsValue::from_str("x"),
+            Some(opts(&format!(
+                r#"{{"headers":{{"Cache-Control":"{huge}"}}}}"#
+            ))),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e),
+        (
+            "InvalidArgument".into(),
+            Some("headers.Cache-Control".into())
+        )
+    );
+    assert!(get(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("is too long"));
+    let e = c
+        .presign_url(
+            "k".into(),
+            Some(opts(&format!(r#"{{"query":{{"q":"{huge}"}}}}"#))),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("query.q".into()))
+    );
+    let e = c
+        .put_object(huge.as_str().into(), JsValue::from_str("x"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e),
+        ("InvalidArgument".into(), Some("key".into()))
+    );
+    // A string body is no such string: it is encoded in JS and never copied whole into wasm
+    // memory (which never shrinks). Regression: 48 MB of text grew it by as much.
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let before = memory();
+    let body = js_sys::JsString::from("x").repeat(48 << 20);
+    let e = c
+        .put_object("k".into(), body.into(), None)
+        .await
+        .unwrap_err();
+    assert_ne!(err_field(&e).0, "InvalidArgument");
+    assert!(
+        memory() - before < 16 << 20,
+        "{} MB more",
+        (memory() - before) >> 20
+    );
+}
+
 /// Regression: `endpointType` and `cloudBoxId` were accepted by `OssClient` and ignored (public
 /// endpoint, signed for the region and "oss").
 #[wasm_bindgen_test]

@@ -16,6 +16,15 @@ fn get(v: &JsValue, k: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(k)).unwrap()
 }
 
+/// The wasm instance's memory, in bytes (it grows, never shrinks).
+fn memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
+}
+
 #[wasm_bindgen_test]
 fn crc64_matches_the_oss_sdk_check_values_for_every_input_type() {
     let s = |v: &JsValue, prev: Option<&str>| crc64_js(v, prev.map(JsValue::from_str)).unwrap();
@@ -33,6 +42,24 @@ fn crc64_matches_the_oss_sdk_check_values_for_every_input_type() {
         "12811388247244714686"
     );
     assert_eq!(s(&JsValue::from_str(""), None), "0");
+    // A string is its UTF-8 (encoded in JS, read in chunks), emoji and a multi-MB one included.
+    let text = "héllo wörld 😀 ".repeat(200_000);
+    assert_eq!(
+        s(&JsValue::from_str(&text), None),
+        s(&Uint8Array::from(text.as_bytes()), None)
+    );
+    // Regression: a string was copied whole into wasm memory, which never shrinks.
+    let big = js_sys::JsString::from("x").repeat(48 << 20);
+    let before = memory_bytes();
+    assert_eq!(
+        s(&big, None),
+        s(&js_sys::JsString::from("x").repeat(48 << 20), None)
+    );
+    assert!(
+        memory_bytes() - before < 16 << 20,
+        "{} MB more",
+        (memory_bytes() - before) >> 20
+    );
     let big = Uint8Array::new_with_length(3 << 20);
     big.fill(7, 0, 3 << 20);
     let whole = s(&big, None);

@@ -26,6 +26,15 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn text(this: &Response) -> Result<Promise, JsValue>;
 
+    /// `TextEncoder`: a string body's UTF-8 bytes, made in JS and kept there (read into wasm a
+    /// chunk at a time, never whole).
+    #[derive(Debug, Clone)]
+    pub type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    pub fn encode(this: &TextEncoder, text: &JsValue) -> js_sys::Uint8Array;
+
     #[derive(Debug, Clone)]
     pub type Headers;
     #[wasm_bindgen(method, catch)]

@@ -1,6 +1,7 @@
 //! Upload bodies: File | Blob | ArrayBuffer | Uint8Array | string, re-typed so the browser sends
 //! exactly the Content-Type that was signed (or none), and their CRC64 computed in chunks —
-//! a File is streamed, never read whole into wasm memory.
+//! a File is streamed, bytes and a string's UTF-8 copied a chunk at a time: no body is ever read
+//! whole into wasm memory (which never shrinks).
 
 use super::bindings::Blob;
 use crate::credentials::flight::Flight;
@@ -15,8 +16,8 @@ const CHUNK: u32 = 1 << 20;
 
 enum Kind {
     Blob(Blob),
+    /// An ArrayBuffer's or Uint8Array's bytes, or a string's UTF-8 (encoded in JS).
     Bytes(Uint8Array),
-    Text(String),
 }
 
 /// A body as given by the caller.
@@ -65,8 +66,9 @@ impl Body {
                 return Err(refused());
             }
             Kind::Bytes(a.clone())
-        } else if let Some(s) = value.as_string() {
-            Kind::Text(s)
+        } else if value.is_string() {
+            // TextEncoder writes U+FFFD for a lone surrogate, as the Blob sent is made.
+            Kind::Bytes(super::bindings::TextEncoder::new().encode(value))
         } else {
             return Err(Error::invalid(
                 field,
@@ -84,7 +86,7 @@ impl Body {
     pub(crate) fn own_type(&self) -> Option<String> {
         match &self.kind {
             Kind::Blob(b) => Some(b.blob_type()).filter(|t| !t.is_empty()),
-            _ => None,
+            Kind::Bytes(_) => None,
         }
     }
 
@@ -95,7 +97,7 @@ impl Body {
                 .ok()
                 .and_then(|n| n.as_string())
                 .filter(|n| !n.is_empty()),
-            _ => None,
+            Kind::Bytes(_) => None,
         }
     }
 
@@ -104,8 +106,6 @@ impl Body {
         match &self.kind {
             Kind::Blob(b) => b.size(),
             Kind::Bytes(a) => f64::from(a.length()),
-            #[allow(clippy::cast_precision_loss)]
-            Kind::Text(s) => s.len() as f64,
         }
     }
 
@@ -118,7 +118,7 @@ impl Body {
         self.snapshot_crc.set(self.bytes_crc64());
         let blob = match &self.kind {
             Kind::Blob(b) => b.slice(0.0, b.size(), content_type),
-            Kind::Bytes(_) | Kind::Text(_) => {
+            Kind::Bytes(_) => {
                 let opts = Object::new();
                 let _ = Reflect::set(
                     &opts,
@@ -136,7 +136,6 @@ impl Body {
     fn bytes_crc64(&self) -> Option<u64> {
         match &self.kind {
             Kind::Bytes(a) => Some(bytes_crc(a, 0, &mut Vec::new())),
-            Kind::Text(s) => Some(crate::crc64::checksum(s.as_bytes())),
             Kind::Blob(_) => None,
         }
     }
@@ -150,7 +149,7 @@ impl Body {
             return flight;
         }
         match &self.kind {
-            Kind::Text(_) | Kind::Bytes(_) => {
+            Kind::Bytes(_) => {
                 flight.complete(self.snapshot_crc.get().or_else(|| self.bytes_crc64()));
             }
             Kind::Blob(b) => {

@@ -55,7 +55,16 @@ const plain = (o) => o !== null && typeof o === 'object' && Object.getPrototypeO
  */
 export const wellFormed = typeof ''.isWellFormed === 'function' ? (s) => s.isWellFormed() : (s) => !/\p{Cs}/u.test(s);
 const LONE = 'has a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry';
-const text = (s) => typeof s === 'string' && !s.includes(NUL) && wellFormed(s);
+const text = (s) => typeof s === 'string' && s.length <= MAX_TEXT && !s.includes(NUL) && wellFormed(s);
+/**
+ * The most text one call packs, in UTF-16 code units: far above what OSS takes (8 KB of
+ * metadata, 2 MB per form field), far below what could exhaust wasm memory (a 400 MB query
+ * value, percent-encoded and copied, once trapped the signer).
+ */
+const MAX_TEXT = 1 << 22;
+const TOO_LARGE = `is too long: over ${MAX_TEXT} characters`;
+/** Whether `s` is a string over `MAX_TEXT` (`OssClient`'s strings: src/web/input.rs). */
+export const tooLong = (s) => typeof s === 'string' && s.length > MAX_TEXT;
 
 /**
  * The packed call. `standalone`: a call of `signRequest` / `presignUrl`, which carries its
@@ -72,7 +81,8 @@ export function packCall(o, presign, standalone) {
     if (e instanceof Error && e.name === 'OssError') throw e;
     throw invalid(new Bad('input', 'could not be read (a getter or Proxy threw)'));
   }
-  return fast ?? checked(() => checkedCall(o, presign, standalone));
+  // Too large for the fast lane: the checking lane names the error.
+  return fast?.length <= MAX_TEXT ? fast : checked(() => checkedCall(o, presign, standalone));
 }
 
 /** The fast lane, or undefined when anything about `o` is unusual. */
@@ -481,6 +491,7 @@ class Fields {
   pack(fields) {
     const all = [...(this.late || ['', '', '']), ...fields];
     const text = all.join('');
+    if (text.length > MAX_TEXT) throw new Bad(this.path || 'input', TOO_LARGE);
     for (let c = 0; c < 0xd800; c++) {
       const sep = String.fromCharCode(c);
       if (!text.includes(sep)) return `${CHECKED}${sep}${all.join(sep)}${sep}`;

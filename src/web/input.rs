@@ -28,7 +28,14 @@ extern "C" {
     /// Whether a JS string has no lone surrogate.
     #[wasm_bindgen(js_name = wellFormed)]
     fn well_formed(s: &JsValue) -> bool;
+    /// Whether a JS value is a string over fast.js's `MAX_TEXT` (4,194,304 UTF-16 units).
+    #[wasm_bindgen(js_name = tooLong)]
+    fn too_long(s: &JsValue) -> bool;
 }
+
+/// The reason given for a string over fast.js's `MAX_TEXT`: far above anything OSS takes, and
+/// never copied into wasm memory (a huge one could exhaust it, trapping the instance).
+pub(crate) const TOO_LONG: &str = "is too long: over 4194304 characters";
 
 /// The reason given for a string with a lone surrogate.
 pub(crate) const LONE_SURROGATE: &str =
@@ -36,8 +43,12 @@ pub(crate) const LONE_SURROGATE: &str =
 
 /// `v` as Rust text when it is a string. A lone surrogate (half of a UTF-16 pair) is an error:
 /// wasm-bindgen writes U+FFFD for it, and another key or value than the one given would be
-/// signed and sent. JS is asked only when the text holds U+FFFD (it may be a real one).
+/// signed and sent. JS is asked only when the text holds U+FFFD (it may be a real one). A
+/// string over 4,194,304 UTF-16 units is refused before it is copied ([`TOO_LONG`]).
 pub(crate) fn text_of(v: &JsValue, field: &str) -> Result<Option<String>> {
+    if too_long(v) {
+        return Err(Error::invalid(field, TOO_LONG));
+    }
     match v.as_string() {
         Some(s) if s.contains('\u{fffd}') && !well_formed(v) => {
             Err(Error::invalid(field, LONE_SURROGATE))

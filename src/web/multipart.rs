@@ -872,8 +872,10 @@ pub fn crc64_js(
         }
     };
     let detached = || Error::invalid("data", "is backed by a detached ArrayBuffer");
-    let crc = if let Some(s) = data.as_string() {
-        crate::crc64::update(prev, s.as_bytes())
+    let crc = if data.is_string() {
+        // Its UTF-8 made in JS and read a chunk at a time, as a string body's.
+        let bytes = super::bindings::TextEncoder::new().encode(data);
+        super::body::bytes_crc(&bytes, prev, &mut Vec::new())
     } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
         if super::body::is_detached(&a.buffer()) {
             return Err(detached());
