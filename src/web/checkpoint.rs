@@ -33,6 +33,17 @@ pub(crate) enum Store {
     Js(Object),
 }
 
+impl Store {
+    /// The same store: both off, both IndexedDB, or the same JS object.
+    pub(crate) fn same_as(&self, other: &Store) -> bool {
+        match (self, other) {
+            (Store::Off, Store::Off) | (Store::IndexedDb, Store::IndexedDb) => true,
+            (Store::Js(a), Store::Js(b)) => Object::is(a, b),
+            _ => false,
+        }
+    }
+}
+
 fn get(obj: &JsValue, name: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }

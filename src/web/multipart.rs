@@ -940,8 +940,9 @@ impl OssClient {
     /// reload with the same file (checked against the checkpoint's fingerprint). In this page,
     /// `signal`, `onProgress` and `concurrency` of `options` replace the upload's; its other
     /// options were fixed when it started: passed again they must be the same (a different
-    /// `partSize`, `contentType` or `verifyCrc64` is InvalidArgument). Refused (InvalidArgument, field
-    /// `uploadId`) while the upload runs in this page or in another tab or window of the site.
+    /// `partSize`, `contentType`, `verifyCrc64`, `headers` or `checkpoint` is InvalidArgument).
+    /// Refused (InvalidArgument, field `uploadId`) while the upload runs in this page or in
+    /// another tab or window of the site.
     #[wasm_bindgen(unchecked_return_type = "Promise<MultipartResult>")]
     pub fn resume(
         &self,
@@ -959,15 +960,38 @@ impl OssClient {
     }
 }
 
+/// Whether the `headers` of a resume's options differ from those the upload started with (the
+/// names compared ignoring case and order, the values exactly; a Content-Type among them must
+/// be the upload's).
+fn headers_differ(o: &Obj<'_>, job: &Job) -> Result<bool> {
+    let given = o.string_map("headers")?;
+    let mut others = 0;
+    for (k, v) in &given {
+        let same = if k.eq_ignore_ascii_case("content-type") {
+            v.trim_ascii() == job.content_type
+        } else {
+            others += 1;
+            job.headers
+                .iter()
+                .any(|(a, b)| a.eq_ignore_ascii_case(k) && b == v)
+        };
+        if !same {
+            return Ok(true);
+        }
+    }
+    // Names are unique ignoring case (the signer refuses a repeated one): as many, each kept,
+    // is the same set. (No sort: it would add ~5 KB of wasm.)
+    Ok(others != job.headers.len())
+}
+
 /// How long `resume` waits for a run that `pause` is stopping before it calls it running.
 const PAUSE_SETTLE_MS: u32 = 10_000;
 
 /// The job of an in-page `resume(uploadId, undefined, options)`: `job` itself without options,
 /// else a copy with the new `onProgress`, `signal` and `concurrency`, put in its place so pause
 /// and abort find it. The other `multipartUpload` options are the upload's own, fixed when it
-/// started: the same object may be passed again, but a different `partSize`, `contentType` or
-/// `verifyCrc64` is refused (`headers` and `checkpoint` are kept as they were). Unknown names are
-/// refused.
+/// started: the same object may be passed again, but a different `partSize`, `contentType`,
+/// `verifyCrc64`, `headers` or `checkpoint` store is refused. Unknown names are refused.
 fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Result<Rc<Job>> {
     let Some(o) = opts_of(options)? else {
         return Ok(Rc::clone(job));
@@ -995,6 +1019,14 @@ fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Re
         (
             "verifyCrc64",
             o.get("verifyCrc64")?.is_some() && o.opt_bool("verifyCrc64")? != job.verify_crc64,
+        ),
+        (
+            "headers",
+            o.get("headers")?.is_some() && headers_differ(&o, job)?,
+        ),
+        (
+            "checkpoint",
+            o.get("checkpoint")?.is_some() && !store_of(Some(&o))?.same_as(&job.store),
         ),
     ];
     if let Some((name, _)) = fixed.iter().find(|(_, changed)| *changed) {

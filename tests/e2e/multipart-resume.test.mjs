@@ -209,12 +209,17 @@ test('a second resume of a running upload is refused; resume takes a new signal 
     const unknown = await oss.resume(uploadId, undefined, { partsize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
     // One fixed when the upload started is refused when it differs (review: it was ignored).
     const changed = await oss.resume(uploadId, undefined, { partSize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
+    // So are headers and the checkpoint store (review: they were kept without a word).
+    const refused = (o) => oss.resume(uploadId, undefined, o).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
+    const headers = await refused({ headers: { 'x-oss-meta-owner': 'bob' } });
+    const headerType = await refused({ headers: { 'Content-Type': 'image/png' } });
+    const store = await refused({ checkpoint: false });
     let fresh = 0;
     const ctl = new AbortController();
-    const a = oss.resume(uploadId, undefined, { partSize: 1 << 20, onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
+    const a = oss.resume(uploadId, undefined, { partSize: 1 << 20, headers: {}, checkpoint: 'indexeddb', onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
     const b = await oss.resume(uploadId).then(() => 'resolved', (e) => ({ code: e.code, field: e.field, message: e.message }));
     const out = await a;
-    return { b, unknown, changed, fresh, reused: out.partsReused, crc: out.crc64, want: await window.crcOf(file) };
+    return { b, unknown, changed, headers, headerType, store, fresh, reused: out.partsReused, crc: out.crc64, want: await window.crcOf(file) };
   }, key);
   const sent = await puts();
   await emu.admin('faults', 'DELETE');
@@ -223,6 +228,9 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   assert.match(r.value.b.message, /already running/);
   assert.equal(r.value.unknown, 'InvalidArgument:partsize');
   assert.equal(r.value.changed, 'InvalidArgument:partSize');
+  assert.equal(r.value.headers, 'InvalidArgument:headers');
+  assert.equal(r.value.headerType, 'InvalidArgument:headers');
+  assert.equal(r.value.store, 'InvalidArgument:checkpoint');
   assert.ok(r.value.fresh > 0, 'the new onProgress is called');
   assert.equal(r.value.crc, r.value.want);
   // 10 parts, plus at most the 4 in flight when paused (cancelled, sent again); a second run
