@@ -1,5 +1,6 @@
-// The npm package bundled by Vite 7 uploads for real. Vite is resolved from the project's
-// node_modules, or from $VITE_DIR (a folder where `npm install vite@7` ran); skipped without it.
+// The npm package bundled by Vite 7 (and webpack 5, below) uploads for real. Vite is resolved
+// from the project's node_modules, or from $VITE_DIR (a folder where `npm install vite@7` ran);
+// skipped without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -43,6 +44,78 @@ test('a Vite 7 build of an app importing the package uploads to the emulator', a
   } finally {
     await browser.close();
     await emu.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+// webpack 5 (the README says the package works with it): its production build turns the glue's
+// `new URL('…_bg.wasm', import.meta.url)` into emitted assets, for the package and for
+// oss-direct-upload/sign, with no loader or experiments option. Resolved from the project's
+// node_modules, or from $WEBPACK_DIR (where `npm install webpack@5` ran); skipped without it.
+async function loadWebpack() {
+  const candidates = [join(ROOT, 'node_modules', 'webpack'), process.env.WEBPACK_DIR && join(process.env.WEBPACK_DIR, 'node_modules', 'webpack')].filter(Boolean);
+  for (const dir of candidates) {
+    const entry = join(dir, 'lib', 'index.js');
+    if (existsSync(entry)) return (await import(pathToFileURL(entry).href)).default;
+  }
+  return null;
+}
+
+test('a webpack 5 production build of an app importing the package uploads and signs', async (t) => {
+  const webpack = await loadWebpack();
+  if (!webpack) {
+    t.skip('webpack is not installed (npm install -D webpack@5, or set WEBPACK_DIR)');
+    return;
+  }
+  assert.match(webpack.version, /^5\./, `webpack ${webpack.version}`);
+  const { copyFileSync, readdirSync, statSync } = await import('node:fs');
+  const app = join(ROOT, 'tests', 'e2e', 'webpack-app');
+  const outDir = mkdtempSync(join(tmpdir(), 'oss-webpack-'));
+  try {
+    const compiler = webpack({
+      mode: 'production',
+      target: 'web',
+      context: app,
+      entry: './main.js',
+      output: { path: outDir, clean: true },
+      resolve: {
+        alias: {
+          'oss-direct-upload$': join(ROOT, 'pkg', 'oss_direct_upload.js'),
+          'oss-direct-upload/sign$': join(ROOT, 'pkg', 'sign', 'sign.js'),
+        },
+      },
+      infrastructureLogging: { level: 'error' },
+    });
+    const stats = await new Promise((resolve, reject) => compiler.run((err, s) => (err ? reject(err) : resolve(s))));
+    await new Promise((resolve) => compiler.close(resolve));
+    const { errors, warnings } = stats.compilation;
+    assert.deepEqual(errors.map((e) => e.message), [], 'webpack errors');
+    // The only warnings are the size hints (the package's .wasm is over webpack's 244 KiB hint).
+    const sizeHints = ['AssetsOverSizeLimitWarning', 'EntrypointsOverSizeLimitWarning', 'NoAsyncChunksWarning'];
+    assert.deepEqual(warnings.filter((w) => !sizeHints.includes(w.name)).map((w) => w.message), [], 'webpack warnings');
+    // Both .wasm files are emitted as they are (not inlined, not left behind).
+    const wasmSizes = readdirSync(outDir).filter((f) => f.endsWith('.wasm')).map((f) => statSync(join(outDir, f)).size).sort((a, b) => a - b);
+    const pkgSizes = ['oss_direct_upload_bg.wasm', join('sign', 'sign_bg.wasm')].map((f) => statSync(join(ROOT, 'pkg', f)).size).sort((a, b) => a - b);
+    assert.deepEqual(wasmSizes, pkgSizes, 'emitted .wasm files');
+    copyFileSync(join(app, 'index.html'), join(outDir, 'index.html'));
+    const emu = await startEmulator({ www: outDir });
+    const browser = await launchBrowser();
+    try {
+      const page = await openPage(browser, emu, '/index.html');
+      assert.equal(await page.evaluate(() => window.initError), undefined);
+      const r = await page.evaluate(() => window.upload('webpack/hello.txt', 'bundled by webpack'));
+      assert.equal(r.key, 'webpack/hello.txt');
+      const stored = await emu.object('webpack/hello.txt');
+      assert.equal(stored.size, 'bundled by webpack'.length);
+      assert.equal(stored.contentType, 'text/plain');
+      const signed = await page.evaluate(() => window.sign('webpack/signed.txt'));
+      assert.equal(signed.url, 'https://demo.oss-cn-hangzhou.aliyuncs.com/webpack/signed.txt');
+      assert.ok(signed.headers.authorization.startsWith('OSS4-HMAC-SHA256 '), signed.headers.authorization);
+    } finally {
+      await browser.close();
+      await emu.stop();
+    }
+  } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
 });
