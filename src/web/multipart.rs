@@ -965,10 +965,12 @@ impl OssClient {
 /// be the upload's).
 fn headers_differ(o: &Obj<'_>, job: &Job) -> Result<bool> {
     let given = o.string_map("headers")?;
+    // A `contentType` option wins over a Content-Type header, as when the upload started.
+    let explicit_type = o.get("contentType")?.is_some();
     let mut others = 0;
     for (k, v) in &given {
         let same = if k.eq_ignore_ascii_case("content-type") {
-            v.trim_ascii() == job.content_type
+            explicit_type || v.trim_ascii() == job.content_type
         } else {
             others += 1;
             job.headers

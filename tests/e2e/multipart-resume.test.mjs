@@ -209,14 +209,15 @@ test('a second resume of a running upload is refused; resume takes a new signal 
     const unknown = await oss.resume(uploadId, undefined, { partsize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
     // One fixed when the upload started is refused when it differs (review: it was ignored).
     const changed = await oss.resume(uploadId, undefined, { partSize: 1 << 21 }).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
-    // So are headers and the checkpoint store (review: they were kept without a word).
+    // So are headers and the checkpoint store (review: they were kept without a word). The
+    // same options pass (below: a contentType wins over a Content-Type header, as at the start).
     const refused = (o) => oss.resume(uploadId, undefined, o).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
     const headers = await refused({ headers: { 'x-oss-meta-owner': 'bob' } });
     const headerType = await refused({ headers: { 'Content-Type': 'image/png' } });
     const store = await refused({ checkpoint: false });
     let fresh = 0;
     const ctl = new AbortController();
-    const a = oss.resume(uploadId, undefined, { partSize: 1 << 20, headers: {}, checkpoint: 'indexeddb', onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
+    const a = oss.resume(uploadId, undefined, { partSize: 1 << 20, contentType: 'application/octet-stream', headers: { 'Content-Type': 'text/plain' }, checkpoint: 'indexeddb', onProgress: () => { fresh += 1; }, signal: ctl.signal, concurrency: 2 });
     const b = await oss.resume(uploadId).then(() => 'resolved', (e) => ({ code: e.code, field: e.field, message: e.message }));
     const out = await a;
     return { b, unknown, changed, headers, headerType, store, fresh, reused: out.partsReused, crc: out.crc64, want: await window.crcOf(file) };
