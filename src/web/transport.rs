@@ -173,6 +173,15 @@ impl Drop for Canceller {
     }
 }
 
+/// The bytes of a request body: a Blob's size (a form's file), or a string's UTF-8 length.
+fn body_size(b: &JsValue) -> f64 {
+    let file = b.dyn_ref::<FormData>().map(|f| f.get("file"));
+    let b = file.as_ref().unwrap_or(b);
+    #[allow(clippy::cast_precision_loss)]
+    b.dyn_ref::<Blob>()
+        .map_or_else(|| b.as_string().map_or(0.0, |s| s.len() as f64), Blob::size)
+}
+
 fn set(obj: &Object, k: &str, v: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(k), v);
 }
@@ -212,13 +221,7 @@ impl WebTransport {
         if self.timeout_ms == 0 {
             return 0;
         }
-        let bytes = body.map_or(0.0, |b| {
-            let file = b.dyn_ref::<FormData>().map(|f| f.get("file"));
-            let b = file.as_ref().unwrap_or(b);
-            #[allow(clippy::cast_precision_loss)]
-            b.dyn_ref::<Blob>()
-                .map_or_else(|| b.as_string().map_or(0.0, |s| s.len() as f64), Blob::size)
-        });
+        let bytes = body.map_or(0.0, body_size);
         let rate = SLOWEST_UPLINK_BYTES_PER_SEC / f64::from(self.sharing);
         let ms = f64::from(self.timeout_ms) + bytes * 1000.0 / rate;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -268,10 +271,14 @@ impl WebTransport {
     }
 
     /// XMLHttpRequest, for upload progress events (fetch has none).
-    async fn xhr(&self, req: HttpRequest<JsValue>, on_progress: &Function) -> Result<HttpResponse> {
+    async fn xhr(
+        &self,
+        xhr: XMLHttpRequest,
+        req: HttpRequest<JsValue>,
+        on_progress: &Function,
+    ) -> Result<HttpResponse> {
         let timeout_ms = self.timeout_for(req.body.as_ref());
         let cancel = Canceller::new(self.signal.as_ref(), timeout_ms);
-        let xhr = XMLHttpRequest::new().map_err(|e| Error::Network(js_message(&e)))?;
         xhr.open(&req.method, &req.url)
             .map_err(|e| Error::invalid("url", js_message(&e)))?;
         for (k, v) in &req.headers {
@@ -367,10 +374,23 @@ impl Transport for WebTransport {
 
     async fn send(&self, req: HttpRequest<JsValue>) -> Result<HttpResponse> {
         self.check_aborted()?;
-        match &self.on_progress {
-            Some(f) if req.body.is_some() => self.xhr(req, f).await,
-            _ => self.fetch(req).await,
+        // Without XMLHttpRequest (a Service Worker), fetch, which reports no upload progress:
+        // one event once the body is sent, as XHR's last one.
+        let progress = match (&self.on_progress, &req.body) {
+            (Some(f), Some(body)) => match XMLHttpRequest::new() {
+                Ok(xhr) => return self.xhr(xhr, req, f).await,
+                Err(_) => Some((f, body_size(body))),
+            },
+            _ => None,
+        };
+        let resp = self.fetch(req).await?;
+        if let Some((f, bytes)) = progress {
+            let info = Object::new();
+            set(&info, "loaded", &JsValue::from_f64(bytes));
+            set(&info, "total", &JsValue::from_f64(self.total.get()));
+            let _ = f.call1(&JsValue::NULL, &info);
         }
+        Ok(resp)
     }
 
     /// A retry's backoff, ended early by the caller's signal (the next `send` then rejects with

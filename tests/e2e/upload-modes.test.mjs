@@ -197,6 +197,37 @@ test('the package works from a module Web Worker (no window)', async () => {
   assert.equal(back.value.type, 'text/plain');
 });
 
+// Regression: a Service Worker has fetch but no XMLHttpRequest, and every upload with
+// onProgress (which uses XHR for byte progress) failed there with "NetworkError: XMLHttpRequest
+// is not defined". Without XHR the upload goes through fetch, with one progress event per
+// request once its body is sent.
+test('the package uploads from a module Service Worker, onProgress included (no XMLHttpRequest)', async () => {
+  const r = await page.evaluate(async (endpoint) => {
+    const reg = await navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' });
+    try {
+      const sw = reg.active || reg.installing || reg.waiting;
+      if (sw.state !== 'activated') {
+        await new Promise((res) => sw.addEventListener('statechange', () => { if (sw.state === 'activated') res(); }));
+      }
+      return await new Promise((resolve) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = ({ data }) => resolve(data);
+        sw.postMessage({ endpoint, key: 'sw/hello.txt', text: 'from a service worker' }, [ch.port2]);
+      });
+    } finally {
+      await reg.unregister();
+    }
+  }, emu.endpoint);
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.put.crc64, (await emu.object('sw/hello.txt')).crc64);
+  assert.equal(r.mp.crc64, (await emu.object('sw/hello.txt.mp')).crc64);
+  assert.equal(r.mp.parts, 3);
+  assert.ok(r.progress >= 4, `progress events: ${r.progress}`);
+  const back = await inPage(page, () => window.readBack('sw/hello.txt'));
+  assert.deepEqual(back.value.bytes, bytesOf('from a service worker'));
+  assert.equal(back.value.type, 'text/plain');
+});
+
 // Regression: XHR uploads (the ones with onProgress) asked `getResponseHeader` for x-oss-ec,
 // x-oss-err and age, which the bucket's CORS rule does not expose, and Chromium logged "Refused
 // to get unsafe header" for each, three red console errors per request. Response headers are now

@@ -1,0 +1,22 @@
+// A module Service Worker using the package: no window, no XMLHttpRequest, no DOM.
+import init, { OssClient } from '/pkg/oss_direct_upload.js';
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('message', (event) => {
+  const reply = (m) => event.ports[0].postMessage(m);
+  event.waitUntil((async () => {
+    try {
+      await init();
+      const { endpoint, key, text } = event.data;
+      const client = new OssClient({ region: 'cn-hangzhou', bucket: 'demo', endpoint, credentials: '/sts' });
+      const seen = [];
+      const onProgress = (p) => seen.push(p.loaded);
+      const put = await client.putObject(key, text, { contentType: 'text/plain', onProgress });
+      const mp = await client.multipartUpload(`${key}.mp`, new Blob([new Uint8Array(250_000)]), { partSize: 102_400, onProgress, checkpoint: false });
+      reply({ ok: true, put: { key: put.key, crc64: put.crc64 }, mp: { crc64: mp.crc64, parts: mp.parts }, progress: seen.length });
+    } catch (e) {
+      reply({ ok: false, code: e.code, message: e.message });
+    }
+  })());
+});
