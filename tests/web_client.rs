@@ -260,6 +260,76 @@ async fn oversized_strings_are_refused_by_name() {
         err_field(&e),
         ("InvalidArgument".into(), Some("key".into()))
     );
+}
+
+/// Regression (review): the cap was per string only, and some strings skipped it. Many strings
+/// under the limit but over it together, and strings read outside option maps, are refused by
+/// name before they are copied; a string body is never copied whole into wasm memory.
+#[wasm_bindgen_test]
+async fn oversized_maps_and_other_strings_are_refused_by_name() {
+    let c = OssClient::new(&opts(
+        r#"{"region":"cn-hangzhou","bucket":"demo","credentials":"/never-called"}"#,
+    ))
+    .unwrap();
+    let huge = "é".repeat((1 << 22) + 1);
+    // Many strings under the limit, over it together (review: 24 query values of 4 M characters
+    // trapped the instance as they were percent-encoded): the map is refused, by name.
+    let part = "€".repeat(3 << 20);
+    let two = |name: &str| opts(&format!(r#"{{"{name}":{{"a":"{part}","b":"{part}"}}}}"#));
+    let e = c
+        .presign_url("k".into(), Some(two("query")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e.into()),
+        ("InvalidArgument".into(), Some("query".into()))
+    );
+    let e = c
+        .put_object("k".into(), JsValue::from_str("x"), Some(two("headers")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err_field(&e),
+        ("InvalidArgument".into(), Some("headers".into()))
+    );
+    assert!(get(&e, "message").as_string().unwrap().contains("in all"));
+    let conditions = opts(&format!(
+        r#"{{"conditions":[["eq","$x-oss-meta-a","{part}"],["eq","$x-oss-meta-b","{part}"]]}}"#
+    ));
+    let e: JsValue = c
+        .create_post_policy(Some(conditions))
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(
+        err_field(&e),
+        ("InvalidArgument".into(), Some("conditions".into()))
+    );
+    // Strings read outside option maps: a credentials URL, a checkpoint store name.
+    let e = OssClient::new(&opts(&format!(
+        r#"{{"region":"cn-hangzhou","bucket":"demo","credentials":"/{huge}"}}"#
+    )))
+    .map(|_| ())
+    .map_err(JsValue::from)
+    .unwrap_err();
+    assert_eq!(
+        err_field(&e),
+        ("InvalidArgument".into(), Some("credentials".into()))
+    );
+    let blob = Function::new_no_args("return new Blob(['x'])")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    let e = js_sys::futures::JsFuture::from(c.multipart_upload(
+        "k".into(),
+        blob,
+        Some(opts(&format!(r#"{{"checkpoint":"{huge}"}}"#))),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err_field(&e),
+        ("InvalidArgument".into(), Some("checkpoint".into()))
+    );
     // A string body is no such string: it is encoded in JS and never copied whole into wasm
     // memory (which never shrinks). Regression: 48 MB of text grew it by as much.
     let memory = || {

@@ -166,7 +166,7 @@ impl Store {
         if v.as_bool() == Some(false) {
             return Ok(Self::Off);
         }
-        if v.as_string().as_deref() == Some("indexeddb") {
+        if super::input::text_of(&v, "checkpoint")?.as_deref() == Some("indexeddb") {
             return Ok(Self::IndexedDb);
         }
         if v.is_object()

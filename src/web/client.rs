@@ -92,7 +92,8 @@ export interface PutObjectOptions {
    *  Content-Disposition, Content-Encoding, Expires, Content-MD5. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
-  /** Byte progress (switches the request to XMLHttpRequest, which has upload events). */
+  /** Byte progress (switches the request to XMLHttpRequest, which has upload events; in a
+   *  Service Worker, which has none, one event once the body is sent). */
   onProgress?: (p: UploadProgress) => void;
   /** A File or Blob of at least this many bytes goes up as a multipart upload (default 100 MiB;
    *  0 or Infinity: never; never with Content-MD5). The multipartUpload options then apply. */
@@ -682,15 +683,20 @@ impl OssClient {
                         "must be an array of policy conditions",
                     ));
                 }
+                // Each condition's text is capped below; all of them together too.
+                if js_sys::JSON::stringify(&list).is_ok_and(|t| super::input::over_limit(&t)) {
+                    return Err(Error::invalid("conditions", super::input::TOO_MUCH));
+                }
                 for c in super::input::try_array_from(&list)
                     .map_err(|_| unreadable())?
                     .iter()
                 {
                     // As JSON writes it (a Date becomes a string): OSS refuses a condition
                     // that is not an object or a non-empty array (fast.js checks the same).
-                    let text = js_sys::JSON::stringify(&c)
-                        .ok()
-                        .and_then(|s| s.as_string())
+                    let text = match js_sys::JSON::stringify(&c) {
+                        Ok(t) => super::input::text_of(&t, "conditions")?,
+                        Err(_) => None,
+                    }
                         .filter(|t| c.is_object() && (t.starts_with('{') || t.starts_with('[') && t != "[]"))
                         .ok_or_else(|| {
                             Error::invalid(

@@ -65,6 +65,22 @@ const MAX_TEXT = 1 << 22;
 const TOO_LARGE = `is too long: over ${MAX_TEXT} characters`;
 /** Whether `s` is a string over `MAX_TEXT` (`OssClient`'s strings: src/web/input.rs). */
 export const tooLong = (s) => typeof s === 'string' && s.length > MAX_TEXT;
+/** Whether the names and string values of an object or array (an `OssClient` map or list)
+ *  are over `MAX_TEXT` together; false when they cannot be read (the reader says why). */
+export function tooMuch(o) {
+  try {
+    let n = 0;
+    for (const [k, v] of Object.entries(o)) {
+      const m = typeof v === 'string' ? v.length : 0;
+      // One string too long on its own is named by its reader.
+      if (k.length > MAX_TEXT || m > MAX_TEXT) return false;
+      n += k.length + m;
+    }
+    return n > MAX_TEXT;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The packed call. `standalone`: a call of `signRequest` / `presignUrl`, which carries its

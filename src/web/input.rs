@@ -31,6 +31,17 @@ extern "C" {
     /// Whether a JS value is a string over fast.js's `MAX_TEXT` (4,194,304 UTF-16 units).
     #[wasm_bindgen(js_name = tooLong)]
     fn too_long(s: &JsValue) -> bool;
+    /// Whether the names and string values of an object or array are over `MAX_TEXT` together.
+    #[wasm_bindgen(js_name = tooMuch)]
+    fn too_much(o: &JsValue) -> bool;
+}
+
+/// The reason given for a map or list whose strings are over fast.js's `MAX_TEXT` together.
+pub(crate) const TOO_MUCH: &str = "is too long: over 4194304 characters in all";
+
+/// Whether `v` is a string over fast.js's `MAX_TEXT` (asked of JS: nothing is copied).
+pub(crate) fn over_limit(v: &JsValue) -> bool {
+    too_long(v)
 }
 
 /// The reason given for a string over fast.js's `MAX_TEXT`: far above anything OSS takes, and
@@ -322,6 +333,9 @@ impl<'a> Obj<'a> {
                 cat(&["must be an array of strings, got ", type_name(&v)]),
             ));
         }
+        if too_much(&v) {
+            return Err(Error::invalid(field, TOO_MUCH));
+        }
         try_array_from(&v)
             .map_err(|_| unreadable(&field))?
             .iter()
@@ -366,6 +380,11 @@ pub(crate) fn endpoint_kind(name: Option<&str>) -> Result<EndpointKind> {
 fn entries(obj: &JsValue, field: &str) -> Result<Vec<(String, JsValue)>> {
     if obj.dyn_ref::<Object>().is_none() {
         return Ok(Vec::new());
+    }
+    // Each string is capped by `text_of`; many of them together must not exhaust wasm memory
+    // either (24 query values of 4 M characters did, as they were percent-encoded).
+    if too_much(obj) {
+        return Err(Error::invalid(field, TOO_MUCH));
     }
     try_entries(obj)
         .map_err(|_| unreadable(field))?

@@ -3,7 +3,7 @@
 //! the `crc64` function.
 //!
 //! Parts are `Blob.slice`s handed to fetch (or XMLHttpRequest when `onProgress` is given, for
-//! upload events), so the file is never read whole: only the part being hashed passes through
+//! upload events, where the global scope has it), so the file is never read whole: only the part being hashed passes through
 //! wasm memory, 1 MiB at a time.
 
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
@@ -34,7 +34,8 @@ use wasm_bindgen::JsCast;
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MULTIPART: &str = r#"
 export interface MultipartProgress {
-  /** Bytes stored plus bytes of parts on the wire (XMLHttpRequest upload events). */
+  /** Bytes stored plus bytes of parts on the wire (XMLHttpRequest upload events; in a Service
+   *  Worker, which has no XMLHttpRequest, a part's bytes count once it is sent). */
   loaded: number;
   total: number;
   partsDone: number;
@@ -75,7 +76,8 @@ export interface MultipartUploadOptions {
    *  discardResumableUpload(uploadId, { abort: true }) sends the abort again.
    *  An abort while InitiateMultipartUpload is in flight waits for its answer, then aborts that upload. */
   signal?: AbortSignal;
-  /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire. */
+  /** Byte progress: parts are then sent with XMLHttpRequest, whose upload events count bytes on the wire
+   *  (a Service Worker has none: there a part's bytes count once it is sent). */
   onProgress?: (p: MultipartProgress) => void;
   /** Default true: each part's CRC64 is compared with OSS's x-oss-hash-crc64ecma, and a bucket CORS rule
    *  that hides that header stops the upload with "CorsExposeHeadersMissing". false skips the
@@ -960,30 +962,67 @@ impl OssClient {
     }
 }
 
+/// After a reload, the options of `resume(uploadId, file, options)` that the checkpoint fixed
+/// must be the same: `partSize`, and a Content-Type given (`contentType`, else in `headers`).
+/// The checkpoint keeps no headers, so the other headers are the upload's own, not compared.
+fn fixed_by_checkpoint(o: &Obj<'_>, cp: &Checkpoint) -> Result<()> {
+    #[allow(clippy::cast_sign_loss)]
+    let part_size = o
+        .opt_int("partSize", 1, i64::MAX)?
+        .is_some_and(|n| n as u64 != cp.part_size);
+    let header_type = o
+        .string_map("headers")?
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    let changed = if part_size {
+        Some("partSize")
+    } else if let Some(t) = o.opt_string("contentType")? {
+        (t.trim_ascii() != cp.content_type).then_some("contentType")
+    } else {
+        header_type
+            .is_some_and(|(_, t)| t.trim_ascii() != cp.content_type)
+            .then_some("headers")
+    };
+    match changed {
+        Some(name) => Err(Error::invalid(name, FIXED_ON_RESUME)),
+        None => Ok(()),
+    }
+}
+
+/// Why an option of `resume` that the upload fixed when it started is refused.
+const FIXED_ON_RESUME: &str =
+    "was fixed when the upload started and cannot change on resume (pass the same value, or none)";
+
 /// Whether the `headers` of a resume's options differ from those the upload started with (the
 /// names compared ignoring case and order, the values exactly; a Content-Type among them must
 /// be the upload's).
 fn headers_differ(o: &Obj<'_>, job: &Job) -> Result<bool> {
     let given = o.string_map("headers")?;
-    // A `contentType` option wins over a Content-Type header, as when the upload started.
-    let explicit_type = o.get("contentType")?.is_some();
-    let mut others = 0;
+    // Each kept header matched once at most: a name given twice (which the start refuses)
+    // cannot stand in for a missing one.
+    let mut matched = vec![false; job.headers.len()];
+    let mut header_type = None;
     for (k, v) in &given {
-        let same = if k.eq_ignore_ascii_case("content-type") {
-            explicit_type || v.trim_ascii() == job.content_type
-        } else {
-            others += 1;
-            job.headers
-                .iter()
-                .any(|(a, b)| a.eq_ignore_ascii_case(k) && b == v)
-        };
-        if !same {
-            return Ok(true);
+        if k.eq_ignore_ascii_case("content-type") {
+            // The last one, as when the upload started.
+            header_type = Some(v);
+            continue;
+        }
+        let hit = job
+            .headers
+            .iter()
+            .zip(matched.iter_mut())
+            .find(|((a, b), seen)| !**seen && a.eq_ignore_ascii_case(k) && b == v);
+        match hit {
+            Some((_, seen)) => *seen = true,
+            None => return Ok(true),
         }
     }
-    // Names are unique ignoring case (the signer refuses a repeated one): as many, each kept,
-    // is the same set. (No sort: it would add ~5 KB of wasm.)
-    Ok(others != job.headers.len())
+    // A `contentType` option wins over a Content-Type header, as when the upload started.
+    let type_differs = o.get("contentType")?.is_none()
+        && header_type.is_some_and(|t| t.trim_ascii() != job.content_type);
+    Ok(type_differs || matched.contains(&false))
 }
 
 /// How long `resume` waits for a run that `pause` is stopping before it calls it running.
@@ -1032,10 +1071,7 @@ fn with_options(upload_id: &str, job: &Rc<Job>, options: Option<&JsValue>) -> Re
         ),
     ];
     if let Some((name, _)) = fixed.iter().find(|(_, changed)| *changed) {
-        return Err(Error::invalid(
-            *name,
-            "was fixed when the upload started and cannot change on resume (pass the same value, or none)",
-        ));
+        return Err(Error::invalid(*name, FIXED_ON_RESUME));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let concurrency = o
@@ -1144,6 +1180,9 @@ impl OssClient {
                 "is not the file this upload started with (name, size, lastModified or content differ)",
             )
             .into());
+        }
+        if let Some(o) = &opts {
+            fixed_by_checkpoint(o, &cp)?;
         }
         self.run(job, fp, Some(cp)).await
     }

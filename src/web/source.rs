@@ -238,7 +238,7 @@ impl Direct {
     /// Reads the `credentials` option: URL string, `{ url, method, headers, body, credentials,
     /// timeoutMs }`, or a function.
     pub(crate) fn from_option(v: &JsValue, allow_insecure_http: bool) -> Result<Self> {
-        if let Some(url) = v.as_string() {
+        if let Some(url) = super::input::text_of(v, "credentials")? {
             if url.trim().is_empty() {
                 return Err(Error::invalid("credentials", "must not be empty"));
             }
@@ -279,14 +279,15 @@ impl Direct {
         }
         let body = match o.get("body")? {
             None => None,
-            Some(b) => Some(match b.as_string() {
+            Some(b) => Some(match super::input::text_of(&b, "credentials.body")? {
                 Some(s) => s,
-                None => js_sys::JSON::stringify(&b)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .ok_or_else(|| {
-                        Error::invalid("credentials.body", "must be a string or JSON-serialisable")
-                    })?,
+                None => match js_sys::JSON::stringify(&b) {
+                    Ok(text) => super::input::text_of(&text, "credentials.body")?,
+                    Err(_) => None,
+                }
+                .ok_or_else(|| {
+                    Error::invalid("credentials.body", "must be a string or JSON-serialisable")
+                })?,
             }),
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

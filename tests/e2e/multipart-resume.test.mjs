@@ -239,6 +239,31 @@ test('a second resume of a running upload is refused; resume takes a new signal 
   assert.ok(sent >= 10 && sent <= 14, `UploadPart requests: ${sent}`);
 });
 
+// Regression (review): resume with the file (the path after a reload) took a different
+// contentType or partSize without a word; the checkpoint fixes both, as the in-page resume does.
+test('resume with the file refuses a partSize or Content-Type other than the checkpoint\'s', async () => {
+  await emu.admin('faults', 'DELETE');
+  const key = 'resume/with-file.bin';
+  const r = await inPage(page, async (lib, key) => {
+    const oss = window.client();
+    const file = window.bigFile(4);
+    const uploadId = await window.pausedUpload(oss, key, file, 1, { contentType: 'application/x-first' });
+    const refused = (o) => oss.resume(uploadId, file, o).then(() => 'resolved', (e) => `${e.code}:${e.field}`);
+    const type = await refused({ contentType: 'application/x-other' });
+    const headerType = await refused({ headers: { 'Content-Type': 'application/x-other' } });
+    const size = await refused({ partSize: 2 << 20 });
+    // The same options (the object the upload started with) pass.
+    const out = await oss.resume(uploadId, file, { partSize: 1 << 20, contentType: 'application/x-first' });
+    return { type, headerType, size, crc: out.crc64, want: await window.crcOf(file) };
+  }, key);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.type, 'InvalidArgument:contentType');
+  assert.equal(r.value.headerType, 'InvalidArgument:headers');
+  assert.equal(r.value.size, 'InvalidArgument:partSize');
+  assert.equal(r.value.crc, r.value.want);
+  assert.equal((await emu.object(key)).contentType, 'application/x-first');
+});
+
 // Regression (review): two multipartUpload calls of one file and key in the same tick (a double
 // click) each initiated an upload and sent every part.
 test('a second multipartUpload of the same file and key before the first has an uploadId is refused', async () => {

@@ -222,7 +222,12 @@ test('the package uploads from a module Service Worker, onProgress included (no 
   assert.equal(r.put.crc64, (await emu.object('sw/hello.txt')).crc64);
   assert.equal(r.mp.crc64, (await emu.object('sw/hello.txt.mp')).crc64);
   assert.equal(r.mp.parts, 3);
-  assert.ok(r.progress >= 4, `progress events: ${r.progress}`);
+  // The put: one event once its body is sent, all of it (XHR's last event says the same).
+  const bytes = 'from a service worker'.length;
+  assert.deepEqual(r.putEvents, [[bytes, bytes]]);
+  // The parts (one at a time): each part's bytes count once it is sent, before it is done.
+  const sent = r.mpEvents.filter(([loaded], i) => i > 0 && loaded > r.mpEvents[i - 1][0]);
+  assert.deepEqual(sent.map(([loaded]) => loaded), [102_400, 204_800, 250_000], JSON.stringify(r.mpEvents));
   const back = await inPage(page, () => window.readBack('sw/hello.txt'));
   assert.deepEqual(back.value.bytes, bytesOf('from a service worker'));
   assert.equal(back.value.type, 'text/plain');
