@@ -68,9 +68,13 @@ test('a webpack 5 production build of an app importing the package uploads and s
     return;
   }
   assert.match(webpack.version, /^5\./, `webpack ${webpack.version}`);
-  const { copyFileSync, readdirSync, statSync } = await import('node:fs');
+  const { copyFileSync, cpSync, readdirSync, statSync } = await import('node:fs');
   const app = join(ROOT, 'tests', 'e2e', 'webpack-app');
   const outDir = mkdtempSync(join(tmpdir(), 'oss-webpack-'));
+  // An installed copy of the package: webpack resolves both specifiers through its `exports`,
+  // as after `npm install`.
+  const modules = mkdtempSync(join(tmpdir(), 'oss-webpack-modules-'));
+  cpSync(join(ROOT, 'pkg'), join(modules, 'oss-direct-upload'), { recursive: true, dereference: true });
   try {
     const compiler = webpack({
       mode: 'production',
@@ -78,12 +82,7 @@ test('a webpack 5 production build of an app importing the package uploads and s
       context: app,
       entry: './main.js',
       output: { path: outDir, clean: true },
-      resolve: {
-        alias: {
-          'oss-direct-upload$': join(ROOT, 'pkg', 'oss_direct_upload.js'),
-          'oss-direct-upload/sign$': join(ROOT, 'pkg', 'sign', 'sign.js'),
-        },
-      },
+      resolve: { modules: [modules, 'node_modules'] },
       infrastructureLogging: { level: 'error' },
     });
     const stats = await new Promise((resolve, reject) => compiler.run((err, s) => (err ? reject(err) : resolve(s))));
@@ -117,6 +116,7 @@ test('a webpack 5 production build of an app importing the package uploads and s
     }
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(modules, { recursive: true, force: true });
   }
 });
 
