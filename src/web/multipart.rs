@@ -3,8 +3,8 @@
 //! the `crc64` function.
 //!
 //! Parts are `Blob.slice`s handed to fetch (or XMLHttpRequest when `onProgress` is given, for
-//! upload events, where the global scope has it), so the file is never read whole: only the part being hashed passes through
-//! wasm memory, 1 MiB at a time.
+//! upload events, where the global scope has it), so the file is never read whole: only the
+//! part being hashed passes through wasm memory, 1 MiB at a time.
 
 // Exports are reached through wasm-bindgen's generated JS, not through Rust paths.
 #![allow(unreachable_pub)]
